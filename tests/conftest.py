@@ -1,0 +1,76 @@
+"""Shared test helpers: run the CLI in-process or through the installed entry point, find free ports."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+WIRETOOL = str(BIN / "wiretool")
+
+
+@dataclass
+class Result:
+    """What a CLI run gave back."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json_lines(self) -> list[dict]:
+        import json
+
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
+
+def run_cli(args: Sequence[str], *, input: str | None = None) -> Result:
+    """Run ``wiretool ARGS`` in-process (the real ``run()``), capturing stdout and stderr."""
+    from wiretool.cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr, sys.stdin
+    sys.stdout, sys.stderr = out, err
+    sys.stdin = io.StringIO(input or "")
+    try:
+        code = run(list(args))
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = old
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_wiretool(args: Sequence[str], *, input: bytes | str | None = None, timeout: float = 60,
+                 env: dict[str, str] | None = None) -> Result:
+    """Run the installed ``wiretool`` console script in a subprocess."""
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
+    data = input.encode() if isinstance(input, str) else input
+    proc = subprocess.run([WIRETOOL, *args], input=data, capture_output=True, timeout=timeout, env=full_env,
+                          stdin=None if data is not None else subprocess.DEVNULL)
+    return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cli():
+    """In-process runner: ``cli(["frame", "decode", "8100"])``."""
+    return run_cli
+
+
+@pytest.fixture
+def wiretool():
+    """Installed entry point runner: ``wiretool(["--version"])``."""
+    assert Path(WIRETOOL).exists(), f"wiretool entry point not installed at {WIRETOOL}"
+    return run_wiretool

@@ -1,0 +1,1 @@
+"""click commands only: options → config → run → exit code. No protocol logic lives here."""

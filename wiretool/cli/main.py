@@ -1,0 +1,142 @@
+"""The ``wiretool`` entry point: the command tree, global options, and the mapping of outcomes onto exit codes.
+
+Every failure ends here. A :class:`~wiretool.errors.WiretoolError` becomes one line on stderr (and an
+NDJSON ``error`` record under ``--json``) with its documented exit code; click usage errors exit 2;
+Ctrl-C exits 130; a closed stdout (``| head``) ends quietly; anything else is a bug, exit 1, with a
+traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from wiretool import __version__
+from wiretool.cli.lazy import LazyGroup
+from wiretool.cli.options import global_options, settings
+from wiretool.exitcodes import ExitCode
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+def _group(name: str, help: str, lazy: dict[str, tuple[str, str]]) -> LazyGroup:
+    @global_options
+    def callback() -> None:
+        pass
+
+    callback.__doc__ = help
+    return LazyGroup(name=name, callback=callback, params=getattr(callback, "__click_params__", []),
+                     help=help, lazy=lazy, context_settings=CONTEXT)
+
+
+frame_group = _group("frame", "Decode raw frames from hex, base64, files or stdin; craft any frame.", {
+    "decode": ("wiretool.cli.frame_decode:decode", "Decode WebSocket (or HTTP/2) frames from bytes."),
+    "craft": ("wiretool.cli.frame_craft:craft", "Build any WebSocket frame, valid or deliberately broken."),
+})
+ws_group = _group("ws", "WebSocket client that shows the handshake and every frame.", {
+    "connect": ("wiretool.cli.ws:connect", "Connect to a ws:// or wss:// URL and show every frame."),
+})
+sse_group = _group("sse", "Server-Sent Events client, exact as a browser.", {
+    "tail": ("wiretool.cli.sse:tail", "Follow an event stream; reconnect with Last-Event-ID."),
+})
+h2_group = _group("h2", "HTTP/2 client that shows every frame and decoded HPACK headers.", {
+    "get": ("wiretool.cli.h2:get", "Request URLs over one HTTP/2 connection and show every frame."),
+})
+serve_group = _group("serve", "Local servers to try everything with no network.", {
+    "ws": ("wiretool.cli.serve_ws:serve_ws", "Local WebSocket server (echo, flood, script)."),
+    "sse": ("wiretool.cli.serve_sse:serve_sse", "Local Server-Sent Events server."),
+    "h2": ("wiretool.cli.serve_h2:serve_h2", "Local HTTP/2 server with test routes."),
+})
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT, lazy={
+    "demo": ("wiretool.cli.demo:demo", "Run a short session of each protocol against the built-in servers."),
+    "completion": ("wiretool.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
+})
+@click.version_option(__version__, "-V", "--version", prog_name="wiretool", message="%(prog)s %(version)s")
+@global_options
+def cli() -> None:
+    """wiretool: see what really crosses the wire.
+
+    A debugger for WebSocket, Server-Sent Events, HTTP/2 and gRPC. Every command takes --json for
+    NDJSON output and exits with a documented status (see README).
+    """
+
+
+for _g in (frame_group, ws_group, sse_group, h2_group, serve_group):
+    cli.add_command(_g)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with the documented status. Never shows a traceback without ``--debug``."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None, *, prog_name: str = "wiretool") -> int:
+    """Run the CLI and return its exit status (tests call this in-process)."""
+    from wiretool.errors import WiretoolError
+
+    try:
+        rv: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        _stderr("Aborted.")
+        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        _stderr("Interrupted.")
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code or ExitCode.USAGE
+    except WiretoolError as exc:
+        _report(exc.message, exc.exit_code)
+        if _debug():
+            raise
+        return exc.exit_code
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return ExitCode.OK
+    except Exception as exc:
+        if _debug():
+            raise
+        _report(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+                ExitCode.INTERNAL)
+        return ExitCode.INTERNAL
+    if rv is None:
+        return ExitCode.OK
+    return int(rv)
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        return settings(ctx).debug
+    return "--debug" in sys.argv
+
+
+def _stderr(text: str) -> None:
+    try:
+        sys.stderr.write(f"wiretool: {text}\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _report(message: str, exit_code: int) -> None:
+    """One line on stderr; the command has usually emitted its own NDJSON error record already."""
+    from wiretool.output.sanitize import safe_text
+
+    _stderr(f"error: {safe_text(message)}")
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout was closed by the reader (``| head``): point it at /dev/null so the exit flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

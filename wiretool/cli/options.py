@@ -1,0 +1,130 @@
+"""Options shared by many commands, declared once so every command spells them the same way.
+
+- :func:`global_options`: ``--json``, ``--color``, ``--debug``, accepted on the group *and* on every
+  leaf command, so ``wiretool --json frame decode X`` and ``wiretool frame decode X --json`` agree.
+- :func:`network_options`: the options every network command shares (shared/ARCHITECTURE.md),
+  gathered into one :class:`NetOptions` argument.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from wiretool.output.env import Environment
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SETTINGS_KEY = "wiretool.settings"
+
+
+@dataclass
+class Settings:
+    """The global options, merged from wherever on the command line they appeared."""
+
+    json: bool = False
+    color: str = "auto"
+    debug: bool = False
+
+
+def settings(ctx: click.Context | None = None) -> Settings:
+    """The run's :class:`Settings` (kept on the root context so every level sees the same one)."""
+    ctx = ctx or click.get_current_context()
+    return ctx.find_root().meta.setdefault(_SETTINGS_KEY, Settings())
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    s = settings(ctx)
+    if param.name == "json" and value:
+        s.json = True
+    elif param.name == "debug" and value:
+        s.debug = True
+    elif param.name == "color" and value is not None:
+        s.color = value
+    return value
+
+
+def global_options(f: F) -> F:
+    """Add ``--json``, ``--color`` and ``--debug`` to a group or command (values land in :func:`settings`)."""
+    f = click.option("--debug", is_flag=True, expose_value=False, callback=_remember, is_eager=True,
+                     help="Show Python tracebacks for internal errors.")(f)
+    f = click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None,
+                     expose_value=False, callback=_remember, is_eager=True,
+                     help="Colour: auto (TTY, honours NO_COLOR/FORCE_COLOR), always, never.")(f)
+    f = click.option("--json", is_flag=True, expose_value=False, callback=_remember, is_eager=True,
+                     help="Emit NDJSON records, one per line, flushed per line.")(f)
+    return f
+
+
+def make_env(ctx: click.Context | None = None) -> Environment:
+    """The :class:`Environment` for this run, from the merged global options."""
+    s = settings(ctx)
+    return Environment.from_settings(json=s.json, color=s.color, debug=s.debug)
+
+
+@dataclass
+class NetOptions:
+    """The options every network command shares, with the same names and meaning everywhere."""
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    timeout: float | None = None
+    connect_timeout: float | None = 10.0
+    idle_timeout: float | None = None
+    insecure: bool = False
+    cacert: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    record: str | None = None
+    show_secrets: bool = False
+
+
+def parse_header(value: str) -> tuple[str, str]:
+    """``NAME:VALUE`` (or ``NAME: VALUE``) into a pair; raises click.BadParameter on no colon."""
+    name, sep, rest = value.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"expected NAME:VALUE, got {value!r}", param_hint="'-H/--header'")
+    return name.strip(), rest.strip()
+
+
+def _headers_cb(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [parse_header(v) for v in value]
+
+
+_NET_FIELDS = ("headers", "timeout", "connect_timeout", "idle_timeout", "insecure", "cacert", "cert", "key",
+               "record", "show_secrets")
+
+_positive = click.FloatRange(min=0, min_open=True)
+
+
+def network_options(f: F) -> F:
+    """Add the shared network options; the command receives them as one ``net: NetOptions`` argument."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        net = NetOptions(**{name: kwargs.pop(name) for name in _NET_FIELDS})
+        return f(*args, net=net, **kwargs)
+
+    opts = [
+        click.option("-H", "--header", "headers", multiple=True, callback=_headers_cb, metavar="NAME:VALUE",
+                     help="Extra request header (repeatable)."),
+        click.option("--timeout", type=_positive, default=None, metavar="S", help="Limit for the whole run (exit 6)."),
+        click.option("--connect-timeout", type=_positive, default=10.0, show_default=True, metavar="S",
+                     help="Limit for connecting, TLS and handshake (exit 6)."),
+        click.option("--idle-timeout", type=_positive, default=None, metavar="S",
+                     help="Give up when nothing is received for S seconds (exit 6)."),
+        click.option("--insecure", "-k", is_flag=True, help="Do not verify the server's TLS certificate."),
+        click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="CA bundle (PEM) to verify the server."),
+        click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Client certificate (PEM)."),
+        click.option("--key", type=click.Path(exists=True, dir_okay=False), help="Client private key (PEM)."),
+        click.option("--record", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                     help="Write a capture of the session to FILE."),
+        click.option("--show-secrets", is_flag=True,
+                     help="Show Authorization, Cookie and similar headers unredacted."),
+    ]
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper  # type: ignore[return-value]

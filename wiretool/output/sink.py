@@ -1,0 +1,114 @@
+"""``Output``: the one object commands hand records to.
+
+``emit(record)`` writes NDJSON (``--json``: one object per line, flushed per line, never coloured) or a
+pretty view (rich, via the per-protocol ``output/view_<proto>.py`` modules). Commands never print
+directly; that keeps ``--json`` clean and every terminal write sanitised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wiretool.output.env import Environment
+from wiretool.output.sanitize import safe_text
+from wiretool.records import ErrorRecord, Note, Record, Summary
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Renderer = Callable[[Record, "Output"], None]
+
+
+class Output:
+    """Route records to NDJSON or to the pretty renderers, and keep the run's clock."""
+
+    def __init__(self, env: Environment, *, proto: str = "ws", start: float | None = None) -> None:
+        self.env = env
+        self.proto = proto
+        self.start = time.monotonic() if start is None else start
+        self._console: Console | None = None
+        self._err_console: Console | None = None
+        self._renderers: dict[str, Renderer] = {}
+        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.options: dict[str, Any] = {}
+        """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
+
+    # -- time -------------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Seconds since the run started: the ``t`` of every record."""
+        return round(time.monotonic() - self.start, 6)
+
+    # -- consoles (rich is imported only when a pretty view is really drawn) ----------------------
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = _make_console(self.env.stdout, self.env.color)
+        return self._console
+
+    @property
+    def err_console(self) -> Console:
+        if self._err_console is None:
+            self._err_console = _make_console(self.env.stderr, self.env.color)
+        return self._err_console
+
+    # -- records ----------------------------------------------------------------------------------
+    def emit(self, record: Record) -> None:
+        """Show one record: an NDJSON line (notes skipped), or its pretty view."""
+        if self.env.json:
+            if isinstance(record, Note):
+                return
+            self.write_json(record.to_json())
+            return
+        self._renderer(record.proto or "common")(record, self)
+
+    def write_json(self, obj: dict[str, Any]) -> None:
+        """Write one NDJSON line and flush it, so a reader piping us sees each record at once."""
+        out = self.env.stdout
+        out.write(self._dumps(obj) + "\n")
+        out.flush()
+
+    def note(self, text: str, *, level: str = "info") -> None:
+        """A remark for the person watching (pretty mode); not part of the NDJSON contract."""
+        self.emit(Note(t=self.now(), proto_name=self.proto, text=text, level=level))
+
+    def error(self, message: str, exit_code: int) -> None:
+        """Report the run's failure: an NDJSON ``error`` record under --json, one stderr line always."""
+        if self.env.json:
+            self.write_json(ErrorRecord(t=self.now(), proto_name=self.proto, message=message,
+                                        exit_code=exit_code).to_json())
+        err = self.env.stderr
+        err.write(f"wiretool: error: {safe_text(message)}\n")
+        err.flush()
+
+    def summary(self, exit_code: int, **counts: Any) -> None:
+        """The last record of a run."""
+        self.emit(Summary(t=self.now(), proto_name=self.proto, exit_code=exit_code, counts=counts))
+
+    def _renderer(self, proto: str) -> Renderer:
+        fn = self._renderers.get(proto)
+        if fn is None:
+            try:
+                fn = importlib.import_module(f"wiretool.output.view_{proto}").render
+            except ModuleNotFoundError:
+                from wiretool.output.view_common import render as fn
+            self._renderers[proto] = fn
+        return fn
+
+
+def _make_console(stream: Any, color: bool) -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=stream,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,109 @@
+"""Records: the typed, frozen facts that codecs and transports produce and renderers consume.
+
+One record type per observable thing (a frame, an event, a handshake...). Every record knows its
+``proto`` and ``type`` (class attributes) and carries ``t``, seconds since the run started.
+``to_json()`` gives the NDJSON object of the contract in shared/ARCHITECTURE.md.
+
+The records are split by protocol (``records/ws.py``, ``records/sse.py``, ``records/h2.py``) so each
+module stays small and each protocol owns its fields; this package holds what they all share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a record field into something ``json.dumps`` accepts (bytes become hex)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Record):
+        return value.to_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    """Base of every record: ``proto`` and ``type`` name it in NDJSON, ``t`` places it in time."""
+
+    proto: ClassVar[str] = ""
+    type: ClassVar[str] = ""
+
+    t: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The NDJSON object: ``proto``, ``type``, then every field, JSON-safe."""
+        out: dict[str, Any] = {"proto": self.proto, "type": self.type}
+        for f in dataclasses.fields(self):
+            out[f.name] = jsonable(getattr(self, f.name))
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Violation:
+    """A protocol rule broken on the wire: a stable ``code``, the RFC section, a readable message."""
+
+    code: str
+    rfc: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "rfc": self.rfc, "message": self.message}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorRecord(Record):
+    """Why a run failed, as the NDJSON ``error`` record (also printed as one line on stderr)."""
+
+    type: ClassVar[str] = "error"
+
+    proto_name: str = "ws"
+    message: str = ""
+    exit_code: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": self.proto_name, "type": "error", "t": self.t,
+                "message": self.message, "exit_code": self.exit_code}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Summary(Record):
+    """The last record of every run: the exit code and whatever counters the command kept."""
+
+    type: ClassVar[str] = "summary"
+
+    proto_name: str = "ws"
+    exit_code: int = 0
+    counts: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"proto": self.proto_name, "type": "summary", "t": self.t,
+                               "exit_code": self.exit_code}
+        out.update({k: jsonable(v) for k, v in self.counts.items()})
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Note(Record):
+    """A human remark in the stream of records (a reconnect, a decision); pretty output shows it dimmed.
+
+    NDJSON output skips notes: they are not part of the contract.
+    """
+
+    type: ClassVar[str] = "note"
+
+    proto_name: str = "ws"
+    text: str = ""
+    level: str = "info"  # info | warn | error
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": self.proto_name, "type": "note", "t": self.t, "text": self.text, "level": self.level}

@@ -1,0 +1,1 @@
+"""Local test servers (ws, sse, h2) for users, demos and the test suite."""
