@@ -1,0 +1,116 @@
+"""The CLI frame: version, help, usage errors, global option placement, exit codes, completions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import WIRETOOL, run_cli, run_wiretool
+
+from wiretool import __version__
+from wiretool.cli.completion import SHELLS, completion_script
+from wiretool.exitcodes import ExitCode
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPLETION_FILES = {"bash": "wiretool.bash", "zsh": "_wiretool", "fish": "wiretool.fish"}
+
+
+def test_version_through_entry_point() -> None:
+    result = run_wiretool(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"wiretool {__version__}"
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "wiretool", "--version"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"wiretool {__version__}"
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = run_cli(["--help"])
+    assert result.exit_code == 0
+    for name in ("frame", "ws", "sse", "h2", "serve", "demo", "completion"):
+        assert f"\n  {name} " in result.stdout, name
+
+
+@pytest.mark.parametrize("group,subs", [("frame", ["decode", "craft"]), ("serve", ["ws", "sse", "h2"]),
+                                        ("ws", ["connect"]), ("sse", ["tail"]), ("h2", ["get"])])
+def test_group_help_lists_its_commands(group: str, subs: list[str]) -> None:
+    result = run_cli([group, "--help"])
+    assert result.exit_code == 0
+    for sub in subs:
+        assert f"\n  {sub} " in result.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run_wiretool(["no-such-command"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "No such command" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_option_value_is_a_usage_error() -> None:
+    result = run_cli(["--color", "purple", "--version"])
+    assert result.exit_code == ExitCode.USAGE
+
+
+def test_version_does_not_import_network_stacks() -> None:
+    code = ("import sys; from wiretool.cli.main import run; run(['--version']); "
+            "heavy = [m for m in ('httpx', 'h2', 'hyperframe', 'hpack', 'aiohttp', 'hypercorn', 'websockets', "
+            "'rich', 'asyncio') if m in sys.modules]; print('HEAVY', heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_sigint_during_a_command_exits_130() -> None:
+    """click's Abort/KeyboardInterrupt path ends with 130, not 1, and prints no traceback."""
+    code = ("import signal, os, sys; from wiretool.cli import main as m; import click\n"
+            "@m.cli.command('sleepy')\n"
+            "def sleepy():\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "sys.exit(m.run(['sleepy']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert "Traceback" not in proc.stderr
+
+
+def test_internal_error_is_one_line_without_debug_and_a_traceback_with_it() -> None:
+    code = ("import sys; from wiretool.cli import main as m\n"
+            "@m.cli.command('boom')\n"
+            "@m.global_options\n"
+            "def boom():\n"
+            "    raise RuntimeError('kaput')\n"
+            "sys.exit(m.run(sys.argv[1:]))\n")
+    plain = subprocess.run([sys.executable, "-c", code, "boom"], capture_output=True, text=True, timeout=30)
+    assert plain.returncode == ExitCode.INTERNAL
+    assert "Traceback" not in plain.stderr
+    assert plain.stderr.strip().splitlines() == [
+        "wiretool: error: internal error: RuntimeError: kaput (run with --debug for a traceback)"]
+    debug = subprocess.run([sys.executable, "-c", code, "boom", "--debug"], capture_output=True, text=True,
+                           timeout=30)
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr and "kaput" in debug.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_committed_completion_scripts_are_current(shell: str) -> None:
+    committed = (ROOT / "completions" / COMPLETION_FILES[shell]).read_text()
+    assert committed == completion_script(shell), (
+        f"completions/{COMPLETION_FILES[shell]} is stale: run `wiretool completion {shell} > "
+        f"completions/{COMPLETION_FILES[shell]}`")
+
+
+def test_completion_command_prints_the_script() -> None:
+    result = run_wiretool(["completion", "bash"])
+    assert result.exit_code == 0
+    assert "_WIRETOOL_COMPLETE=bash_complete" in result.stdout
+
+
+def test_bash_completion_completes_subcommands() -> None:
+    env = {**os.environ, "COMP_WORDS": "wiretool fr", "COMP_CWORD": "1", "_WIRETOOL_COMPLETE": "bash_complete"}
+    proc = subprocess.run([WIRETOOL], capture_output=True, text=True, env=env, timeout=30)
+    assert proc.stdout.split() == ["plain,frame"]
