@@ -1,0 +1,151 @@
+"""Capture files: what ``--record FILE`` writes and what replay and ``frame decode --capture`` read.
+
+NDJSON, one object per line, flushed per line so that a crash or Ctrl-C loses nothing already seen:
+
+    {"capture": "wiretool", "format": 1, "wiretool": "0.1.0", "proto": "ws", "url": "...",
+     "request_headers": [[name, value], ...], "start": "2026-11-22T00:00:00Z"}
+    {"kind": "bytes", "dir": "send", "t": 0.001, "b64": "..."}      every chunk as it crossed the socket
+    {"kind": "record", "record": {...NDJSON record...}}              the decoded records beside them
+
+The bytes alone rebuild every record (lossless); the records are there for people and for diffs.
+Secret headers are redacted unless the writer is told to keep them. ``format`` is versioned: a reader
+accepts every format up to its own and refuses a newer one with a clear message.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from wiretool import __version__
+from wiretool.errors import UsageError
+from wiretool.output.sanitize import redact
+from wiretool.records import Record
+
+FORMAT = 1
+
+
+class CaptureWriter:
+    """Append chunks and records to a capture file, one flushed line each."""
+
+    def __init__(self, path: str | Path, *, proto: str, url: str, request_headers: list[tuple[str, str]] = (),
+                 show_secrets: bool = False, extra: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        try:
+            self._file: IO[str] = self.path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write capture {path}: {exc.strerror or exc}") from None
+        self.show_secrets = show_secrets
+        header = {
+            "capture": "wiretool", "format": FORMAT, "wiretool": __version__, "proto": proto, "url": url,
+            "request_headers": [[n, redact(n, v, show_secrets)] for n, v in request_headers],
+            "start": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "secrets": "kept" if show_secrets else "redacted",
+            **(extra or {}),
+        }
+        self._line(header)
+
+    def chunk(self, dir: str, t: float, data: bytes) -> None:
+        """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``)."""
+        if data:
+            self._line({"kind": "bytes", "dir": dir, "t": t, "b64": base64.b64encode(data).decode("ascii")})
+
+    def record(self, record: Record | dict[str, Any]) -> None:
+        """Record a decoded record beside the bytes."""
+        obj = record if isinstance(record, dict) else record.to_json()
+        self._line({"kind": "record", "record": obj})
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _line(self, obj: dict[str, Any]) -> None:
+        self._file.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._file.flush()
+
+
+@dataclass
+class Chunk:
+    """One recorded chunk of bytes."""
+
+    dir: str
+    t: float
+    data: bytes
+
+
+@dataclass
+class Capture:
+    """A capture read back: its header, chunks and records in order, and any warning about its end."""
+
+    header: dict[str, Any]
+    chunks: list[Chunk] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def proto(self) -> str:
+        return str(self.header.get("proto", "ws"))
+
+    def stream(self, dir: str) -> bytes:
+        """All bytes of one direction joined, in order."""
+        return b"".join(c.data for c in self.chunks if c.dir == dir)
+
+
+def read_capture(path: str | Path) -> Capture:
+    """Read a capture. A truncated last line (a killed writer) is dropped with a warning, not an error."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read capture {path}: {exc.strerror or exc}") from None
+    lines = text.split("\n")
+    complete_last = text.endswith("\n")
+    items = list(_parse_lines(lines, complete_last, str(path)))
+    if not items or items[0][0].get("capture") != "wiretool":
+        raise UsageError(f"{path} is not a wiretool capture (no capture header line)")
+    header = items[0][0]
+    fmt = header.get("format")
+    if not isinstance(fmt, int) or fmt > FORMAT:
+        raise UsageError(f"{path} uses capture format {fmt}; this wiretool reads formats up to {FORMAT}")
+    cap = Capture(header=header)
+    for obj, warning in items[1:]:
+        if warning:
+            cap.warnings.append(warning)
+            continue
+        kind = obj.get("kind")
+        if kind == "bytes":
+            try:
+                data = base64.b64decode(obj["b64"], validate=True)
+            except (KeyError, ValueError):
+                cap.warnings.append("a bytes line holds no valid base64; skipped")
+                continue
+            cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data))
+        elif kind == "record":
+            cap.records.append(obj.get("record", {}))
+    return cap
+
+
+def _parse_lines(lines: list[str], complete_last: bool, name: str) -> Iterator[tuple[dict[str, Any], str]]:
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            if i == last and not complete_last:
+                yield {}, f"{name}: last line is truncated (the writer was stopped mid-line); ignored"
+                continue
+            raise UsageError(f"{name}: line {i + 1} is not valid JSON") from None
+        if isinstance(obj, dict):
+            yield obj, ""
