@@ -1,0 +1,79 @@
+"""``wiretool frame decode``: decode WebSocket (or HTTP/2) frames from hex, base64 or raw bytes.
+
+Only wiring: read the bytes (:mod:`wiretool.cli.input_bytes`), feed them to the codec, emit the records,
+end with a summary. This path is kept light on purpose: under ``--json`` it imports neither rich nor
+the websockets package, so decoding one frame starts about as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from wiretool.cli.options import global_options, make_env
+from wiretool.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from wiretool.output.sink import Output
+
+
+@click.command()
+@click.argument("data", nargs=-1, metavar="[HEX...|-]")
+@click.option("--file", "file", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
+              help="Read the bytes from PATH ('-' for stdin) instead of the arguments.")
+@click.option("--encoding", type=click.Choice(["hex", "base64", "raw"]), default="hex", show_default=True,
+              help="How the input bytes are written.")
+@click.option("--proto", type=click.Choice(["ws", "h2"]), default="ws", show_default=True,
+              help="Frame format: WebSocket (RFC 6455) or HTTP/2 (RFC 9113).")
+@click.option("--from", "sender", type=click.Choice(["client", "server"]), default=None,
+              help="Who sent the bytes: turns on the masking rules (clients mask, servers do not).")
+@click.option("--deflate", is_flag=True, help="permessage-deflate was negotiated: inflate RSV1 messages.")
+@click.option("--no-context-takeover", is_flag=True,
+              help="With --deflate: each message was compressed with a fresh window.")
+@click.option("--hpack", is_flag=True, help="With --proto h2: show the HPACK table entries too.")
+@global_options
+def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, sender: str | None,
+           deflate: bool, no_context_takeover: bool, hpack: bool) -> int:
+    """Decode frames from bytes: hex arguments (spaces, colons, 0x and \\x tolerated), --file PATH or - (stdin).
+
+    \b
+    Examples:
+      wiretool frame decode 81 85 37 fa 21 3d 7f 9f 4d 51 58 --from client
+      wiretool frame craft --payload hi --out raw | wiretool frame decode --encoding raw -
+
+    Exit status: 0 when every frame is valid, 5 when any violation is found, 2 for unreadable input.
+    """
+    from wiretool.cli.input_bytes import read_input
+    from wiretool.output.sink import Output
+
+    raw = read_input(data, file=file, encoding=encoding)
+    out = Output(make_env(), proto=proto)
+    if proto == "h2":
+        from wiretool.cli.frame_decode_h2 import decode_h2
+
+        return decode_h2(raw, out, hpack_entries=hpack)
+    return decode_ws(raw, out, sender=sender, deflate=deflate, no_context_takeover=no_context_takeover)
+
+
+def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bool = False,
+              no_context_takeover: bool = False) -> int:
+    """Decode ``raw`` as one direction of a WebSocket stream, emit every record and a summary; return the exit code."""
+    from wiretool.codec.wsframe import WsFrameParser
+    from wiretool.records.ws import WsFrame
+
+    parser = WsFrameParser(sender=sender, rsv1_allowed=deflate, deflate=deflate,
+                           no_context_takeover=no_context_takeover, messages=True)
+    frames = messages = violations = 0
+    t = out.now()
+    for records in (parser.feed(raw, t), parser.finish(t)):
+        for record in records:
+            if isinstance(record, WsFrame):
+                frames += 1
+                violations += len(record.violations)
+            else:
+                messages += 1
+            out.emit(record)
+    code = ExitCode.PROTOCOL if violations else ExitCode.OK
+    out.summary(int(code), frames=frames, messages=messages, violations=violations, bytes=len(raw))
+    return int(code)
