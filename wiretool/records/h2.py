@@ -164,3 +164,33 @@ class H2Stream(Record):
     time_to_first_byte_ms: float | None = None
     duration_ms: float | None = None
     bytes: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class H2Listening(Record):
+    """``serve h2`` is ready: the first line of its output, so scripts can read the URL."""
+
+    proto: ClassVar[str] = "h2"
+    type: ClassVar[str] = "listening"
+
+    url: str = ""
+    cacert: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"proto": "h2", "type": "listening", "url": self.url}
+        if self.cacert:
+            out["cacert"] = self.cacert
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class H2Request(Record):
+    """``serve h2``: one request served (status null when the route reset the stream or the connection)."""
+
+    proto: ClassVar[str] = "h2"
+    type: ClassVar[str] = "request"
+
+    stream_id: int = 0
+    method: str = ""
+    path: str = ""
+    status: int | None = None

@@ -1,0 +1,164 @@
+"""``wiretool h2 get URL [URL ...]``: options → :class:`~wiretool.transport.h2.ClientConfig` → run → exit code.
+
+The options only get wired here; the connection lives in ``transport/h2.py`` and the frame view in
+``codec/h2frame.py``. Heavy modules (asyncio transport, h2) are imported inside the command body.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from wiretool.cli.options import NetOptions, global_options, make_env, network_options, parse_header
+
+if TYPE_CHECKING:
+    from wiretool.transport.h2 import ClientConfig
+
+
+def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [parse_header(v) for v in value]
+
+
+@click.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL [URL ...]")
+@click.option("-X", "--request", "method", metavar="METHOD", help="Request method (default GET, POST with -d).")
+@click.option("-d", "--data", metavar="DATA", help="Request body: text, @FILE, or - for stdin.")
+@click.option("--trailer", "trailers", multiple=True, callback=_pairs, metavar="NAME:VALUE",
+              help="Send a request trailer after the body (repeatable).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Request each URL N times, multiplexed on the one connection.")
+@click.option("--max-concurrent", type=click.IntRange(min=1), default=100, show_default=True, metavar="N",
+              help="At most N streams open at once (and never more than the server allows).")
+@click.option("--upgrade", is_flag=True, help="http:// only: HTTP/1.1 Upgrade: h2c instead of prior knowledge.")
+@click.option("--no-push", is_flag=True, help="Refuse server push (SETTINGS_ENABLE_PUSH=0).")
+@click.option("--ping", is_flag=True, help="Send a PING and show the round-trip time.")
+@click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions.")
+@click.option("--body", is_flag=True, help="Show DATA content (text, or a hex dump), not only its size.")
+@click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block.")
+@click.option("--stats", is_flag=True, help="Per stream: time to headers, to first byte, duration, bytes.")
+@click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
+              help="Initial stream (and connection) window of 2^N-1 bytes.")
+@click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
+              help="SETTINGS_MAX_FRAME_SIZE to announce.")
+@click.option("--fail", is_flag=True, help="Exit 4 when a response has status >= 400.")
+@network_options
+@global_options
+def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: list[tuple[str, str]], repeat: int,
+        max_concurrent: int, upgrade: bool, no_push: bool, ping: bool, hexdump: bool, body: bool, hpack: bool,
+        stats: bool, window_bits: int | None, max_frame_size: int | None, fail: bool, net: NetOptions) -> int:
+    """Request URLs over one HTTP/2 connection and show every frame, both directions.
+
+    Several URLs of one origin go on one connection, each on its own stream, concurrently.
+    https:// agrees on h2 with ALPN; http:// uses h2c with prior knowledge (or --upgrade).
+
+    \b
+    Examples:
+      wiretool h2 get https://localhost:8443/ --cacert ca.pem
+      wiretool h2 get http://127.0.0.1:8080/a http://127.0.0.1:8080/b --stats
+      wiretool h2 get http://127.0.0.1:8080/echo -d @file.json --trailer x-sum:42
+    """
+    import asyncio
+
+    from wiretool.errors import WiretoolError
+    from wiretool.output.sink import Output
+    from wiretool.transport.h2 import H2Client, exit_code
+
+    out = Output(make_env(), proto="h2")
+    cfg = build_config(urls, method=method, data=data, trailers=trailers, repeat=repeat,
+                       max_concurrent=max_concurrent, upgrade=upgrade, push=not no_push, ping=ping,
+                       hexdump=hexdump, body=body, hpack=hpack, stats=stats, window_bits=window_bits,
+                       max_frame_size=max_frame_size, net=net)
+    emit, tap, capture = out.emit, None, None
+    if net.record:
+        from wiretool.capture import CaptureWriter
+
+        capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,
+                                show_secrets=net.show_secrets)
+
+        def emit(rec):  # type: ignore[no-untyped-def]
+            capture.record(rec)
+            out.emit(rec)
+
+        def tap(direction: str, chunk: bytes) -> None:
+            capture.chunk(direction, out.now(), chunk)
+
+    client = H2Client(cfg, emit, out.now, tap=tap)
+    try:
+        outcome = asyncio.run(client.run())
+    except WiretoolError as exc:
+        out.error(exc.message, exc.exit_code)
+        out.summary(exc.exit_code, **client.outcome.counts())
+        return exc.exit_code
+    finally:
+        if capture is not None:
+            capture.close()
+    code, message = exit_code(outcome, fail=fail)
+    if message:
+        out.error(message, code)
+    out.summary(code, **outcome.counts())
+    return code
+
+
+def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None, trailers: list[tuple[str, str]],
+                 repeat: int, max_concurrent: int, upgrade: bool, push: bool, ping: bool, hexdump: bool,
+                 body: bool, hpack: bool, stats: bool, window_bits: int | None, max_frame_size: int | None,
+                 net: NetOptions) -> ClientConfig:
+    """Check the URLs share one origin and turn the options into a :class:`ClientConfig`."""
+    from urllib.parse import urlsplit
+
+    from wiretool.errors import UsageError
+    from wiretool.transport.h2 import ClientConfig, RequestSpec
+    from wiretool.transport.tls import client_context
+
+    origins = set()
+    paths = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"not an http:// or https:// URL: {url}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise UsageError(f"bad port in {url}") from None
+        origins.add((parts.scheme, parts.hostname, port))
+        paths.append((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    if len(origins) > 1:
+        raise UsageError("all URLs must share one origin (scheme, host, port): they go on one connection")
+    scheme, host, port = origins.pop()
+    if upgrade and scheme == "https":
+        raise UsageError("--upgrade is for http:// (h2c); https:// agrees on h2 with ALPN")
+    payload = _read_data(data)
+    if upgrade and (payload is not None or trailers):
+        raise UsageError("--upgrade sends the first request as an HTTP/1.1 GET: -d and --trailer need prior knowledge")
+    default_port = 443 if scheme == "https" else 80
+    authority = (f"[{host}]" if ":" in host else host) + ("" if port == default_port else f":{port}")
+    verb = (method or ("POST" if payload is not None else "GET")).upper()
+    specs = [RequestSpec(url=url, path=path, method=verb, headers=list(net.headers), body=payload,
+                         trailers=list(trailers))
+             for _ in range(repeat) for url, path in zip(urls, paths, strict=True)]
+    ctx = None
+    if scheme == "https":
+        ctx = client_context(insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key, alpn=["h2"])
+    return ClientConfig(scheme=scheme, host=host, port=port, authority=authority, requests=specs,
+                        max_concurrent=max_concurrent, push=push, ping=ping, upgrade=upgrade,
+                        window_bits=window_bits, max_frame_size=max_frame_size, ssl_context=ctx,
+                        connect_timeout=net.connect_timeout, timeout=net.timeout, idle_timeout=net.idle_timeout,
+                        hexdump=hexdump, body=body, hpack=hpack, stats=stats, show_secrets=net.show_secrets)
+
+
+def _read_data(data: str | None) -> bytes | None:
+    from wiretool.errors import UsageError
+
+    if data is None:
+        return None
+    if data == "-":
+        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    if data.startswith("@"):
+        try:
+            with open(data[1:], "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {data[1:]}: {exc.strerror or exc}") from None
+    return data.encode()

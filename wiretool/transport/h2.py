@@ -1,0 +1,558 @@
+"""An HTTP/2 client connection: ``h2.H2Connection`` driven over asyncio, every byte also fed to the frame view.
+
+h2 keeps the protocol state (streams, flow control, HPACK encoding); this module only moves bytes and
+reacts to h2's events. Every chunk written or read is handed to :class:`H2FrameView` *before* h2
+acts on it, so the frames appear in the order they crossed the socket and a frame h2 rejects is
+still shown. The outcome of the run (:class:`Outcome`) is mapped onto the exit codes by
+:func:`exit_code`.
+
+TLS agrees on ``h2`` with ALPN; plain http uses h2c with prior knowledge, or with ``upgrade`` the
+HTTP/1.1 ``Upgrade: h2c`` dance (RFC 7540 §3.2), the first request then travelling as HTTP/1.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.exceptions
+import h2.settings
+
+from wiretool import __version__
+from wiretool.codec.h2frame import H2FrameView
+from wiretool.codec.h2names import BENIGN_ERRORS, error_name
+from wiretool.errors import ConnectError, TimeoutExpired
+from wiretool.exitcodes import ExitCode
+from wiretool.records import Record
+from wiretool.records.h2 import H2Bytes, H2Connect, H2Frame, H2Ping, H2Stream, H2Upgrade
+from wiretool.transport.tls import describe_ssl_error
+
+USER_AGENT = f"wiretool/{__version__}"
+_MAX_HTTP1_HEAD = 64 * 1024
+
+
+@dataclass
+class RequestSpec:
+    """One request to make: the path on the connection's origin, and what to send."""
+
+    url: str
+    path: str
+    method: str = "GET"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | None = None
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ClientConfig:
+    """Everything :class:`H2Client` needs; built by ``cli/h2.py`` from the options."""
+
+    scheme: str
+    host: str
+    port: int
+    authority: str
+    requests: list[RequestSpec]
+    max_concurrent: int = 100
+    push: bool = True
+    ping: bool = False
+    upgrade: bool = False
+    window_bits: int | None = None
+    max_frame_size: int | None = None
+    ssl_context: ssl.SSLContext | None = None
+    connect_timeout: float | None = 10.0
+    timeout: float | None = None
+    idle_timeout: float | None = None
+    hexdump: bool = False
+    body: bool = False
+    hpack: bool = False
+    stats: bool = False
+    show_secrets: bool = False
+
+
+@dataclass
+class StreamState:
+    """What happened on one stream, for ``--stats`` and the exit code."""
+
+    stream_id: int
+    url: str
+    method: str
+    start: float
+    pushed: bool = False
+    status: int | None = None
+    headers_at: float | None = None
+    first_byte_at: float | None = None
+    end_at: float | None = None
+    bytes: int = 0
+    outcome: str = "open"
+    error_code: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What the run saw; :func:`exit_code` turns it into the documented exit status."""
+
+    streams: list[StreamState] = field(default_factory=list)
+    protocol_error: str | None = None
+    closed_early: str | None = None
+    timeout: str | None = None
+    violations: int = 0
+    frames_sent: int = 0
+    frames_received: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    rtt_ms: float | None = None
+
+    def counts(self) -> dict[str, object]:
+        requests = [s for s in self.streams if not s.pushed]
+        return {
+            "requests": len(requests),
+            "responses": sum(1 for s in requests if s.outcome == "ok"),
+            "pushed": sum(1 for s in self.streams if s.pushed),
+            "resets": sum(1 for s in self.streams if s.outcome == "reset"),
+            "frames_sent": self.frames_sent, "frames_received": self.frames_received,
+            "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
+            "violations": self.violations,
+            **({"ping_rtt_ms": self.rtt_ms} if self.rtt_ms is not None else {}),
+        }
+
+
+def exit_code(outcome: Outcome, *, fail: bool = False) -> tuple[int, str | None]:
+    """Map a run's outcome onto (exit code, message): 5 protocol, 6 timeout, 8 cut short, 4 ``--fail``."""
+    if outcome.protocol_error:
+        return ExitCode.PROTOCOL, outcome.protocol_error
+    if outcome.timeout:
+        return ExitCode.TIMEOUT, outcome.timeout
+    if outcome.closed_early:
+        return ExitCode.ABNORMAL_CLOSE, outcome.closed_early
+    if fail:
+        bad = [s for s in outcome.streams if s.status is not None and s.status >= 400]
+        if bad:
+            return ExitCode.REFUSED, f"HTTP status {bad[0].status} for {bad[0].url} (--fail)"
+    return ExitCode.OK, None
+
+
+class _Wire(asyncio.Protocol):
+    """The asyncio side: hands every event of the socket to the client."""
+
+    def __init__(self, client: H2Client) -> None:
+        self.client = client
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.client._received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.client._lost(exc)
+
+
+class H2Client:
+    """One connection, many concurrent streams; records go to ``emit`` as they happen."""
+
+    def __init__(self, cfg: ClientConfig, emit: Callable[[Record], None], clock: Callable[[], float],
+                 tap: Callable[[str, bytes], None] | None = None) -> None:
+        self.cfg = cfg
+        self.emit = emit
+        self.clock = clock
+        self.tap = tap
+        self.view = H2FrameView(clock=clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
+                                show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
+                                settings_first={"recv": True})
+        self.outcome = Outcome()
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
+        self.pending: deque[RequestSpec] = deque(cfg.requests)
+        self.active: dict[int, StreamState] = {}
+        self.uploads: dict[int, tuple[RequestSpec, int]] = {}
+        self.wire: _Wire | None = None
+        self.mode = "h2"
+        self.http1_buf = bytearray()
+        self.ping_sent: float | None = None
+        self.ping_done = not cfg.ping
+        self.last_recv = 0.0
+        self.done: asyncio.Future[None] | None = None
+
+    # -- run ---------------------------------------------------------------------------------------
+    async def run(self) -> Outcome:
+        """Connect, make every request, close with GOAWAY; raise WiretoolError for connect/timeouts."""
+        loop = asyncio.get_running_loop()
+        self.done = loop.create_future()
+        try:
+            await asyncio.wait_for(self._connect(), self.cfg.connect_timeout)
+        except asyncio.TimeoutError:
+            self._close()
+            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than "
+                                 f"{self.cfg.connect_timeout:g}s (--connect-timeout)") from None
+        watchdog = asyncio.ensure_future(self._idle_watch()) if self.cfg.idle_timeout else None
+        try:
+            await asyncio.wait_for(asyncio.shield(self.done), self.cfg.timeout)
+        except asyncio.TimeoutError:
+            self.outcome.timeout = f"the run took longer than {self.cfg.timeout:g}s (--timeout)"
+        finally:
+            if watchdog:
+                watchdog.cancel()
+            self._goodbye()
+        for st in list(self.active.values()):
+            self._finish(st, "incomplete")
+        return self.outcome
+
+    async def _connect(self) -> None:
+        cfg = self.cfg
+        loop = asyncio.get_running_loop()
+        tls = cfg.scheme == "https"
+        try:
+            _, wire = await loop.create_connection(
+                lambda: _Wire(self), cfg.host, cfg.port,
+                ssl=cfg.ssl_context if tls else None, server_hostname=cfg.host if tls else None)
+        except ssl.SSLError as exc:
+            raise ConnectError(describe_ssl_error(exc)) from None
+        except OSError as exc:
+            raise ConnectError(f"cannot connect to {cfg.authority}: {exc.strerror or exc}") from None
+        self.wire = wire
+        transport = wire.transport
+        assert transport is not None
+        peer = transport.get_extra_info("peername")
+        address = f"{peer[0]}:{peer[1]}" if peer else cfg.authority
+        self.last_recv = loop.time()
+        alpn = None
+        if tls:
+            ssl_obj = transport.get_extra_info("ssl_object")
+            alpn = ssl_obj.selected_alpn_protocol() if ssl_obj else None
+            if alpn != "h2":
+                self._close()
+                raise ConnectError(f"the server at {cfg.authority} did not pick h2 via ALPN "
+                                   f"(it chose {alpn or 'no protocol'}): it does not speak HTTP/2 over TLS")
+        self._set_local_settings()
+        mode = "h2" if tls else ("h2c-upgrade" if cfg.upgrade else "h2c-prior-knowledge")
+        self.emit(H2Connect(t=self.clock(), url=cfg.requests[0].url, address=address, tls=tls, alpn=alpn, mode=mode))
+        if mode == "h2c-upgrade":
+            await self._upgrade()
+        else:
+            self.conn.initiate_connection()
+            self._after_initiate()
+            self._pump_requests()
+
+    def _set_local_settings(self) -> None:
+        sc = h2.settings.SettingCodes
+        values = {sc.ENABLE_PUSH: 1 if self.cfg.push else 0, sc.MAX_CONCURRENT_STREAMS: 100,
+                  sc.MAX_HEADER_LIST_SIZE: 65536}
+        if self.cfg.window_bits is not None:
+            values[sc.INITIAL_WINDOW_SIZE] = 2**self.cfg.window_bits - 1
+        if self.cfg.max_frame_size is not None:
+            values[sc.MAX_FRAME_SIZE] = self.cfg.max_frame_size
+        self.conn.local_settings = h2.settings.Settings(client=True, initial_values=values)
+
+    def _after_initiate(self) -> None:
+        if self.cfg.window_bits is not None and 2**self.cfg.window_bits - 1 > 65535:
+            self.conn.increment_flow_control_window(2**self.cfg.window_bits - 1 - 65535)
+        if self.cfg.ping:
+            self.ping_sent = self.clock()
+            self.conn.ping(os.urandom(8))
+
+    # -- HTTP/1.1 Upgrade --------------------------------------------------------------------------
+    async def _upgrade(self) -> None:
+        spec = self.pending.popleft()
+        settings_b64 = self.conn.initiate_upgrade_connection() or b""
+        self.upgrade_preamble = self.conn.data_to_send()
+        headers = [("Host", self.cfg.authority), ("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"),
+                   ("HTTP2-Settings", settings_b64.decode()), ("User-Agent", USER_AGENT), ("Accept", "*/*"),
+                   *spec.headers]
+        start = f"{spec.method} {spec.path} HTTP/1.1"
+        head = start + "\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers) + "\r\n"
+        from wiretool.output.sanitize import redact
+
+        self.emit(H2Upgrade(t=self.clock(), dir="send", start_line=start,
+                            headers=[(n, redact(n, v, self.cfg.show_secrets)) for n, v in headers]))
+        self.mode = "http1"
+        self.active[1] = StreamState(1, spec.url, spec.method, self.clock())
+        self.outcome.streams.append(self.active[1])
+        self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._write_raw(head.encode("latin-1", "replace"))
+        await self.upgraded
+
+    def _http1_received(self, data: bytes) -> None:
+        self.http1_buf += data
+        end = self.http1_buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.http1_buf) > _MAX_HTTP1_HEAD:
+                self._fail_upgrade("the HTTP/1.1 response head is larger than 64 KiB")
+            return
+        head, rest = bytes(self.http1_buf[:end]), bytes(self.http1_buf[end + 4:])
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
+        self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
+        if status != 101:
+            self._fail_upgrade(f"the server did not upgrade to h2c ({lines[0]}): it does not speak HTTP/2 "
+                               "in cleartext; try https:// or prior knowledge (without --upgrade)")
+            return
+        self.mode = "h2"
+        self._send(self.upgrade_preamble)
+        self._after_initiate()
+        self.upgraded.set_result(None)
+        if rest:
+            self._received(rest)
+        self._pump_requests()
+
+    def _fail_upgrade(self, message: str) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_exception(ConnectError(message))
+        self._close()
+
+    # -- bytes in and out --------------------------------------------------------------------------
+    def _write_raw(self, data: bytes) -> None:
+        self.outcome.bytes_sent += len(data)
+        if self.wire and self.wire.transport and not self.wire.transport.is_closing():
+            self.wire.transport.write(data)
+
+    def _send(self, data: bytes) -> None:
+        """Show then write bytes h2 produced."""
+        self._observe("send", data)
+        self._write_raw(data)
+
+    def _flush(self) -> None:
+        data = self.conn.data_to_send()
+        if data:
+            self._send(data)
+
+    def _observe(self, direction: str, data: bytes) -> None:
+        if self.tap:
+            self.tap(direction, data)
+        if self.cfg.hexdump:
+            self.emit(H2Bytes(t=self.clock(), dir=direction, data=data))
+        emit = self.emit
+        for rec in self.view.feed(direction, data):
+            if rec.violations:
+                self.outcome.violations += len(rec.violations)
+                if direction == "recv" and not self.outcome.protocol_error:
+                    v = rec.violations[0]
+                    self.outcome.protocol_error = f"protocol violation from the server: {v.code} ({v.rfc}): {v.message}"
+            if direction == "send":
+                self.outcome.frames_sent += 1
+            else:
+                self.outcome.frames_received += 1
+            emit(rec)
+
+    def _received(self, data: bytes) -> None:
+        self.last_recv = asyncio.get_running_loop().time()
+        if self.mode == "http1":
+            self._http1_received(data)
+            return
+        self.outcome.bytes_received += len(data)
+        self._observe("recv", data)
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError as exc:
+            self._flush()  # h2 queued a GOAWAY: show and send it
+            self._protocol_error(f"HTTP/2 protocol error from the server: {exc}")
+            return
+        for event in events:
+            self._event(event)
+        self._pump_requests()
+        self._flush()
+        self._maybe_done()
+
+    def _lost(self, exc: Exception | None) -> None:
+        if self.done is not None and self.done.done():
+            return  # we closed it, after the summary was decided
+        if self.mode == "http1" and hasattr(self, "upgraded"):
+            self._fail_upgrade("the server closed the connection during the h2c upgrade")
+        for rec in self.view.finish("recv"):
+            self.outcome.violations += len(rec.violations)
+            self.emit(rec)
+        if self.done and not self.done.done():
+            if not self.outcome.protocol_error:
+                reason = f" ({exc})" if exc else ""
+                self.outcome.closed_early = f"the server closed the connection before every response ended{reason}"
+            self.done.set_result(None)
+
+    # -- h2 events ---------------------------------------------------------------------------------
+    def _event(self, ev: h2.events.Event) -> None:
+        now = self.clock()
+        if isinstance(ev, h2.events.ResponseReceived):
+            st = self.active.get(ev.stream_id)
+            if st:
+                st.headers_at = now
+                st.status = _status(ev.headers)
+        elif isinstance(ev, h2.events.DataReceived):
+            st = self.active.get(ev.stream_id)
+            if st:
+                st.bytes += len(ev.data)
+                if st.first_byte_at is None:
+                    st.first_byte_at = now
+            self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+        elif isinstance(ev, h2.events.StreamEnded):
+            st = self.active.get(ev.stream_id)
+            if st:
+                self._finish(st, "ok" if st.status is not None else "incomplete")
+        elif isinstance(ev, h2.events.StreamReset):
+            self._reset(ev.stream_id, error_name(ev.error_code))
+        elif isinstance(ev, h2.events.PushedStreamReceived):
+            path = _header(ev.headers, b":path") or "?"
+            st = StreamState(ev.pushed_stream_id, path, _header(ev.headers, b":method") or "GET", now, pushed=True)
+            self.active[ev.pushed_stream_id] = st
+            self.outcome.streams.append(st)
+        elif isinstance(ev, h2.events.PingAckReceived):
+            if self.ping_sent is not None and not self.ping_done:
+                self.ping_done = True
+                self.outcome.rtt_ms = round((now - self.ping_sent) * 1000, 3)
+                self.emit(H2Ping(t=now, rtt_ms=self.outcome.rtt_ms, ping_data=bytes(ev.ping_data).hex()))
+        elif isinstance(ev, h2.events.WindowUpdated):
+            for sid in list(self.uploads):
+                self._upload(sid)
+        elif isinstance(ev, h2.events.ConnectionTerminated):
+            self._goaway(ev)
+
+    def _reset(self, stream_id: int, code: str) -> None:
+        st = self.active.get(stream_id)
+        if st:
+            st.error_code = code
+            self._finish(st, "reset")
+        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
+            self.outcome.protocol_error = f"the server reset stream {stream_id} with {code}"
+        elif st and st.status is None and not st.pushed and not self.outcome.closed_early:
+            self.outcome.closed_early = f"stream {stream_id} was reset with {code} before its response"
+
+    def _goaway(self, ev: h2.events.ConnectionTerminated) -> None:
+        code = error_name(ev.error_code)
+        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
+            debug = f": {bytes(ev.additional_data).decode('utf-8', 'replace')}" if ev.additional_data else ""
+            self.outcome.protocol_error = f"the server sent GOAWAY with {code}{debug}"
+        if self.active or self.pending:
+            if not self.outcome.protocol_error and not self.outcome.closed_early:
+                self.outcome.closed_early = f"the server sent GOAWAY ({code}) before every response ended"
+        self._resolve()
+
+    def _protocol_error(self, message: str) -> None:
+        if not self.outcome.protocol_error:
+            self.outcome.protocol_error = message
+        self._resolve()
+
+    # -- streams -----------------------------------------------------------------------------------
+    def _pump_requests(self) -> None:
+        if self.mode != "h2" or self.done is None or self.done.done():
+            return
+        limit = min(self.cfg.max_concurrent, self.conn.remote_settings.max_concurrent_streams)
+        own = sum(1 for st in self.active.values() if not st.pushed)
+        while self.pending and own < limit:
+            spec = self.pending.popleft()
+            self._start(spec)
+            own += 1
+        self._flush()
+
+    def _start(self, spec: RequestSpec) -> None:
+        sid = self.conn.get_next_available_stream_id()
+        headers = [(":method", spec.method), (":scheme", self.cfg.scheme), (":authority", self.cfg.authority),
+                   (":path", spec.path), ("user-agent", USER_AGENT), ("accept", "*/*"),
+                   *((n.lower(), v) for n, v in spec.headers)]
+        if spec.body is not None:
+            headers.append(("content-length", str(len(spec.body))))
+        only_headers = not spec.body and not spec.trailers
+        self.conn.send_headers(sid, headers, end_stream=only_headers)
+        st = StreamState(sid, spec.url, spec.method, self.clock())
+        self.active[sid] = st
+        self.outcome.streams.append(st)
+        if not only_headers:
+            self.uploads[sid] = (spec, 0)
+            self._upload(sid)
+
+    def _upload(self, sid: int) -> None:
+        """Send as much of a request body as flow control allows; then trailers or END_STREAM."""
+        spec, offset = self.uploads[sid]
+        body = spec.body or b""
+        try:
+            while offset < len(body):
+                window = min(self.conn.local_flow_control_window(sid), self.conn.max_outbound_frame_size)
+                if window <= 0:
+                    self.uploads[sid] = (spec, offset)
+                    return
+                chunk = body[offset:offset + window]
+                self.conn.send_data(sid, chunk)
+                offset += len(chunk)
+            if spec.trailers:
+                self.conn.send_headers(sid, [(n.lower(), v) for n, v in spec.trailers], end_stream=True)
+            else:
+                self.conn.end_stream(sid)
+        except h2.exceptions.StreamClosedError:
+            pass
+        del self.uploads[sid]
+
+    def _finish(self, st: StreamState, outcome: str) -> None:
+        if st.outcome != "open":
+            return
+        st.outcome = outcome
+        st.end_at = self.clock()
+        self.active.pop(st.stream_id, None)
+        self.uploads.pop(st.stream_id, None)
+        if self.cfg.stats:
+            def ms(at: float | None) -> float | None:
+                return None if at is None else round((at - st.start) * 1000, 3)
+            self.emit(H2Stream(t=st.end_at, stream_id=st.stream_id, url=st.url, method=st.method, pushed=st.pushed,
+                               status=st.status, outcome=outcome, error_code=st.error_code,
+                               time_to_headers_ms=ms(st.headers_at), time_to_first_byte_ms=ms(st.first_byte_at),
+                               duration_ms=ms(st.end_at), bytes=st.bytes))
+        if outcome == "incomplete" and not st.pushed and not (self.outcome.protocol_error or self.outcome.timeout
+                                                             or self.outcome.closed_early):
+            self.outcome.closed_early = f"stream {st.stream_id} ended without a complete response"
+
+    def _maybe_done(self) -> None:
+        if not self.pending and not self.active and self.ping_done:
+            self._resolve()
+
+    def _resolve(self) -> None:
+        if self.done and not self.done.done():
+            self.done.set_result(None)
+
+    async def _idle_watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        idle = self.cfg.idle_timeout or 0
+        while True:
+            left = self.last_recv + idle - loop.time()
+            if left <= 0:
+                self.outcome.timeout = f"nothing received for {idle:g}s (--idle-timeout)"
+                self._resolve()
+                return
+            await asyncio.sleep(left)
+
+    # -- closing -----------------------------------------------------------------------------------
+    def _goodbye(self) -> None:
+        """Say GOAWAY (NO_ERROR) if the connection is still up, show it, and close."""
+        transport = self.wire.transport if self.wire else None
+        if self.mode == "h2" and transport is not None and not transport.is_closing():
+            try:
+                self.conn.close_connection()
+                self._flush()
+            except h2.exceptions.ProtocolError:
+                pass
+        self._close()
+
+    def _close(self) -> None:
+        transport = self.wire.transport if self.wire else None
+        if transport is not None and not transport.is_closing():
+            transport.close()
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for n, v in headers:
+        if n == name:
+            return bytes(v).decode("utf-8", "replace")
+    return None
+
+
+def _status(headers: list[tuple[bytes, bytes]]) -> int | None:
+    value = _header(headers, b":status")
+    return int(value) if value and value.isdigit() else None
+
+
+def is_frame(rec: Record) -> bool:
+    """True for frame records (the CLI counts them)."""
+    return isinstance(rec, H2Frame)
