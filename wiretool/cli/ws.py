@@ -1,0 +1,106 @@
+"""``wiretool ws connect``: options → :class:`~wiretool.transport.ws_run.ConnectPlan` → run → exit code.
+
+Heavy modules (asyncio transports, websockets' protocol, rich) are imported inside the command body.
+"""
+
+from __future__ import annotations
+
+import click
+
+from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+
+
+def _hex(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[bytes]:
+    from wiretool.errors import UsageError
+    from wiretool.transport.ws_input import parse_hex
+
+    try:
+        return [parse_hex(v) for v in values]
+    except UsageError as exc:
+        raise click.BadParameter(exc.message, param=param) from None
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    import re
+
+    if value is None or value.lower() in ("none", "0", "unlimited"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?", value.strip().lower())
+    if not m:
+        raise click.BadParameter(f"expected a size like 1048576, 64k or 16MiB, got {value!r}", param=param)
+    return int(float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)])
+
+
+@click.command()
+@click.argument("url")
+@click.option("--send", "send_text", multiple=True, metavar="TEXT", help="Send a text message (repeatable, in order).")
+@click.option("--send-hex", multiple=True, metavar="HEX", callback=_hex, help="Send a binary message given in hex.")
+@click.option("--send-file", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Send a file's content as a binary message.")
+@click.option("--raw", multiple=True, metavar="HEX", callback=_hex,
+              help="Write bytes as-is after the handshake (crafted, even invalid frames).")
+@click.option("--count", type=click.IntRange(min=1), metavar="N", help="Exit 0 after N received data messages.")
+@click.option("--expect", multiple=True, metavar="REGEX",
+              help="Regex matched in order against received messages (repeatable); exit 7 if unmatched.")
+@click.option("--expect-close", type=int, metavar="CODE", help="Wait for the peer's close; exit 7 unless its code is CODE.")
+@click.option("--wait", type=click.FloatRange(min=0), metavar="S", help="After sending, stay S seconds, then close.")
+@click.option("--origin", help="Origin header.")
+@click.option("-s", "--subprotocol", multiple=True, help="Offer a subprotocol (repeatable, in preference order).")
+@click.option("--compression", type=click.Choice(["deflate", "none"]), default="none", show_default=True,
+              help="Offer permessage-deflate (RSV1 frames shown compressed and inflated).")
+@click.option("--max-size", default="16MiB", show_default=True, callback=_size, metavar="SIZE",
+              help="Largest message accepted (bigger: close 1009, exit 5); 'none' for no limit.")
+@click.option("--ping-interval", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="Send a ping every S seconds and show the round-trip time.")
+@click.option("--proxy", metavar="URL", help="HTTP CONNECT proxy (default: the proxy environment variables).")
+@click.option("--show", type=click.Choice(["frames", "messages"]), default="frames", show_default=True,
+              help="Show every frame, or reassembled messages only.")
+@click.option("--binary-stdin", is_flag=True, help="Send all of stdin as one binary message instead of lines.")
+@click.option("--no-stdin", is_flag=True, help="Do not read stdin.")
+@click.option("--commands/--no-commands", default=None,
+              help="Read /slash commands from stdin (default: only on a terminal).")
+@global_options
+@network_options
+def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_file: tuple[str, ...],
+            raw: list[bytes], count: int | None, expect: tuple[str, ...], expect_close: int | None,
+            wait: float | None, origin: str | None, subprotocol: tuple[str, ...], compression: str,
+            max_size: int | None, ping_interval: float | None, proxy: str | None, show: str, binary_stdin: bool,
+            no_stdin: bool, commands: bool | None, net: NetOptions) -> int:
+    """Connect to a ws:// or wss:// URL and show the handshake and every frame, both directions.
+
+    \b
+    Examples:
+      wiretool ws connect ws://127.0.0.1:8765 --send hello --count 1
+      wiretool ws connect wss://example.org/chat -s chat --expect '"ok"' --timeout 5
+      echo hi | wiretool ws connect ws://127.0.0.1:8765 --show messages --json --count 1
+    """
+    import asyncio
+    import re
+    from pathlib import Path
+
+    from wiretool.errors import UsageError
+    from wiretool.output.sink import Output
+    from wiretool.transport.ws import ClientOptions
+    from wiretool.transport.ws_run import ConnectPlan, run_connect
+
+    if not url.lower().startswith(("ws://", "wss://")):
+        raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+    for pattern in expect:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(f"--expect {pattern!r} is not a valid regex: {exc}") from None
+    sends: list[tuple[str, bytes]] = [("text", t.encode()) for t in send_text]
+    sends += [("binary", b) for b in send_hex]
+    sends += [("binary", Path(p).read_bytes()) for p in send_file]
+    sends += [("raw", b) for b in raw]
+    plan = ConnectPlan(
+        client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
+                             compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets),
+        sends=sends, count=count, expects=list(expect), expect_close=expect_close, wait=wait,
+        ping_interval=ping_interval, timeout=net.timeout, idle_timeout=net.idle_timeout,
+        connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
+        proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands)
+    out = Output(make_env(), proto="ws")
+    out.options["show"] = show
+    return asyncio.run(run_connect(out, plan))

@@ -1,0 +1,186 @@
+"""Records of a WebSocket *session* (not of single frames): connect, handshake, ping RTT, close, server events.
+
+Frames and reassembled messages are ``records/ws.py`` (the codec's records); these are the facts the
+transport observes around them. Field names follow the NDJSON contract of shared/ARCHITECTURE.md:
+``handshake`` has ``dir``, ``status`` (recv), ``headers`` (list of [name, value]) and ``accept_ok``
+(recv); ``close`` has ``code``, ``reason`` and ``clean``. More fields are added, never renamed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from wiretool.records import Record, Violation
+
+CLOSE_NAMES: dict[int, str] = {
+    1000: "NORMAL_CLOSURE", 1001: "GOING_AWAY", 1002: "PROTOCOL_ERROR", 1003: "UNSUPPORTED_DATA",
+    1005: "NO_STATUS_RCVD", 1006: "ABNORMAL_CLOSURE", 1007: "INVALID_DATA", 1008: "POLICY_VIOLATION",
+    1009: "MESSAGE_TOO_BIG", 1010: "MANDATORY_EXTENSION", 1011: "INTERNAL_ERROR", 1012: "SERVICE_RESTART",
+    1013: "TRY_AGAIN_LATER", 1014: "BAD_GATEWAY", 1015: "TLS_HANDSHAKE",
+}
+
+
+def close_name(code: int | None) -> str | None:
+    """The RFC 6455 / IANA name of a close code, ``PRIVATE_n``/``UNKNOWN_n`` otherwise."""
+    if code is None:
+        return None
+    if code in CLOSE_NAMES:
+        return CLOSE_NAMES[code]
+    if 3000 <= code <= 4999:
+        return f"PRIVATE_{code}" if code >= 4000 else f"REGISTERED_{code}"
+    return f"UNKNOWN_{code}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsConnect(Record):
+    """The TCP (and TLS) connection is up: where to, through which proxy, with which TLS parameters."""
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "connect"
+
+    url: str = ""
+    peer: str = ""
+    proxy: str | None = None
+    tls_version: str | None = None
+    tls_cipher: str | None = None
+    alpn: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsHandshake(Record):
+    """One half of the opening handshake: the HTTP request as sent, or the response as received.
+
+    ``headers`` hold values already redacted (unless --show-secrets) so no renderer can leak them.
+    On the response, ``accept_expected``/``accept_received``/``accept_ok`` are the Sec-WebSocket-Accept
+    verdict, ``subprotocol``/``extensions`` what was negotiated, ``error`` why the handshake failed
+    and ``body_text``/``body_hex`` the first KiB of the body of a refused upgrade.
+    """
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "handshake"
+
+    dir: str = "send"
+    request_line: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    headers: list[list[str]] = dataclasses.field(default_factory=list)
+    accept_ok: bool | None = None
+    accept_expected: str | None = None
+    accept_received: str | None = None
+    subprotocol: str | None = None
+    extensions: list[str] = dataclasses.field(default_factory=list)
+    body_length: int | None = None
+    body_text: str | None = None
+    body_hex: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"proto": "ws", "type": "handshake", "t": self.t, "dir": self.dir}
+        if self.request_line is not None:
+            out["request_line"] = self.request_line
+            out["headers"] = self.headers
+            return out
+        out.update(status=self.status, reason=self.reason, headers=self.headers, accept_ok=self.accept_ok,
+                   accept_expected=self.accept_expected, accept_received=self.accept_received,
+                   subprotocol=self.subprotocol, extensions=self.extensions, error=self.error)
+        if self.body_length is not None:
+            out.update(body_length=self.body_length, body_text=self.body_text, body_hex=self.body_hex)
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsRtt(Record):
+    """A pong answered one of our pings: the round-trip time."""
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "rtt"
+
+    payload_hex: str = ""
+    rtt_ms: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsClose(Record):
+    """How the connection ended: the peer's close code/reason, ours, and whether the close handshake completed.
+
+    ``code`` is the code received (1006 when none was: abnormal closure), ``clean`` is true when close
+    frames went both ways before TCP closed. ``initiator`` says who sent the first close frame.
+    """
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "close"
+
+    code: int = 1006
+    reason: str = ""
+    clean: bool = False
+    code_name: str | None = None
+    sent_code: int | None = None
+    sent_reason: str | None = None
+    initiator: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": "ws", "type": "close", "t": self.t, "code": self.code, "reason": self.reason,
+                "clean": self.clean, "code_name": self.code_name, "sent_code": self.sent_code,
+                "sent_reason": self.sent_reason, "initiator": self.initiator}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsProtocolError(Record):
+    """The protocol state machine (websockets) rejected what the peer sent, named as a violation.
+
+    Emitted when the frame view did not already name the problem (e.g. ``--show messages``, where
+    frames are not decoded one by one), so a violation is never silent.
+    """
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "violation"
+
+    dir: str = "recv"
+    violations: list[Violation] = dataclasses.field(default_factory=list)
+    close_code: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": "ws", "type": "violation", "t": self.t, "dir": self.dir,
+                "violations": [v.to_json() for v in self.violations], "close_code": self.close_code}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsListening(Record):
+    """``serve ws`` is ready: the first stdout line, so scripts and tests can read the URL."""
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "listening"
+
+    url: str = ""
+    cacert: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"proto": "ws", "type": "listening", "url": self.url}
+        if self.cacert:
+            out["cacert"] = self.cacert
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsAccept(Record):
+    """``serve ws``: a client connected (``conn`` numbers the connections of the run)."""
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "accept"
+
+    conn: int = 0
+    peer: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsDisconnect(Record):
+    """``serve ws``: a client connection ended."""
+
+    proto: ClassVar[str] = "ws"
+    type: ClassVar[str] = "disconnect"
+
+    conn: int = 0
+    peer: str = ""
+    frames_in: int = 0
+    frames_out: int = 0

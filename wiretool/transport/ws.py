@@ -1,0 +1,480 @@
+"""A WebSocket client that shows the exact wire: websockets' sans-I/O ``ClientProtocol`` driven over asyncio.
+
+websockets decides what is legal and what to answer (handshake checks, pong, close echo, failing with
+1002/1007/1009); this module moves its bytes and taps them: every byte written is fed to a send-side
+frame parser and every byte read to a receive-side one (``transport/ws_tap.py``), so the view shows
+the frames exactly as they crossed the socket, masking keys included. The HTTP handshake is shown as
+``handshake`` records and is not fed to the frame parser.
+
+With ``show="messages"`` the receive side skips per-frame records: messages are built from the
+frames websockets already parsed (it checks the framing rules), and UTF-8 is checked here. That
+keeps the common "print every message as NDJSON" case fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidHeaderValue, InvalidStatus, PayloadTooBig, ProtocolError
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.protocol import CLOSED, OPEN
+from websockets.uri import WebSocketURI
+from websockets.utils import accept_key
+
+from wiretool.exitcodes import ExitCode
+from wiretool.output.sanitize import redact
+from wiretool.records import Violation
+from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
+from wiretool.transport.ws_tap import Tap, close_code_for
+
+if TYPE_CHECKING:
+    from wiretool.output.sink import Output
+
+TEXT, BINARY, CONT, PING, PONG, CLOSE = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.PING, Opcode.PONG,
+                                         Opcode.CLOSE)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class ClientOptions:
+    """What the user asked of the connection itself (the runner holds what to send and when to stop)."""
+
+    url: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    origin: str | None = None
+    subprotocols: list[str] = field(default_factory=list)
+    compression: str = "none"
+    max_size: int | None = 16 * 2**20
+    show: str = "frames"
+    show_secrets: bool = False
+    close_timeout: float = 3.0
+
+
+@dataclass
+class Outcome:
+    """The first thing that decided the run's exit status, with a one-line message."""
+
+    code: int
+    message: str = ""
+
+
+class WsClient(asyncio.Protocol):
+    """One client connection: an asyncio protocol around websockets' ClientProtocol, with the taps.
+
+    Life cycle: :meth:`start` after the transport is connected sends the request; ``opened`` resolves
+    with the handshake response (or fails with an :class:`Outcome`); ``on_message`` is called with
+    each received data message; ``done`` resolves when TCP is gone, after the ``close`` record.
+    """
+
+    def __init__(self, out: Output, opts: ClientOptions, uri: WebSocketURI) -> None:
+        loop = asyncio.get_running_loop()
+        self.out = out
+        self.opts = opts
+        extensions = None
+        if opts.compression == "deflate":
+            from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+            extensions = [ClientPerMessageDeflateFactory(client_max_window_bits=True)]
+        self.proto = ClientProtocol(uri, origin=opts.origin, extensions=extensions,  # type: ignore[arg-type]
+                                    subprotocols=opts.subprotocols or None,  # type: ignore[arg-type]
+                                    max_size=opts.max_size)
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[Response] = loop.create_future()
+        self.done: asyncio.Future[WsClose] = loop.create_future()
+        self.on_message: Callable[[int, bytes], None] | None = None
+        self.on_violation: Callable[[Outcome], None] | None = None
+        self.on_close_frame: Callable[[int], None] | None = None
+        self.handshake_bytes = bytearray()
+        self.send_tap: Tap | None = None
+        self.recv_tap: Tap | None = None
+        self.violation: Outcome | None = None
+        self.pings: dict[bytes, float] = {}
+        self.initiator: str | None = None
+        self.last_recv = time.monotonic()
+        self.messages_in = 0
+        self.messages_out = 0
+        self.frames_in = 0
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self._fragments: list[bytes] | None = None
+        self._fragment_opcode = TEXT
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._lines: list[str] | None = None
+        self._fast_json = out.env.json and opts.show == "messages"
+        self._json_out = out.env.stdout
+
+    # -- asyncio.Protocol --------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def start(self) -> None:
+        """Send the opening handshake request (with the extra -H headers) and show it."""
+        request = self.proto.connect()
+        for name, value in self.opts.headers:
+            if name.lower() in ("host", "user-agent") and name in request.headers:
+                del request.headers[name]
+            request.headers[name] = value
+        if "User-Agent" not in request.headers:
+            from wiretool import __version__
+
+            request.headers["User-Agent"] = f"wiretool/{__version__}"
+        self.proto.send_request(request)
+        self.out.emit(WsHandshake(t=self.out.now(), dir="send", request_line=f"GET {request.path} HTTP/1.1",
+                                  headers=self._headers(request.headers.raw_items())))
+        for data in self.proto.data_to_send():
+            self.bytes_out += len(data)
+            assert self.transport is not None
+            self.transport.write(data)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_recv = time.monotonic()
+        self.bytes_in += len(data)
+        proto = self.proto
+        if self.send_tap is None:  # still in the HTTP handshake
+            self.handshake_bytes += data
+        elif self.recv_tap is not None:
+            found = self.recv_tap.feed(data)
+            if found and self.violation is None:
+                self._violated(found)
+        if self._fast_json:
+            self._lines = []
+        try:
+            proto.receive_data(data)
+        except EOFError:
+            return
+        for event in proto.events_received():
+            if type(event) is Frame:
+                self._on_frame(event)
+            elif isinstance(event, Response):
+                self._on_response(event)
+        if self._lines:
+            self._json_out.write("".join(self._lines))
+            self._json_out.flush()
+        self._lines = None
+        self._after_receive()
+
+    def eof_received(self) -> bool | None:
+        self.proto.receive_eof()
+        for event in self.proto.events_received():
+            if isinstance(event, Response):
+                self._on_response(event)
+        self._flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        if self.proto.state is not CLOSED:
+            try:
+                self.proto.receive_eof()
+            except EOFError:
+                pass
+        if not self.opened.done():
+            self.opened.set_exception(_HandshakeFailed(Outcome(
+                ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed")))
+        else:
+            if self.recv_tap is not None:
+                self.recv_tap.finish()
+            if self.send_tap is not None:
+                self.send_tap.finish()
+        if self._fragments is not None and self.violation is None:
+            self.violation = Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed in the middle of a message")
+        rcvd, sent = self.proto.close_rcvd, self.proto.close_sent
+        record = WsClose(t=self.out.now(), code=rcvd.code if rcvd else 1006, reason=rcvd.reason if rcvd else "",
+                         clean=rcvd is not None and sent is not None,
+                         code_name=close_name(rcvd.code if rcvd else 1006),
+                         sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
+                         initiator=self.initiator)
+        if self.opened.done() and not self.opened.exception():
+            self.out.emit(record)
+        if not self.done.done():
+            self.done.set_result(record)
+
+    # -- sending -----------------------------------------------------------------------------------
+    def send_text(self, text: str) -> None:
+        self._guard()
+        self.proto.send_text(text.encode())
+        self.messages_out += 1
+        self._flush()
+
+    def send_binary(self, data: bytes) -> None:
+        self._guard()
+        self.proto.send_binary(data)
+        self.messages_out += 1
+        self._flush()
+
+    def send_ping(self, data: bytes = b"") -> None:
+        self._guard(closing_ok=True)
+        self.pings[bytes(data)] = time.monotonic()
+        self.proto.send_ping(data)
+        self._flush()
+
+    def send_pong(self, data: bytes = b"") -> None:
+        self._guard(closing_ok=True)
+        self.proto.send_pong(data)
+        self._flush()
+
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes as they are, bypassing the state machine (crafted or broken frames); still shown."""
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionError("connection is closed")
+        self._write(data)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Start the closing handshake (no-op if it already started) and arm the close timeout."""
+        if self.proto.state is OPEN:
+            self.initiator = self.initiator or "client"
+            try:
+                self.proto.send_close(code, reason)
+            except ProtocolError:
+                self.proto.send_close(1000, reason)
+            self._flush()
+        elif self.transport is not None and not self.transport.is_closing() and self.proto.state is not CLOSED:
+            self._arm_close_timer()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    @property
+    def is_open(self) -> bool:
+        return self.proto.state is OPEN
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _guard(self, closing_ok: bool = False) -> None:
+        state = self.proto.state
+        if state is not OPEN and not (closing_ok and state.name == "CLOSING"):
+            raise ConnectionError(f"connection is {state.name.lower()}")
+
+    def _write(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.bytes_out += len(data)
+        self.transport.write(data)
+        if self.send_tap is not None:
+            self.send_tap.feed(data)
+
+    def _flush(self) -> None:
+        for data in self.proto.data_to_send():
+            if data:
+                self._write(data)
+            elif self.transport is not None and not self.transport.is_closing():
+                if self.transport.can_write_eof():
+                    self.transport.write_eof()
+                else:
+                    self.transport.close()
+        if self.proto.close_expected():
+            self._arm_close_timer()
+
+    def _arm_close_timer(self) -> None:
+        if self._close_timer is None and self.transport is not None:
+            self._close_timer = asyncio.get_running_loop().call_later(self.opts.close_timeout,
+                                                                      self.transport.abort)
+
+    def _after_receive(self) -> None:
+        proto = self.proto
+        if proto.parser_exc is not None and self.violation is None:
+            self._violated_by_websockets(proto.parser_exc)
+        if self.violation is not None and self.violation.code == ExitCode.PROTOCOL and proto.state is OPEN:
+            proto.fail(self._fail_code, "protocol violation")
+        self._flush()
+
+    _fail_code = 1002
+
+    def _violated(self, found: list[Violation]) -> None:
+        first = found[0]
+        self._fail_code = close_code_for(found)
+        self.violation = Outcome(ExitCode.PROTOCOL, f"protocol violation: {first.message} ({first.rfc})")
+        if self.on_violation:
+            self.on_violation(self.violation)
+
+    def _violated_by_websockets(self, exc: BaseException) -> None:
+        if isinstance(exc, EOFError):
+            return
+        violation = violation_from_exception(exc)
+        self.out.emit(WsProtocolError(t=self.out.now(), violations=[violation],
+                                      close_code=self.proto.close_sent.code if self.proto.close_sent else None))
+        self._violated([violation])
+
+    def _on_response(self, response: Response) -> None:
+        exc = getattr(response, "_exception", None) or self.proto.handshake_exc
+        raw = bytes(self.handshake_bytes)
+        end = raw.find(b"\r\n\r\n")
+        rest = raw[end + 4:] if end >= 0 and response.status_code == 101 else b""
+        headers = response.headers
+        received = headers.get("Sec-WebSocket-Accept") if "Sec-WebSocket-Accept" in headers else None
+        expected = accept_key(self.proto.key)
+        body = bytes(response.body or b"")
+        head = body[:1024]
+        try:
+            body_text: str | None = head.decode()
+        except UnicodeDecodeError:
+            body_text = None
+        record = WsHandshake(
+            t=self.out.now(), dir="recv", status=response.status_code, reason=response.reason_phrase,
+            headers=self._headers(headers.raw_items()), accept_ok=received == expected,
+            accept_expected=expected, accept_received=received,
+            subprotocol=self.proto.subprotocol if exc is None else None,
+            extensions=headers.get_all("Sec-WebSocket-Extensions") if exc is None else [],
+            body_length=len(body) if response.status_code != 101 else None,
+            body_text=body_text if response.status_code != 101 else None,
+            body_hex=head.hex() if response.status_code != 101 else None,
+            error=describe_handshake_error(exc) if exc is not None else None)
+        self.out.emit(record)
+        if exc is not None:
+            if isinstance(exc, InvalidStatus):
+                outcome = Outcome(ExitCode.REFUSED, f"upgrade refused: HTTP {response.status_code} "
+                                                    f"{response.reason_phrase}")
+            elif isinstance(exc, InvalidHeaderValue) and exc.name == "Sec-WebSocket-Accept":
+                outcome = Outcome(ExitCode.PROTOCOL, "protocol violation: Sec-WebSocket-Accept does not match "
+                                                     "the key (RFC 6455 §4.2.2)")
+            else:
+                outcome = Outcome(ExitCode.REFUSED, f"handshake failed: {describe_handshake_error(exc)}")
+            if not self.opened.done():
+                self.opened.set_exception(_HandshakeFailed(outcome))
+            return
+        self._open_taps()
+        if not self.opened.done():
+            self.opened.set_result(response)
+        if rest and self.recv_tap is not None:
+            found = self.recv_tap.feed(rest)
+            if found and self.violation is None:
+                self._violated(found)
+
+    def _open_taps(self) -> None:
+        deflate = any(ext.name == "permessage-deflate" for ext in self.proto.extensions)
+        server_nct = client_nct = False
+        for ext in self.proto.extensions:
+            if ext.name == "permessage-deflate":
+                server_nct = bool(getattr(ext, "remote_no_context_takeover", False))
+                client_nct = bool(getattr(ext, "local_no_context_takeover", False))
+        show = self.opts.show
+        self.send_tap = Tap(self.out, sender="client", dir="send", show=show, deflate=deflate,
+                            no_context_takeover=client_nct)
+        if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
+            self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate,
+                                no_context_takeover=server_nct)
+
+    def _on_frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        self.frames_in += 1
+        if opcode is TEXT or opcode is BINARY:
+            if frame.fin:
+                self._message(opcode, frame.data, 1)
+            else:
+                self._fragments = [bytes(frame.data)]
+                self._fragment_opcode = opcode
+        elif opcode is CONT:
+            if self._fragments is not None:
+                self._fragments.append(bytes(frame.data))
+                if frame.fin:
+                    frames = len(self._fragments)
+                    data, self._fragments = b"".join(self._fragments), None
+                    self._message(self._fragment_opcode, data, frames)
+        elif opcode is PONG:
+            sent = self.pings.pop(bytes(frame.data), None)
+            if sent is not None:
+                self.out.emit(WsRtt(t=self.out.now(), payload_hex=bytes(frame.data).hex(),
+                                    rtt_ms=round((time.monotonic() - sent) * 1000, 3)))
+        elif opcode is CLOSE:
+            if self.initiator is None:
+                self.initiator = "server"
+            if self.on_close_frame is not None and self.proto.close_rcvd is not None:
+                self.on_close_frame(self.proto.close_rcvd.code)
+
+    def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
+        self.messages_in += 1
+        if self.recv_tap is None:  # --show messages: the view is built here, not by the codec
+            self._show_message(opcode, data, frames)
+        if self.on_message is not None:
+            self.on_message(opcode, data)
+
+    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> None:
+        text: str | None = None
+        if opcode is TEXT:
+            try:
+                text = data.decode()
+            except UnicodeDecodeError as exc:
+                violation = Violation("invalid-utf8", "RFC 6455 §8.1", f"text message is not valid UTF-8 at byte {exc.start}")
+                self.out.emit(WsProtocolError(t=self.out.now(), violations=[violation], close_code=1007))
+                if self.violation is None:
+                    self._violated([violation])
+                return
+        t = self.out.now()
+        if self._lines is not None:
+            if text is not None:
+                self._lines.append(f'{{"proto":"ws","type":"message","t":{t},"dir":"recv","opcode_name":"TEXT",'
+                                   f'"length":{len(data)},"text":{_dumps(text)},"compressed":false,"frames":{frames},'
+                                   '"complete":true,"violations":[]}\n')
+            else:
+                self._lines.append(f'{{"proto":"ws","type":"message","t":{t},"dir":"recv",'
+                                   f'"opcode_name":"BINARY","length":{len(data)},"hex":"{data.hex()}","compressed":false,'
+                                   f'"frames":{frames},"complete":true,"violations":[]}}\n')
+            return
+        self.out.emit(make_message_record(t, "recv", opcode, data, frames))
+
+    def _headers(self, items: Any) -> list[list[str]]:
+        return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
+
+
+class _HandshakeFailed(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
+
+
+def make_message_record(t: float, dir: str, opcode: int, data: bytes, frames: int = 1) -> Any:
+    """A ``message`` record built from an already reassembled payload (the --show messages view)."""
+    from wiretool.records.ws import new_message
+
+    return new_message(t, dir, int(opcode), data, False, frames)
+
+
+def describe_handshake_error(exc: BaseException) -> str:
+    """One line for why websockets refused the handshake response."""
+    if isinstance(exc, InvalidStatus):
+        return f"server answered HTTP {exc.response.status_code} instead of 101 Switching Protocols"
+    cause = exc.__cause__
+    text = str(exc)
+    if cause is not None and str(cause):
+        text = f"{text}: {cause}"
+    return text
+
+
+_WS_MESSAGES: list[tuple[str, str, str, str]] = [
+    # websockets' message fragment, then the codec's violation code, RFC section and message
+    ("invalid opcode", "reserved-opcode", "RFC 6455 §5.2", "reserved opcode"),
+    ("incorrect masking", "server-masked", "RFC 6455 §5.1", "a server must not mask the frames it sends"),
+    ("reserved bits must be 0", "rsv-without-extension", "RFC 6455 §5.2",
+     "RSV bit set without a negotiated extension"),
+    ("control frame too long", "control-too-long", "RFC 6455 §5.5", "control frame payload longer than 125 bytes"),
+    ("fragmented control frame", "control-fragmented", "RFC 6455 §5.5", "control frames must not be fragmented"),
+    ("expected a continuation frame", "interleaved-data-frame", "RFC 6455 §5.4",
+     "new data frame inside a fragmented message"),
+    ("unexpected continuation frame", "unexpected-continuation", "RFC 6455 §5.4",
+     "continuation frame with no fragmented message to continue"),
+    ("invalid status code", "close-code-invalid", "RFC 6455 §7.4", "close code not allowed on the wire"),
+    ("close frame too short", "close-payload-1-byte", "RFC 6455 §5.5.1", "close payload of 1 byte"),
+    ("incomplete fragmented message", "interleaved-data-frame", "RFC 6455 §5.4",
+     "close frame inside a fragmented message"),
+    ("decompression failed", "inflate-failed", "RFC 7692 §7.2.2", "compressed message could not be inflated"),
+]
+
+
+def violation_from_exception(exc: BaseException) -> Violation:
+    """Name what websockets' protocol rejected as a :class:`Violation` (used when the codec did not see it)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return Violation("close-reason-invalid-utf8", "RFC 6455 §5.5.1", f"close reason is not valid UTF-8: {exc.reason}")
+    if isinstance(exc, PayloadTooBig):
+        return Violation("message-too-big", "RFC 6455 §10.4", f"message larger than --max-size: {exc}")
+    text = str(exc)
+    for fragment, code, rfc, message in _WS_MESSAGES:
+        if fragment in text:
+            return Violation(code, rfc, message)
+    return Violation("protocol-error", "RFC 6455 §5", text or type(exc).__name__)
