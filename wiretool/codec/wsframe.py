@@ -382,7 +382,7 @@ class WsFrameParser:
         msg = None
         if self.messages:
             msg = new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp, self._mframes,
-                              True, tuple(self._mviol))
+                              True, tuple(self._mviol), self._minflate)
         self._mop = None
         self._reset_message()
         return msg
@@ -391,7 +391,7 @@ class WsFrameParser:
         """The message in progress will never end: report what there was of it as incomplete."""
         if self.messages:
             out.append(new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp,
-                                   self._mframes, False, (*self._mviol, *extra)))
+                                   self._mframes, False, (*self._mviol, *extra), self._minflate))
         self._mop = None
         self._reset_message()
 

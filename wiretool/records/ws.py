@@ -226,9 +226,12 @@ class WsMessage(Record):
     opcode: int = 1
     payload: bytes = b""
     compressed: bool = False
+    """RSV1 was set on the first frame (permessage-deflate)."""
     frames: int = 1
     complete: bool = True
     violations: tuple[Violation, ...] = ()
+    inflated: bool = False
+    """``payload`` is the inflated data of a compressed message (False: the bytes as sent)."""
 
     @property
     def opcode_name(self) -> str:
@@ -241,7 +244,7 @@ class WsMessage(Record):
     @property
     def text(self) -> str | None:
         """The text of a TEXT message that is valid UTF-8; None otherwise (then use ``hex``)."""
-        if self.opcode != 1:
+        if self.opcode != 1 or (self.compressed and not self.inflated):
             return None
         return _text_or_none(self.payload)
 
@@ -258,6 +261,7 @@ class WsMessage(Record):
         else:
             out["hex"] = self.payload.hex()
         out["compressed"] = self.compressed
+        out["inflated"] = self.inflated
         out["frames"] = self.frames
         out["complete"] = self.complete
         out["violations"] = [v.to_json() for v in self.violations]
@@ -265,12 +269,12 @@ class WsMessage(Record):
 
 
 _msg_setters = tuple(WsMessage.__dict__[name].__set__ for name in ("dir", "opcode", "payload", "compressed",
-                                                                   "frames", "complete", "violations"))
+                                                                   "frames", "complete", "violations", "inflated"))
 
 
 def new_message(t: float, dir: str | None, opcode: int, payload: bytes, compressed: bool = False,
                 frames: int = 1, complete: bool = True, violations: tuple[Violation, ...] = (),
-                _new: Any = object.__new__, _cls: type = WsMessage, _st: Any = _set_t,
+                inflated: bool = False, _new: Any = object.__new__, _cls: type = WsMessage, _st: Any = _set_t,
                 _s: tuple[Any, ...] = _msg_setters) -> WsMessage:
     """Make a :class:`WsMessage` cheaply (see :func:`new_frame` for why)."""
     r = _new(_cls)
@@ -282,4 +286,5 @@ def new_message(t: float, dir: str | None, opcode: int, payload: bytes, compress
     _s[4](r, frames)
     _s[5](r, complete)
     _s[6](r, violations)
+    _s[7](r, inflated)
     return r
