@@ -140,7 +140,7 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
              for _ in range(repeat) for url, path in zip(urls, paths, strict=True)]
     ctx = None
     if scheme == "https":
-        ctx = client_context(insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key, alpn=["h2"])
+        ctx = client_context(insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key, alpn=["h2", "http/1.1"])
     return ClientConfig(scheme=scheme, host=host, port=port, authority=authority, requests=specs,
                         max_concurrent=max_concurrent, push=push, ping=ping, upgrade=upgrade,
                         window_bits=window_bits, max_frame_size=max_frame_size, ssl_context=ctx,

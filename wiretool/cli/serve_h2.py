@@ -80,14 +80,14 @@ async def _serve(out, host, port, ctx, cacert, directory) -> int:  # type: ignor
         served += 1
         out.emit(H2Request(t=out.now(), **info))
 
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the first line, so a script may signal at once
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     cfg = ServerConfig(directory=Path(directory) if directory else None, log=log)
     srv = await start_server(host, port, ssl_context=ctx, cacert=cacert, cfg=cfg)
     out.emit(H2Listening(t=out.now(), url=srv.url, cacert=str(cacert) if cacert else None))
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
