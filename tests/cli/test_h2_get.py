@@ -236,3 +236,10 @@ def test_record_writes_a_capture(h2c, tmp_path):
     assert res.exit_code == 0
     cap = read_capture(path)
     assert cap.stream("send").startswith(b"PRI * HTTP/2.0")
+
+
+def test_demo_part_multiplexes_three_requests():
+    res = run_cli(["demo", "--only", "h2", "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert [f["stream_id"] for f in frames(res, dir="send", frame_type="HEADERS")] == [1, 3, 5]
+    assert summary(res)["responses"] == 3 and summary(res)["pushed"] == 1
