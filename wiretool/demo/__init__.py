@@ -9,5 +9,6 @@ from __future__ import annotations
 
 PARTS: list[str] = [
     "wiretool.demo.frame",
+    "wiretool.demo.h2",
 ]
 """Module paths of the demo parts, in the order they run."""
