@@ -175,3 +175,21 @@ def test_builder_length_lie_and_forced_encodings() -> None:
     assert build_frame(2, b"abc", length_bits=64)[:10] == b"\x82\x7f" + (3).to_bytes(8, "big")
     masked = build_frame(1, b"hi", mask=True)
     assert masked[1] & 0x80 and len(masked) == 8
+
+
+def test_bulk_feed_matches_chunked_feed_and_leaves_gc_enabled() -> None:
+    import gc
+
+    from wiretool.codec.wsframe import BULK
+
+    wire = (UNMASKED_HELLO + MASKED_HELLO + b"".join(FRAGMENTED) + PING) * (BULK // 30 + 1)
+    assert len(wire) > BULK
+    bulk = WsFrameParser()
+    whole = bulk.feed(wire) + bulk.finish()
+    assert gc.isenabled()
+    chunked = WsFrameParser()
+    records = []
+    for i in range(0, len(wire), 4096):
+        records += chunked.feed(wire[i : i + 4096])
+    assert records + chunked.finish() == whole
+    assert len(frames(whole)) == 5 * (BULK // 30 + 1)

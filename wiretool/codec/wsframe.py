@@ -16,13 +16,22 @@ small reads costs linear time, and unmasking uses websockets' C ``apply_mask``.
 from __future__ import annotations
 
 import codecs
+import gc
 from typing import Any
 
 from wiretool.codec.wsbuild import build_frame, fragment_frames
 from wiretool.codec.wsclose import close_code_allowed, close_code_name, close_payload
 from wiretool.codec.wsmask import apply_mask
 from wiretool.records import Record, Violation
-from wiretool.records.ws import WsFrame, WsMessage, new_frame, new_message, opcode_name
+from wiretool.records.ws import (
+    FRAME_SETTERS,
+    MESSAGE_SETTERS,
+    WsFrame,
+    WsMessage,
+    new_frame,
+    new_message,
+    opcode_name,
+)
 
 __all__ = [
     "OP_BINARY", "OP_CLOSE", "OP_CONT", "OP_PING", "OP_PONG", "OP_TEXT",
@@ -30,6 +39,9 @@ __all__ = [
 ]
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
+
+BULK = 1 << 18
+"""Feeds this large (or more) run with the cyclic GC paused (see :meth:`WsFrameParser.feed`)."""
 
 _RSV_NAMES = ((0x40, "RSV1"), (0x20, "RSV2"), (0x10, "RSV3"))
 _utf8_decoder = codecs.getincrementaldecoder("utf-8")
@@ -107,7 +119,16 @@ class WsFrameParser:
             elif type(data) is not bytes:
                 data = bytes(data)
             n = len(data)
-            pos = self._parse(data, n, t, out)
+            if n >= BULK and gc.isenabled():
+                # A bulk decode creates a record per few bytes; the cyclic GC would rescan that growing
+                # list again and again (records hold no cycles), so it is paused for this call only.
+                gc.disable()
+                try:
+                    pos = self._parse(data, n, t, out)
+                finally:
+                    gc.enable()
+            else:
+                pos = self._parse(data, n, t, out)
             if pos < n:
                 self._buf = bytearray(data[pos:]) if pos else bytearray(data)
             self._base += pos
@@ -155,6 +176,9 @@ class WsFrameParser:
         base = self._base
         fast = self.fast
         mask = apply_mask
+        new = object.__new__
+        st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
+        mt, md, mo, mp, mc, mf, mk, mv, mi = MESSAGE_SETTERS
         pos = 0
         while n - pos >= 2:
             b0 = data[pos]
@@ -176,9 +200,28 @@ class WsFrameParser:
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
                 if b0 == 0x82 or payload.isascii():
-                    append(new_frame(t, direction, base + pos, head, payload))
-                    if messages:
-                        append(new_message(t, direction, b0 & 0x0F, payload))
+                    # new_frame(t, direction, base + pos, head, payload), inlined: this line is the hot spot
+                    r = new(WsFrame)
+                    st(r, t)
+                    sd(r, direction)
+                    so(r, base + pos)
+                    sh(r, head)
+                    sp(r, payload)
+                    sv(r, ())
+                    sm(r, 0)
+                    append(r)
+                    if messages:  # new_message(t, direction, b0 & 0x0F, payload), inlined
+                        r = new(WsMessage)
+                        mt(r, t)
+                        md(r, direction)
+                        mo(r, b0 & 0x0F)
+                        mp(r, payload)
+                        mc(r, False)
+                        mf(r, 1)
+                        mk(r, True)
+                        mv(r, ())
+                        mi(r, False)
+                        append(r)
                     pos = end
                     continue
             end = self._general(data, pos, n, t, out)

@@ -187,6 +187,9 @@ class WsFrame(Record):
 _set_t = Record.__dict__["t"].__set__
 _setters = tuple(WsFrame.__dict__[name].__set__ for name in ("dir", "offset", "head", "payload", "violations",
                                                              "missing"))
+FRAME_SETTERS = (_set_t, *_setters)
+"""Slot setters of :class:`WsFrame` in the order t, dir, offset, head, payload, violations, missing: a hot loop
+may inline :func:`new_frame` with them (every slot must be set)."""
 
 
 def new_frame(t: float, dir: str | None, offset: int, head: bytes, payload: bytes,
@@ -270,6 +273,8 @@ class WsMessage(Record):
 
 _msg_setters = tuple(WsMessage.__dict__[name].__set__ for name in ("dir", "opcode", "payload", "compressed",
                                                                    "frames", "complete", "violations", "inflated"))
+MESSAGE_SETTERS = (_set_t, *_msg_setters)
+"""Slot setters of :class:`WsMessage` in field order (t first), for inlining :func:`new_message`."""
 
 
 def new_message(t: float, dir: str | None, opcode: int, payload: bytes, compressed: bool = False,
