@@ -205,3 +205,14 @@ def test_json_shape_of_a_frame():
     assert rec.to_json() == {"proto": "h2", "type": "frame", "t": 1.5, "dir": "recv", "frame_type": "RST_STREAM",
                              "type_code": 3, "length": 4, "flags": [], "stream_id": 1, "error_code": "CANCEL",
                              "violations": []}
+
+
+def test_repeated_blocks_follow_the_dynamic_table():
+    enc = Encoder()
+    view = H2FrameView(preface={"send": "none"})
+    first = view.feed("recv", headers_frame(enc, 1, [("x-v", "1")]))  # adds x-v: 1 at index 62
+    again = HeadersFrame(3, data=b"\xbe", flags=["END_HEADERS"]).serialize()  # indexed 62, table unchanged
+    assert [r.headers for r in view.feed("recv", again) + view.feed("recv", again)] == [[("x-v", "1")]] * 2
+    view.feed("recv", headers_frame(enc, 5, [("x-v", "2")]))  # now index 62 is x-v: 2
+    assert view.feed("recv", again)[0].headers == [("x-v", "2")]
+    assert first[0].headers == [("x-v", "1")]

@@ -43,7 +43,7 @@ def _v(code: str, section: str, message: str) -> Violation:
 class _Direction:
     """The state of one direction of the connection."""
 
-    __slots__ = ("block", "block_len", "block_stream", "buf", "decoder", "first_frame", "hpack_broken",
+    __slots__ = ("block", "block_len", "block_stream", "buf", "cache", "decoder", "first_frame", "hpack_broken",
                  "max_frame_size", "name", "offset", "preface", "settings_first", "skip")
 
     def __init__(self, name: str, preface: str, max_header_block: int) -> None:
@@ -60,6 +60,23 @@ class _Direction:
         self.block: bytearray | None = None
         self.block_len = 0
         self.block_stream: int | None = None
+        # Header blocks that left the dynamic table as it was, by their bytes: see _end_block.
+        self.cache: dict[bytes, tuple[tuple[object, ...], list[tuple[str, str]], int]] = {}
+
+
+def _table_state(decoder: Decoder) -> tuple[object, ...]:
+    """What identifies the decoder's dynamic table: sizes, limits and its newest entry (compared by identity)."""
+    table = decoder.header_table
+    entries = table.dynamic_entries
+    return (len(entries), table._current_size, table._maxsize, decoder.max_allowed_table_size,
+            entries[0] if entries else None)
+
+
+def _same_state(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return a[:4] == b[:4] and a[4] is b[4]
+
+
+_CACHE_MAX = 256
 
 
 class H2FrameView:
@@ -203,7 +220,7 @@ class H2FrameView:
             d.block, d.block_stream = None, None
         self._first(d, typ, viol)
         return self._count(H2Frame(t=self._clock(), dir=d.name, frame_type=frame_type_name(typ), type_code=typ,
-                                   length=length, flags=tuple(flag_names(typ, flags)), stream_id=sid,
+                                   length=length, flags=_flags(typ, flags), stream_id=sid,
                                    offset=self._offset(d, pos), violations=tuple(viol)))
 
     def _frame(self, d: _Direction, typ: int, flags: int, sid: int, length: int, body: memoryview,
@@ -250,7 +267,7 @@ class H2FrameView:
                     self._fields(d, typ, flags, sid, frame, f, viol)
         body.release()
         return self._count(H2Frame(t=self._clock(), dir=d.name, frame_type=frame_type_name(typ), type_code=typ,
-                                   length=length, flags=tuple(flag_names(typ, flags)), stream_id=sid,
+                                   length=length, flags=_flags(typ, flags), stream_id=sid,
                                    offset=self._offset(d, pos), violations=tuple(viol), **f))  # type: ignore[arg-type]
 
     def _fields(self, d: _Direction, typ: int, flags: int, sid: int, frame: object, f: dict[str, object],
@@ -364,15 +381,28 @@ class H2FrameView:
             viol.append(Violation("hpack_state_lost", "RFC 7541 §2.2",
                                   "an earlier header block was lost, so this one cannot be decoded"))
             return
-        try:
-            raw = d.decoder.decode(bytes(block), raw=True)
-        except Exception as exc:  # hpack raises HPACKDecodingError subclasses, and worse on hostile input
-            viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {exc}"))
-            d.hpack_broken = True
-            return
-        f["headers"] = self._text_headers(raw)
+        # A block that did not change the dynamic table decodes the same way again as long as the table
+        # stays as it is; repeated requests and responses are mostly such blocks, so they are decoded once.
+        key = bytes(block)
+        before = _table_state(d.decoder)
+        hit = d.cache.get(key)
+        if hit is not None and _same_state(hit[0], before):
+            f["headers"], f["hpack_table_size"] = hit[1], hit[2]
+        else:
+            try:
+                raw = d.decoder.decode(key, raw=True)
+            except Exception as exc:  # hpack raises HPACKDecodingError subclasses, and worse on hostile input
+                viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {exc}"))
+                d.hpack_broken = True
+                return
+            headers = self._text_headers(raw)
+            size = d.decoder.header_table._current_size
+            f["headers"], f["hpack_table_size"] = headers, size
+            if _same_state(_table_state(d.decoder), before):
+                if len(d.cache) >= _CACHE_MAX:
+                    d.cache.clear()
+                d.cache[key] = (before, headers, size)
         table = d.decoder.header_table
-        f["hpack_table_size"] = table._current_size
         if self.hpack_entries:
             f["hpack_entries"] = self._text_headers(list(table.dynamic_entries))
 
@@ -410,6 +440,18 @@ class H2FrameView:
         if rec.violations:
             self.violations += len(rec.violations)
         return rec
+
+
+_FLAG_CACHE: dict[int, tuple[str, ...]] = {}
+
+
+def _flags(typ: int, flags: int) -> tuple[str, ...]:
+    """Flag names of a (type, flag byte) pair, computed once per pair (there are at most 65,536)."""
+    key = (typ << 8) | flags
+    names = _FLAG_CACHE.get(key)
+    if names is None:
+        names = _FLAG_CACHE[key] = tuple(flag_names(typ, flags))
+    return names
 
 
 def _section(typ: int) -> str:
