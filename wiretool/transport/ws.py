@@ -32,7 +32,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import redact
 from wiretool.records import Violation
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
-from wiretool.transport.ws_tap import Tap, close_code_for
+from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -107,6 +107,8 @@ class WsClient(asyncio.Protocol):
         self._fragment_opcode = TEXT
         self._close_timer: asyncio.TimerHandle | None = None
         self._lines: list[str] | None = None
+        self._t = 0.0
+        self._length_check: LengthCheck | None = None
         self._fast_json = out.env.json and opts.show == "messages"
         self._json_out = out.env.stdout
 
@@ -143,8 +145,14 @@ class WsClient(asyncio.Protocol):
             found = self.recv_tap.feed(data)
             if found and self.violation is None:
                 self._violated(found)
+        elif self._length_check is not None:
+            bad = self._length_check.feed(data)
+            if bad is not None and self.violation is None:
+                self.out.emit(WsProtocolError(t=self.out.now(), violations=[bad], close_code=1002))
+                self._violated([bad])
         if self._fast_json:
             self._lines = []
+            self._t = self.out.now()
         try:
             proto.receive_data(data)
         except EOFError:
@@ -346,6 +354,11 @@ class WsClient(asyncio.Protocol):
             found = self.recv_tap.feed(rest)
             if found and self.violation is None:
                 self._violated(found)
+        elif rest and self._length_check is not None:
+            bad = self._length_check.feed(rest)
+            if bad is not None and self.violation is None:
+                self.out.emit(WsProtocolError(t=self.out.now(), violations=[bad], close_code=1002))
+                self._violated([bad])
 
     def _open_taps(self) -> None:
         deflate = any(ext.name == "permessage-deflate" for ext in self.proto.extensions)
@@ -360,6 +373,8 @@ class WsClient(asyncio.Protocol):
         if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
             self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate,
                                 no_context_takeover=server_nct)
+        else:
+            self._length_check = LengthCheck()
 
     def _on_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -406,8 +421,8 @@ class WsClient(asyncio.Protocol):
                 if self.violation is None:
                     self._violated([violation])
                 return
-        t = self.out.now()
         if self._lines is not None:
+            t = self._t
             if text is not None:
                 self._lines.append(f'{{"proto":"ws","type":"message","t":{t},"dir":"recv","opcode_name":"TEXT",'
                                    f'"length":{len(data)},"text":{_dumps(text)},"compressed":false,"frames":{frames},'
@@ -417,7 +432,7 @@ class WsClient(asyncio.Protocol):
                                    f'"opcode_name":"BINARY","length":{len(data)},"hex":"{data.hex()}","compressed":false,'
                                    f'"frames":{frames},"complete":true,"violations":[]}}\n')
             return
-        self.out.emit(make_message_record(t, "recv", opcode, data, frames))
+        self.out.emit(make_message_record(self.out.now(), "recv", opcode, data, frames))
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
