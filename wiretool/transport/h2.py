@@ -161,7 +161,8 @@ class H2Client:
     def __init__(self, cfg: ClientConfig, emit: Callable[[Record], None], clock: Callable[[], float],
                  tap: Callable[[str, bytes], None] | None = None) -> None:
         self.cfg = cfg
-        self.emit = emit
+        self._emit = emit
+        self.output_closed = False
         self.clock = clock
         self.tap = tap
         self.view = H2FrameView(clock=clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
@@ -179,6 +180,16 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
+
+    def emit(self, rec: Record) -> None:
+        """Hand a record on; if stdout was closed (``| head``), stop the run quietly instead of failing."""
+        if self.output_closed:
+            return
+        try:
+            self._emit(rec)
+        except (BrokenPipeError, SystemExit):  # rich turns EPIPE into SystemExit
+            self.output_closed = True
+            self._resolve()
 
     # -- run ---------------------------------------------------------------------------------------
     async def run(self) -> Outcome:
@@ -202,6 +213,8 @@ class H2Client:
             self._goodbye()
         for st in list(self.active.values()):
             self._finish(st, "incomplete")
+        if self.output_closed:
+            raise BrokenPipeError("stdout closed")
         return self.outcome
 
     async def _connect(self) -> None:
