@@ -104,7 +104,7 @@ def _handshake(record: WsHandshake) -> Text:
     if record.dir == "recv" and record.status is not None:
         if record.accept_received is not None or record.status == 101:
             verdict = "OK" if record.accept_ok else "MISMATCH"
-            text.append(f"    Sec-WebSocket-Accept: expected {record.accept_expected}, got "
+            text.append(f"    accept check: expected {record.accept_expected}, got "
                         f"{safe_text(record.accept_received or '(missing)')}: {verdict}\n",
                         style="green" if record.accept_ok else "bold red")
         if record.subprotocol:

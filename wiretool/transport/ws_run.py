@@ -263,6 +263,8 @@ class Run:
             client.send_text(payload.decode("utf-8", "surrogateescape"))
         elif kind == "binary":
             client.send_binary(payload)
+        elif kind == "ping":
+            client.send_ping(payload)
         else:
             client.send_raw(payload)
 

@@ -114,7 +114,7 @@ class Tap:
             kind = rec.type
             if kind == "frame":
                 self.frames += 1
-            shown = kind == show
+            shown = kind == show or (kind == "message" and rec.compressed and show == "frame")
             if shown:
                 self.count += 1
                 if lines is None:
