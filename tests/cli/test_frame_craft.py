@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 from conftest import WIRETOOL
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wiretool.codec.wsframe import build_frame, fragment_frames
 
@@ -144,3 +146,34 @@ def test_raw_output_refuses_a_terminal() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 2
     assert b"refusing to write raw bytes to a terminal" in output
+
+
+_opcodes = st.sampled_from(["text", "binary", "ping", "pong", "cont", "close", "3", "11"])
+
+
+@settings(deadline=None, max_examples=25)
+@given(_opcodes, st.binary(max_size=200), st.booleans(), st.booleans(), st.booleans(),
+       st.one_of(st.none(), st.binary(min_size=4, max_size=4)), st.sampled_from([None, "16", "64"]),
+       st.one_of(st.none(), st.integers(min_value=1, max_value=50)))
+def test_craft_cli_then_decode_cli_round_trip(opcode, payload, no_fin, rsv1, rsv3, key, bits, fragment) -> None:
+    from conftest import run_cli
+
+    args = ["frame", "craft", "--opcode", opcode, "--payload-hex", payload.hex() or "", "--json"]
+    args += ["--no-fin"] * no_fin + ["--rsv1"] * rsv1 + ["--rsv3"] * rsv3
+    if key is not None:
+        args += ["--mask-key", key.hex()]
+    if bits is not None:
+        args += ["--length-bits", bits]
+    if fragment is not None:
+        args += ["--fragment", str(fragment)]
+    crafted = run_cli(args)
+    assert crafted.exit_code == 0, crafted.stderr
+    record = crafted.json_lines()[0]
+    decoded = run_cli(["frame", "decode", record["hex"], "--json"])
+    frames = [d for d in decoded.json_lines() if d["type"] == "frame"]
+    assert len(frames) == record["frames"]
+    assert b"".join(bytes.fromhex(f["payload_hex"]) for f in frames) == payload
+    assert all(f["rsv1"] == (rsv1 and i == 0) and f["rsv3"] == rsv3 for i, f in enumerate(frames))
+    assert all(f["mask_key"] == (key.hex() if key else None) for f in frames)
+    assert frames[-1]["fin"] == (not no_fin)
+    assert decoded.exit_code == (5 if any(f["violations"] for f in frames) else 0)

@@ -151,3 +151,10 @@ def test_h2_proto_is_dispatched(cli) -> None:
     r = cli(["frame", "decode", "--proto", "h2", "000000040000000000", "--json"])
     assert r.exit_code in (0, 5), r.stderr
     assert any(d.get("proto") == "h2" for d in r.json_lines())
+
+
+@pytest.mark.parametrize("args", [["--proto", "h2", "--from", "client"], ["--proto", "h2", "--deflate"],
+                                  ["--hpack"]])
+def test_options_of_the_other_protocol_are_usage_errors(cli, args: list[str]) -> None:
+    r = cli(["frame", "decode", "000000040000000000", *args])
+    assert r.exit_code == 2 and "only" in r.stderr

@@ -45,8 +45,13 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
     Exit status: 0 when every frame is valid, 5 when any violation is found, 2 for unreadable input.
     """
     from wiretool.cli.input_bytes import read_input
+    from wiretool.errors import UsageError
     from wiretool.output.sink import Output
 
+    if proto == "h2" and (sender or deflate or no_context_takeover):
+        raise UsageError("--from, --deflate and --no-context-takeover apply to --proto ws only")
+    if proto == "ws" and hpack:
+        raise UsageError("--hpack applies to --proto h2 only")
     raw = read_input(data, file=file, encoding=encoding)
     out = Output(make_env(), proto=proto)
     if proto == "h2":
