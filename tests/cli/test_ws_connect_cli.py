@@ -1,0 +1,176 @@
+"""``wiretool ws connect`` through the installed entry point, against ``wiretool serve ws`` in a subprocess.
+
+Covers what only a real process shows: the listening line, stdin pipes, slash commands, wss with the
+server's self-signed CA, crafted raw frames, Ctrl-C (SIGINT) handling with a close 1000 and exit 130.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import WIRETOOL, run_wiretool
+
+from wiretool.codec.wsbuild import build_frame
+
+ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+
+
+class Server:
+    """``wiretool serve ws --port 0 ...`` in a subprocess; ``url`` (and ``cacert``) from its first line."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([WIRETOOL, "--json", "serve", "ws", "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+        assert self.proc.stdout is not None
+        first = json.loads(self.proc.stdout.readline())
+        assert first["type"] == "listening"
+        self.url: str = first["url"]
+        self.cacert: str | None = first.get("cacert")
+
+    def stop(self) -> tuple[int, list[dict]]:
+        self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=20)
+        return self.proc.returncode, [json.loads(line) for line in out.decode().splitlines() if line]
+
+
+@pytest.fixture
+def echo_server() -> Iterator[Server]:
+    server = Server()
+    yield server
+    code, _ = server.stop()
+    assert code == 0
+
+
+def of(result_lines: list[dict], kind: str) -> list[dict]:
+    return [r for r in result_lines if r["type"] == kind]
+
+
+def test_quick_start_round_trip_frames_in_json(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--send", "hello", "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.json_lines()
+    frames = of(lines, "frame")
+    out = next(f for f in frames if f["dir"] == "send" and f["opcode_name"] == "TEXT")
+    back = next(f for f in frames if f["dir"] == "recv" and f["opcode_name"] == "TEXT")
+    assert out["masked"] and out["mask_key"] and out["payload_text"] == "hello" and out["length"] == 5
+    assert not back["masked"] and back["mask_key"] is None and back["payload_text"] == "hello"
+    closes = [f for f in frames if f["opcode_name"] == "CLOSE"]
+    assert [f["dir"] for f in closes] == ["send", "recv"] and closes[0]["close_code"] == 1000
+    assert of(lines, "close")[0]["clean"] is True
+    assert lines[-1] == {**lines[-1], "type": "summary", "exit_code": 0, "messages_in": 1}
+
+
+def test_pretty_view_is_the_default(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--send", "hello", "--count", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "101 Switching Protocols" in result.stdout and "NORMAL_CLOSURE" in result.stdout
+    assert "{" not in result.stdout.splitlines()[0]
+
+
+def test_payload_escapes_and_markup_print_visibly(echo_server: Server) -> None:
+    nasty = "\x1b[31mred[bold]x"
+    result = run_wiretool(["ws", "connect", echo_server.url, "--send", nasty, "--count", "1", "--show", "messages"])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\\x1b[31mred[bold]x" in result.stdout
+
+
+def test_stdin_lines_are_messages_and_eof_does_not_cut(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--show", "messages", "--json", "--count", "3"],
+                          input="one\ntwo\nthree\n")
+    assert result.exit_code == 0, result.stderr
+    got = [m["text"] for m in of(result.json_lines(), "message") if m["dir"] == "recv"]
+    assert got == ["one", "two", "three"]
+
+
+def test_binary_stdin_is_one_binary_message(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--show", "messages", "--json", "--count", "1",
+                           "--binary-stdin"], input=b"\x00\x01\xff")
+    assert result.exit_code == 0, result.stderr
+    got = next(m for m in of(result.json_lines(), "message") if m["dir"] == "recv")
+    assert got["opcode_name"] == "BINARY" and got["hex"] == "0001ff"
+
+
+def test_slash_commands(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--json", "--commands", "--timeout", "20"],
+                          input="/ping hi\n/binary 0a0b\n/close 4000 done\n")
+    assert result.exit_code == 0, result.stderr
+    lines = result.json_lines()
+    assert of(lines, "rtt")[0]["payload_hex"] == b"hi".hex()
+    assert any(f["dir"] == "recv" and f["opcode_name"] == "BINARY" and f["payload_hex"] == "0a0b"
+               for f in of(lines, "frame"))
+    close = of(lines, "close")[0]
+    assert (close["sent_code"], close["code"], close["initiator"]) == (4000, 4000, "client")
+
+
+def test_raw_bytes_are_written_as_is_and_shown(echo_server: Server) -> None:
+    raw = build_frame(1, b"crafted", mask_key=b"\x01\x02\x03\x04").hex()
+    result = run_wiretool(["ws", "connect", echo_server.url, "--raw", raw, "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    sent = next(f for f in of(result.json_lines(), "frame") if f["dir"] == "send" and f["opcode_name"] == "TEXT")
+    assert sent["mask_key"] == "01020304" and sent["payload_text"] == "crafted"
+
+
+def test_wss_with_self_signed_ca() -> None:
+    server = Server("--self-signed")
+    try:
+        assert server.url.startswith("wss://") and server.cacert and Path(server.cacert).exists()
+        url = server.url.replace("127.0.0.1", "localhost")
+        ok = run_wiretool(["ws", "connect", url, "--cacert", server.cacert, "--send", "tls", "--count", "1",
+                           "--json"])
+        refused = run_wiretool(["ws", "connect", url, "--send", "tls", "--count", "1", "--json"])
+        insecure = run_wiretool(["ws", "connect", url, "--insecure", "--send", "tls", "--count", "1"])
+    finally:
+        assert server.stop()[0] == 0
+    assert ok.exit_code == 0, ok.stderr
+    assert of(ok.json_lines(), "connect")[0]["tls_version"].startswith("TLS")
+    assert refused.exit_code == 3 and "certificate" in refused.stderr
+    assert insecure.exit_code == 0
+
+
+def test_sigint_sends_close_1000_and_exits_130(echo_server: Server) -> None:
+    proc = subprocess.Popen([WIRETOOL, "ws", "connect", echo_server.url, "--json", "--no-stdin"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if b'"type":"handshake"' in line and b'"dir":"recv"' in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=20)
+    lines = [json.loads(x) for x in rest.decode().splitlines() if x.startswith("{")]
+    assert proc.returncode == 130, err
+    sent_close = [f for f in of(lines, "frame") if f["dir"] == "send" and f["opcode_name"] == "CLOSE"]
+    assert sent_close and sent_close[0]["close_code"] == 1000
+    assert of(lines, "close")[0]["clean"] is True
+    assert b"Traceback" not in err
+
+
+def test_broken_frame_from_script_server_exits_5(tmp_path: Path) -> None:
+    script = tmp_path / "broken.txt"
+    script.write_text("send fine\nraw 83 01 78\n")
+    server = Server("--mode", "script", str(script))
+    try:
+        result = run_wiretool(["ws", "connect", server.url, "--json", "--timeout", "20"])
+    finally:
+        server.stop()
+    assert result.exit_code == 5, result.stderr
+    bad = next(f for f in of(result.json_lines(), "frame") if f["violations"])
+    assert bad["violations"][0]["code"] == "reserved-opcode" and bad["opcode_name"] == "RESERVED_3"
+    assert of(result.json_lines(), "close")[0]["sent_code"] == 1002
+    assert "reserved" in result.stderr
+
+
+def test_refused_connection_through_entry_point() -> None:
+    from conftest import free_port
+
+    result = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 3 and "Traceback" not in result.stderr
