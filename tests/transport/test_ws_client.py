@@ -341,3 +341,69 @@ def test_message_larger_than_max_size_closes_1009() -> None:
         result = run_cli(["ws", "connect", srv.url, "--json", "--max-size", "1000"])
     assert result.exit_code == 5
     assert records(result, "close")[0]["sent_code"] == 1009
+
+
+# -- --record and --proxy ------------------------------------------------------------------------------
+
+def test_record_writes_every_chunk_and_record(tmp_path: Any) -> None:
+    from wiretool.capture import read_capture
+
+    path = tmp_path / "session.ndjson"
+    with ThreadServer(websockets_handler=echo, compression=None) as srv:
+        result = run_cli(["ws", "connect", srv.url, "--send", "hi", "--count", "1", "--json", "--record", str(path)])
+    assert result.exit_code == 0, result.stderr
+    cap = read_capture(path)
+    assert cap.proto == "ws"
+    assert cap.stream("recv").startswith(b"HTTP/1.1 101")
+    assert cap.stream("send").startswith(b"GET / HTTP/1.1")
+    kinds = [r["type"] for r in cap.records]
+    assert "handshake" in kinds and "frame" in kinds and kinds[-1] == "summary"
+
+
+def connect_proxy(seen: list[str]) -> ThreadServer:
+    """A minimal HTTP CONNECT proxy: records the request line, then pipes bytes both ways."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        line = head.split("\r\n", 1)[0]
+        seen.append(head)
+        host, port = line.split()[1].rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    return ThreadServer(handler)
+
+
+def test_http_connect_proxy() -> None:
+    seen: list[str] = []
+    with ThreadServer(websockets_handler=echo, compression=None) as srv, connect_proxy(seen) as proxy:
+        result = run_cli(["ws", "connect", srv.url, "--proxy", f"http://user:pw@127.0.0.1:{proxy.port}",
+                          "--send", "via proxy", "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert seen and seen[0].startswith(f"CONNECT 127.0.0.1:{srv.port} HTTP/1.1")
+    assert "Proxy-Authorization: Basic dXNlcjpwdw==" in seen[0]
+    assert records(result, "connect")[0]["proxy"].startswith("http://")
+
+
+def test_proxy_refusing_connect_exits_3() -> None:
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    with ThreadServer(refuse) as proxy:
+        result = run_cli(["ws", "connect", "ws://127.0.0.1:9/", "--proxy", f"http://127.0.0.1:{proxy.port}"])
+    assert result.exit_code == 3 and "proxy refused" in result.stderr

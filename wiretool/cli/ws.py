@@ -96,7 +96,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     sends += [("raw", b) for b in raw]
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
-                             compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets),
+                             compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets,
+                             record=net.record),
         sends=sends, count=count, expects=list(expect), expect_close=expect_close, wait=wait,
         ping_interval=ping_interval, timeout=net.timeout, idle_timeout=net.idle_timeout,
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,

@@ -55,6 +55,7 @@ class ClientOptions:
     show: str = "frames"
     show_secrets: bool = False
     close_timeout: float = 3.0
+    record: str | None = None
 
 
 @dataclass
@@ -109,7 +110,9 @@ class WsClient(asyncio.Protocol):
         self._lines: list[str] | None = None
         self._t = 0.0
         self._length_check: LengthCheck | None = None
-        self._fast_json = out.env.json and opts.show == "messages"
+        self.capture: Any = None
+        """A CaptureWriter (``--record``): every chunk both ways, and the records (then no fast path)."""
+        self._fast_json = out.env.json and opts.show == "messages" and not opts.record
         self._json_out = out.env.stdout
 
     # -- asyncio.Protocol --------------------------------------------------------------------------
@@ -134,9 +137,13 @@ class WsClient(asyncio.Protocol):
             self.bytes_out += len(data)
             assert self.transport is not None
             self.transport.write(data)
+            if self.capture is not None:
+                self.capture.chunk("send", self.out.now(), data)
 
     def data_received(self, data: bytes) -> None:
         self.last_recv = time.monotonic()
+        if self.capture is not None:
+            self.capture.chunk("recv", self.out.now(), data)
         self.bytes_in += len(data)
         proto = self.proto
         if self.send_tap is None:  # still in the HTTP handshake
@@ -265,6 +272,8 @@ class WsClient(asyncio.Protocol):
         assert self.transport is not None
         self.bytes_out += len(data)
         self.transport.write(data)
+        if self.capture is not None:
+            self.capture.chunk("send", self.out.now(), data)
         if self.send_tap is not None:
             self.send_tap.feed(data)
 
@@ -368,10 +377,11 @@ class WsClient(asyncio.Protocol):
                 server_nct = bool(getattr(ext, "remote_no_context_takeover", False))
                 client_nct = bool(getattr(ext, "local_no_context_takeover", False))
         show = self.opts.show
-        self.send_tap = Tap(self.out, sender="client", dir="send", show=show, deflate=deflate,
+        fast = not self.opts.record
+        self.send_tap = Tap(self.out, sender="client", dir="send", show=show, deflate=deflate, fast=fast,
                             no_context_takeover=client_nct)
         if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
-            self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate,
+            self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate, fast=fast,
                                 no_context_takeover=server_nct)
         else:
             self._length_check = LengthCheck()

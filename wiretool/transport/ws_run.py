@@ -13,7 +13,7 @@ import re
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wiretool.errors import ConnectError, UsageError
 from wiretool.exitcodes import ExitCode
@@ -60,6 +60,7 @@ class Run:
         self.matched = 0
         self.client: WsClient | None = None
         self.client_pending: WsClient | None = None
+        self.capture: Any = None
         self.sends_done = False
 
     # -- the outcome -------------------------------------------------------------------------------
@@ -161,6 +162,7 @@ class Run:
         finally:
             self._remove_signals()
         client = self.client
+
         counts: dict[str, object] = {"elapsed_s": round(time.monotonic() - started, 3)}
         if client is not None:
             counts.update(messages_in=client.messages_in, messages_out=client.messages_out,
@@ -170,6 +172,8 @@ class Run:
         if outcome.code and outcome.message:
             out.error(outcome.message, outcome.code)
         out.summary(outcome.code, **counts)
+        if self.capture is not None:
+            self.capture.close()
         return outcome.code
 
     async def _connect(self) -> WsClient:
@@ -192,6 +196,8 @@ class Run:
         proxy_url = plan.proxy if plan.proxy is not None else proxy_from_env(uri.host, uri.port, uri.secure)
         proxy = parse_proxy(proxy_url) if proxy_url else None
         client = WsClient(self.out, plan.client, uri)
+        if plan.client.record:
+            client.capture = self._start_capture(plan.client.record)
         self.client_pending = client
         client.on_message = self.on_message  # frames may come in the same read as the 101 response
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
@@ -211,6 +217,22 @@ class Run:
             client.abort()
             raise
         return client
+
+    def _start_capture(self, path: str) -> Any:
+        """``--record FILE``: every chunk both ways plus every record shown (the fast paths are off)."""
+        from wiretool.capture import CaptureWriter
+
+        writer = CaptureWriter(path, proto="ws", url=self.plan.client.url, request_headers=self.plan.client.headers,
+                               show_secrets=self.plan.client.show_secrets)
+        self.capture = writer
+        emit = self.out.emit
+
+        def emit_and_record(record: Any) -> None:
+            writer.record(record)
+            emit(record)
+
+        self.out.emit = emit_and_record  # type: ignore[method-assign]
+        return writer
 
     async def _session(self, client: WsClient) -> None:
         plan = self.plan

@@ -83,7 +83,7 @@ class Tap:
     __slots__ = ("_emit", "_now", "_out", "_stdout", "count", "dir", "frames", "parser", "show", "violations")
 
     def __init__(self, out: Output, *, sender: str, dir: str, show: str = "frames", deflate: bool = False,
-                 no_context_takeover: bool = False) -> None:
+                 no_context_takeover: bool = False, fast: bool = True) -> None:
         from wiretool.codec.wsframe import WsFrameParser
 
         self.parser = WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
@@ -93,7 +93,7 @@ class Tap:
         self._out = out
         self._emit = out.emit
         self._now = out.now
-        self._stdout = out.env.stdout if out.env.json else None
+        self._stdout = out.env.stdout if out.env.json and fast else None
         self.violations: list[Violation] = []
         self.frames = 0
         self.count = 0
