@@ -76,10 +76,22 @@ def test_tls_with_alpn_h2(h2tls):
     assert [f["stream_id"] for f in frames(res, dir="send", frame_type="HEADERS")] == [1, 3]
 
 
-def test_untrusted_certificate_is_exit_3(h2tls):
+def test_untrusted_certificate_is_exit_3_unless_insecure(h2tls):
     url, _ = h2tls
     res = run_wiretool(["h2", "get", f"{url}/"])
     assert res.exit_code == 3 and "certificate" in res.stderr
+    assert run_cli(["h2", "get", f"{url}/", "--insecure"]).exit_code == 0
+
+
+def test_max_frame_size_and_window_bits_let_the_server_send_big_frames(h2c):
+    res = run_cli(["h2", "get", "--json", f"{h2c}/bytes/200000", "--max-frame-size", "65536",
+                   "--window-bits", "20"])
+    assert res.exit_code == 0, res.stderr
+    sent = frames(res, dir="send", frame_type="SETTINGS")[0]["settings"]
+    assert sent["MAX_FRAME_SIZE"] == 65536 and sent["INITIAL_WINDOW_SIZE"] == 2**20 - 1
+    data = frames(res, dir="recv", frame_type="DATA")
+    assert max(f["length"] for f in data) == 65536
+    assert not any(f["violations"] for f in frames(res))
 
 
 def test_response_trailers_shown_under_their_headers_frame(h2c):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
+from hpack import Encoder
 from hyperframe.frame import ContinuationFrame, HeadersFrame
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,10 +19,19 @@ _frame = st.builds(
     st.integers(0, 12), st.integers(0, 255), st.sampled_from([0, 1, 2, 3, 0x80000001]),
     st.binary(max_size=64), st.booleans())
 _stream = st.lists(st.one_of(_frame, st.binary(max_size=40)), max_size=12).map(b"".join)
+# HEADERS / PUSH_PROMISE / CONTINUATION whose blocks start like real HPACK (a valid block, a huge table
+# size update, an integer that never ends, a truncated literal) and go on with garbage.
+_block = st.builds(
+    lambda pre, junk, typ, flags: (len(pre + junk).to_bytes(3, "big") + bytes([typ, flags]) + b"\x00\x00\x00\x01"
+                                   + pre + junk),
+    st.sampled_from([Encoder().encode([(":status", "200"), ("x", "y" * 30)]), b"\x3f\xe1\x1f",
+                     b"\x7f\xff\xff\xff\xff\x0f", b"\x40\x85", b""]),
+    st.binary(max_size=30), st.sampled_from([1, 5, 9]), st.integers(0, 255))
 
 
 @settings(deadline=None, max_examples=300)
-@given(st.one_of(_stream, _stream.map(lambda b: PREFACE + b)), st.integers(1, 50))
+@given(st.one_of(_stream, _stream.map(lambda b: PREFACE + b), st.lists(_block, max_size=8).map(b"".join)),
+       st.integers(1, 50))
 def test_any_bytes_give_records_never_an_exception(data: bytes, chunk: int):
     view = H2FrameView(preface={"send": "auto", "recv": "auto"}, keep_data=True, hpack_entries=True)
     for direction in ("send", "recv"):

@@ -262,6 +262,8 @@ class H2Client:
         if self.cfg.max_frame_size is not None:
             values[sc.MAX_FRAME_SIZE] = self.cfg.max_frame_size
         self.conn.local_settings = h2.settings.Settings(client=True, initial_values=values)
+        # h2 reads these from the settings only when they are acknowledged; ours are in force from the start.
+        self.conn.max_inbound_frame_size = self.conn.local_settings.max_frame_size
 
     def _after_initiate(self) -> None:
         if self.cfg.window_bits is not None and 2**self.cfg.window_bits - 1 > 65535:
