@@ -81,3 +81,15 @@ def test_decode_hex_argument_of_one_frame():
     res = run_cli(["frame", "decode", "--proto", "h2", "--json", "00000408000000000000000100"])
     frame = res.json_lines()[0]
     assert res.exit_code == 0 and frame["frame_type"] == "WINDOW_UPDATE" and frame["window_increment"] == 256
+
+
+def test_hostile_header_values_are_escaped_on_the_terminal():
+    from hpack import Encoder
+    from hyperframe.frame import HeadersFrame
+
+    block = Encoder().encode([("x-evil", "\x1b]0;pwned\x07[bold]x"), ("set-cookie", "id=1")])
+    frame = HeadersFrame(1, data=block, flags=["END_HEADERS"]).serialize()
+    res = run_cli(["frame", "decode", "--proto", "h2", "--color", "never", frame.hex()])
+    assert res.exit_code == 0
+    assert "x-evil: \\x1b]0;pwned\\x07[bold]x" in res.stdout and "\x1b" not in res.stdout
+    assert "set-cookie: <redacted>" in res.stdout

@@ -143,3 +143,63 @@ def test_server_that_does_not_pick_h2_is_exit_3_with_a_clear_message():
         res = run_wiretool(["h2", "get", f"https://127.0.0.1:{port}/", "--cacert", str(made.ca_file)])
     assert res.exit_code == 3
     assert "did not pick h2 via ALPN" in res.stderr and "http/1.1" in res.stderr
+
+
+def test_http11_server_refusing_the_upgrade_is_exit_3():
+    port = free_port()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+        await writer.drain()
+        writer.close()
+
+    async def run(stop: asyncio.Event) -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        await stop.wait()
+        server.close()
+
+    with _LoopThread(run):
+        _wait_port(port)
+        res = run_cli(["h2", "get", "--json", "--upgrade", f"http://127.0.0.1:{port}/"])
+    assert res.exit_code == 3
+    assert "did not upgrade to h2c (HTTP/1.1 200 OK)" in res.stderr
+    assert [r["status"] for r in res.json_lines() if r["type"] == "upgrade" and r["dir"] == "recv"] == [200]
+
+
+def test_tls_handshake_that_never_ends_is_a_connect_timeout_exit_6():
+    with socket.socket() as listener:  # the kernel accepts the TCP connection; nobody ever answers TLS
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        res = run_cli(["h2", "get", f"https://127.0.0.1:{port}/", "--connect-timeout", "0.5"])
+    assert res.exit_code == 6 and "--connect-timeout" in res.stderr
+
+
+def test_broken_server_frames_are_shown_named_and_exit_5():
+    port = free_port()
+    settings = bytes.fromhex("000000040000000000")
+    data_on_stream_0 = bytes.fromhex("000003000000000000") + b"bad"
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(24)
+        writer.write(settings + data_on_stream_0)
+        await writer.drain()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+
+    async def run(stop: asyncio.Event) -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        await stop.wait()
+        server.close()
+
+    with _LoopThread(run):
+        _wait_port(port)
+        res = run_wiretool(["h2", "get", "--json", f"http://127.0.0.1:{port}/"])
+    assert res.exit_code == 5
+    recs = [r for r in res.json_lines() if r["type"] == "frame"]
+    bad = next(r for r in recs if r["dir"] == "recv" and r["frame_type"] == "DATA")
+    assert bad["violations"][0]["code"] == "stream_id_required" and bad["violations"][0]["rfc"] == "RFC 9113 §6.1"
+    goaway = [r for r in recs if r["dir"] == "send" and r["frame_type"] == "GOAWAY"]
+    assert goaway and goaway[0]["error_code"] == "PROTOCOL_ERROR"  # h2's own answer, shown as sent
