@@ -20,8 +20,18 @@ import gc
 from typing import Any
 
 from wiretool.codec.wsbuild import build_frame, fragment_frames
-from wiretool.codec.wsclose import close_code_allowed, close_code_name, close_payload
+from wiretool.codec.wsclose import close_payload
 from wiretool.codec.wsmask import apply_mask
+from wiretool.codec.wsrules import (
+    V_UNEXPECTED_CONT,
+    close_violations,
+    header_violations,
+    inflate_failed,
+    interleaved,
+    invalid_utf8,
+    parser_error,
+    truncated,
+)
 from wiretool.records import Record, Violation
 from wiretool.records.ws import (
     FRAME_SETTERS,
@@ -30,7 +40,6 @@ from wiretool.records.ws import (
     WsMessage,
     new_frame,
     new_message,
-    opcode_name,
 )
 
 __all__ = [
@@ -43,28 +52,7 @@ OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 BULK = 1 << 18
 """Feeds this large (or more) run with the cyclic GC paused (see :meth:`WsFrameParser.feed`)."""
 
-_RSV_NAMES = ((0x40, "RSV1"), (0x20, "RSV2"), (0x10, "RSV3"))
 _utf8_decoder = codecs.getincrementaldecoder("utf-8")
-
-
-def _v(code: str, rfc: str, message: str) -> Violation:
-    return Violation(code=code, rfc=rfc, message=message)
-
-
-V_CLIENT_UNMASKED = _v("client-unmasked", "RFC 6455 §5.1", "a client must mask every frame it sends")
-V_SERVER_MASKED = _v("server-masked", "RFC 6455 §5.1", "a server must not mask the frames it sends")
-V_CONTROL_FRAGMENTED = _v("control-fragmented", "RFC 6455 §5.5",
-                          "control frame without FIN: control frames must not be fragmented")
-V_UNEXPECTED_CONT = _v("unexpected-continuation", "RFC 6455 §5.4",
-                       "continuation frame with no fragmented message to continue")
-V_CLOSE_1_BYTE = _v("close-payload-1-byte", "RFC 6455 §5.5.1",
-                    "close payload of 1 byte: it must be empty or start with a 2-byte code")
-V_CLOSE_REASON_UTF8 = _v("close-reason-invalid-utf8", "RFC 6455 §5.5.1", "close reason is not valid UTF-8")
-V_RSV1_CONTROL = _v("rsv1-on-control", "RFC 7692 §6", "RSV1 (compressed) set on a control frame")
-V_RSV1_CONT = _v("rsv1-on-continuation", "RFC 7692 §6.1",
-                 "RSV1 (compressed) set on a continuation frame; only the first frame carries it")
-V_LENGTH_MSB = _v("length-msb-set", "RFC 6455 §5.2",
-                  "64-bit payload length has its most significant bit set")
 
 
 class WsFrameParser:
@@ -135,7 +123,7 @@ class WsFrameParser:
         except Exception as exc:  # a bug must not kill a capture: report it on what is left, start over
             self._buf = bytearray()
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
-                                 (_v("parser-error", "-", f"internal parser error: {exc!r}"),)))
+                                 (parser_error(exc),)))
             self._reset_message()
             self._mop = None
         return out
@@ -153,7 +141,7 @@ class WsFrameParser:
                 self._abandon(t, out, ())
         except Exception as exc:
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
-                                 (_v("parser-error", "-", f"internal parser error: {exc!r}"),)))
+                                 (parser_error(exc),)))
         self._buf = bytearray()
         self._base = 0
         self._need = 2
@@ -288,52 +276,13 @@ class WsFrameParser:
         b0 = head[0]
         op = b0 & 0x0F
         fin = b0 & 0x80
-        v: list[Violation] = []
-        length: int | None = None
-        if 3 <= op <= 7 or op >= 11:
-            v.append(_v("reserved-opcode", "RFC 6455 §5.2", f"opcode {op} is reserved"))
-        for bit, name in _RSV_NAMES:
-            if b0 & bit and (bit != 0x40 or not self.rsv1_allowed):
-                v.append(_v("rsv-without-extension", "RFC 6455 §5.2",
-                            f"{name} set but no negotiated extension defines it"))
-        if b0 & 0x40 and self.rsv1_allowed:
-            if op >= 8:
-                v.append(V_RSV1_CONTROL)
-            elif op == 0:
-                v.append(V_RSV1_CONT)
-        if len(head) >= 2:
-            b1 = head[1]
-            ln = b1 & 0x7F
-            if ln < 126:
-                length = ln
-            elif ln == 126 and len(head) >= 4:
-                length = int.from_bytes(head[2:4], "big")
-                if length < 126:
-                    v.append(_v("non-minimal-length", "RFC 6455 §5.2",
-                                f"length {length} encoded in 16 bits; the minimal encoding is 7 bits"))
-            elif ln == 127 and len(head) >= 10:
-                length = int.from_bytes(head[2:10], "big")
-                if length >> 63:
-                    v.append(V_LENGTH_MSB)
-                elif length < 65536:
-                    minimal = 7 if length < 126 else 16
-                    v.append(_v("non-minimal-length", "RFC 6455 §5.2",
-                                f"length {length} encoded in 64 bits; the minimal encoding is {minimal} bits"))
-            if (b1 & 0x80) == self._bad_mask:
-                v.append(V_CLIENT_UNMASKED if self._bad_mask == 0 else V_SERVER_MASKED)
-        if op >= 8:
-            if length is not None and length > 125:
-                v.append(_v("control-too-long", "RFC 6455 §5.5",
-                            f"control frame payload of {length} bytes; at most 125 are allowed"))
-            if not fin:
-                v.append(V_CONTROL_FRAGMENTED)
+        v = header_violations(head, self._bad_mask, self.rsv1_allowed)
         if missing:
-            v.append(_v("truncated-frame", "RFC 6455 §5.2",
-                        f"input ended {missing} byte{'s' if missing != 1 else ''} before the end of the frame"))
+            v.append(truncated(missing))
             out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), missing))
             return
         if op == 8:
-            self._check_close(payload, v)
+            v.extend(close_violations(payload))
         done: WsMessage | None = None
         if op == 0:
             if self._mop is None:
@@ -342,9 +291,7 @@ class WsFrameParser:
                 done = self._continue(t, payload, fin, b0, v)
         elif op == 1 or op == 2:
             if self._mop is not None:
-                iv = _v("interleaved-data-frame", "RFC 6455 §5.4",
-                        f"{opcode_name(op)} frame inside an unfinished fragmented "
-                        f"{opcode_name(self._mop)} message")
+                iv = interleaved(op, self._mop)
                 v.append(iv)
                 self._abandon(t, out, (iv,))
             self._start(op, b0)
@@ -352,19 +299,6 @@ class WsFrameParser:
         out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), 0))
         if done is not None:
             out.append(done)
-
-    def _check_close(self, payload: bytes, v: list[Violation]) -> None:
-        if len(payload) == 1:
-            v.append(V_CLOSE_1_BYTE)
-        elif len(payload) >= 2:
-            code = int.from_bytes(payload[:2], "big")
-            if not close_code_allowed(code):
-                v.append(_v("close-code-invalid", "RFC 6455 §7.4",
-                            f"close code {code} ({close_code_name(code)}) must not be sent on the wire"))
-            try:
-                payload[2:].decode("utf-8")
-            except UnicodeDecodeError:
-                v.append(V_CLOSE_REASON_UTF8)
 
     # -- messages ---------------------------------------------------------------------------------
     def _reset_message(self) -> None:
@@ -399,7 +333,7 @@ class WsFrameParser:
             try:
                 data = self._inflater.feed(payload, bool(fin))
             except ValueError as exc:
-                bad = _v("inflate-failed", "RFC 7692 §7.2.2", f"compressed message could not be inflated: {exc}")
+                bad = inflate_failed(exc)
                 v.append(bad)
                 self._mviol.append(bad)
                 self._minflate = False
@@ -413,8 +347,7 @@ class WsFrameParser:
                 try:
                     self._mdec.decode(data, bool(fin))
                 except UnicodeDecodeError:
-                    bad = _v("invalid-utf8", "RFC 6455 §8.1",
-                             f"text message is not valid UTF-8 (found in frame {self._mframes} of the message)")
+                    bad = invalid_utf8(self._mframes)
                     v.append(bad)
                     self._mviol.append(bad)
                     self._mtext_ok = False
@@ -443,7 +376,3 @@ def parse_bytes(data: bytes, **kw: Any) -> list[Record]:
     """Parse a complete byte string (``feed`` then ``finish``): every frame and message record."""
     parser = WsFrameParser(**kw)
     return parser.feed(data) + parser.finish()
-
-
-def is_frame(record: Record) -> bool:
-    return isinstance(record, WsFrame)
