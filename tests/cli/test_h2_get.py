@@ -255,3 +255,16 @@ def test_demo_part_multiplexes_three_requests():
     assert res.exit_code == 0, res.stderr
     assert [f["stream_id"] for f in frames(res, dir="send", frame_type="HEADERS")] == [1, 3, 5]
     assert summary(res)["responses"] == 3 and summary(res)["pushed"] == 1
+
+
+def test_data_from_a_file_and_from_stdin_with_a_method(h2c, tmp_path):
+    body = tmp_path / "body.bin"
+    body.write_bytes(b"x" * 70000)  # more than one window: sent as flow control allows
+    res = run_cli(["h2", "get", "--json", f"{h2c}/echo", "-d", f"@{body}", "-X", "PUT"])
+    assert res.exit_code == 0, res.stderr
+    assert dict(frames(res, dir="send", frame_type="HEADERS")[0]["headers"])[":method"] == "PUT"
+    assert sum(f["data_length"] for f in frames(res, dir="send", frame_type="DATA")) == 70000
+    assert sum(f["data_length"] for f in frames(res, dir="recv", frame_type="DATA")) == 70000
+    res = run_cli(["h2", "get", "--json", "--body", f"{h2c}/echo", "-d", "-"], input="from stdin")
+    assert frames(res, dir="recv", frame_type="DATA")[0]["data_text"] == "from stdin"
+    assert run_cli(["h2", "get", f"{h2c}/echo", "-d", "@/nonexistent/file"]).exit_code == 2
