@@ -32,7 +32,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import redact
 from wiretool.records import Violation
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
-from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for
+from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for, message_json_line
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -427,20 +427,16 @@ class WsClient(asyncio.Protocol):
                 text = data.decode()
             except UnicodeDecodeError as exc:
                 violation = Violation("invalid-utf8", "RFC 6455 §8.1", f"text message is not valid UTF-8 at byte {exc.start}")
-                self.out.emit(WsProtocolError(t=self.out.now(), violations=[violation], close_code=1007))
+                record = WsProtocolError(t=self.out.now(), violations=[violation], close_code=1007)
+                if self._lines is not None:  # keep wire order with the lines of this read
+                    self._lines.append(_dumps(record.to_json()) + "\n")
+                else:
+                    self.out.emit(record)
                 if self.violation is None:
                     self._violated([violation])
                 return
         if self._lines is not None:
-            t = self._t
-            if text is not None:
-                self._lines.append(f'{{"proto":"ws","type":"message","t":{t},"dir":"recv","opcode_name":"TEXT",'
-                                   f'"length":{len(data)},"text":{_dumps(text)},"compressed":false,"frames":{frames},'
-                                   '"complete":true,"violations":[]}\n')
-            else:
-                self._lines.append(f'{{"proto":"ws","type":"message","t":{t},"dir":"recv",'
-                                   f'"opcode_name":"BINARY","length":{len(data)},"hex":"{data.hex()}","compressed":false,'
-                                   f'"frames":{frames},"complete":true,"violations":[]}}\n')
+            self._lines.append(message_json_line(self._t, opcode, data, text, frames))
             return
         self.out.emit(make_message_record(self.out.now(), "recv", opcode, data, frames))
 

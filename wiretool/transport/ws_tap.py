@@ -72,6 +72,19 @@ def frame_json_line(rec: Any) -> str:
             f'"close_reason":null,"violations":[],"truncated":false,"missing":0}}\n')
 
 
+def message_json_line(t: float, opcode: int, data: bytes, text: str | None, frames: int) -> str:
+    """The NDJSON line of a received, uncompressed, complete message (``--show messages`` fast path).
+
+    Same object as ``new_message(...).to_json()`` (a test checks it), without building the record.
+    """
+    if text is not None:
+        body = f'"opcode_name":"TEXT","length":{len(data)},"text":{_encode_str(text)}'
+    else:
+        body = f'"opcode_name":"{OPCODE_NAMES.get(opcode, "BINARY")}","length":{len(data)},"hex":"{data.hex()}"'
+    return (f'{{"proto":"ws","type":"message","t":{t!r},"dir":"recv",{body},"compressed":false,"inflated":false,'
+            f'"frames":{frames},"complete":true,"violations":[]}}\n')
+
+
 class Tap:
     """Feed one direction's wire bytes to the codec; emit frames or messages; collect violations.
 

@@ -1,0 +1,54 @@
+"""The tap's fast NDJSON lines are the records' own ``to_json()``, and the messages-mode length check
+finds non-minimal lengths in any chunking."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretool.codec.wsbuild import build_frame
+from wiretool.codec.wsframe import WsFrameParser
+from wiretool.records.ws import new_message
+from wiretool.transport.ws_tap import V_NON_MINIMAL, LengthCheck, frame_json_line, message_json_line
+
+payloads = st.one_of(st.binary(max_size=300), st.text(max_size=100).map(str.encode))
+
+
+@settings(deadline=None, max_examples=150)
+@given(opcode=st.sampled_from([0, 1, 2, 3, 8, 9, 10, 11]), payload=payloads, fin=st.booleans(),
+       rsv1=st.booleans(), key=st.one_of(st.none(), st.binary(min_size=4, max_size=4)),
+       sender=st.sampled_from([None, "client", "server"]))
+def test_frame_line_equals_to_json(opcode: int, payload: bytes, fin: bool, rsv1: bool, key: bytes | None,
+                                   sender: str | None) -> None:
+    wire = build_frame(opcode, payload, fin=fin, rsv1=rsv1, mask_key=key)
+    parser = WsFrameParser(sender=sender, dir="recv")
+    for rec in parser.feed(wire, 1.25) + parser.finish(2.5):
+        if rec.type == "frame":
+            assert json.loads(frame_json_line(rec)) == rec.to_json()
+
+
+@settings(deadline=None, max_examples=100)
+@given(payload=payloads, binary=st.booleans(), frames=st.integers(1, 5))
+def test_message_line_equals_to_json(payload: bytes, binary: bool, frames: int) -> None:
+    opcode = 2 if binary else 1
+    try:
+        text = None if binary else payload.decode()
+    except UnicodeDecodeError:
+        return
+    record = new_message(0.5, "recv", opcode, payload, False, frames)
+    assert json.loads(message_json_line(0.5, opcode, payload, text, frames)) == record.to_json()
+
+
+@settings(deadline=None, max_examples=100)
+@given(cuts=st.lists(st.integers(0, 400), max_size=6), bits=st.sampled_from([7, 16, 64]))
+def test_length_check_any_chunking(cuts: list[int], bits: int) -> None:
+    frames = [build_frame(1, b"a" * 130), build_frame(2, b"b" * 3, length_bits=bits), build_frame(9, b"p")]
+    wire = b"".join(frames)
+    check = LengthCheck()
+    points = sorted({c % (len(wire) + 1) for c in cuts} | {0, len(wire)})
+    found = [check.feed(wire[a:b]) for a, b in itertools.pairwise(points)]
+    assert (V_NON_MINIMAL in found) == (bits != 7)
+    assert check.skip == 0 and check.tail == b""
