@@ -17,7 +17,6 @@ import os
 import ssl
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import h2.config
 import h2.connection
@@ -29,113 +28,15 @@ from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
-from wiretool.exitcodes import ExitCode
 from wiretool.records import Record
-from wiretool.records.h2 import H2Bytes, H2Connect, H2Frame, H2Ping, H2Stream, H2Upgrade
+from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
+from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
 
 USER_AGENT = f"wiretool/{__version__}"
 _MAX_HTTP1_HEAD = 64 * 1024
 
-
-@dataclass
-class RequestSpec:
-    """One request to make: the path on the connection's origin, and what to send."""
-
-    url: str
-    path: str
-    method: str = "GET"
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes | None = None
-    trailers: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class ClientConfig:
-    """Everything :class:`H2Client` needs; built by ``cli/h2.py`` from the options."""
-
-    scheme: str
-    host: str
-    port: int
-    authority: str
-    requests: list[RequestSpec]
-    max_concurrent: int = 100
-    push: bool = True
-    ping: bool = False
-    upgrade: bool = False
-    window_bits: int | None = None
-    max_frame_size: int | None = None
-    ssl_context: ssl.SSLContext | None = None
-    connect_timeout: float | None = 10.0
-    timeout: float | None = None
-    idle_timeout: float | None = None
-    hexdump: bool = False
-    body: bool = False
-    hpack: bool = False
-    stats: bool = False
-    show_secrets: bool = False
-
-
-@dataclass
-class StreamState:
-    """What happened on one stream, for ``--stats`` and the exit code."""
-
-    stream_id: int
-    url: str
-    method: str
-    start: float
-    pushed: bool = False
-    status: int | None = None
-    headers_at: float | None = None
-    first_byte_at: float | None = None
-    end_at: float | None = None
-    bytes: int = 0
-    outcome: str = "open"
-    error_code: str | None = None
-
-
-@dataclass
-class Outcome:
-    """What the run saw; :func:`exit_code` turns it into the documented exit status."""
-
-    streams: list[StreamState] = field(default_factory=list)
-    protocol_error: str | None = None
-    closed_early: str | None = None
-    timeout: str | None = None
-    violations: int = 0
-    frames_sent: int = 0
-    frames_received: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-    rtt_ms: float | None = None
-
-    def counts(self) -> dict[str, object]:
-        requests = [s for s in self.streams if not s.pushed]
-        return {
-            "requests": len(requests),
-            "responses": sum(1 for s in requests if s.outcome == "ok"),
-            "pushed": sum(1 for s in self.streams if s.pushed),
-            "resets": sum(1 for s in self.streams if s.outcome == "reset"),
-            "frames_sent": self.frames_sent, "frames_received": self.frames_received,
-            "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
-            "violations": self.violations,
-            **({"ping_rtt_ms": self.rtt_ms} if self.rtt_ms is not None else {}),
-        }
-
-
-def exit_code(outcome: Outcome, *, fail: bool = False) -> tuple[int, str | None]:
-    """Map a run's outcome onto (exit code, message): 5 protocol, 6 timeout, 8 cut short, 4 ``--fail``."""
-    if outcome.protocol_error:
-        return ExitCode.PROTOCOL, outcome.protocol_error
-    if outcome.timeout:
-        return ExitCode.TIMEOUT, outcome.timeout
-    if outcome.closed_early:
-        return ExitCode.ABNORMAL_CLOSE, outcome.closed_early
-    if fail:
-        bad = [s for s in outcome.streams if s.status is not None and s.status >= 400]
-        if bad:
-            return ExitCode.REFUSED, f"HTTP status {bad[0].status} for {bad[0].url} (--fail)"
-    return ExitCode.OK, None
+__all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code"]
 
 
 class _Wire(asyncio.Protocol):
@@ -176,6 +77,8 @@ class H2Client:
         self.wire: _Wire | None = None
         self.mode = "h2"
         self.http1_buf = bytearray()
+        self.upgraded: asyncio.Future[None] | None = None
+        self.upgrade_preamble = b""
         self.ping_sent: float | None = None
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
@@ -289,7 +192,7 @@ class H2Client:
         self.mode = "http1"
         self.active[1] = StreamState(1, spec.url, spec.method, self.clock())
         self.outcome.streams.append(self.active[1])
-        self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.upgraded = asyncio.get_running_loop().create_future()
         self._write_raw(head.encode("latin-1", "replace"))
         await self.upgraded
 
@@ -313,13 +216,14 @@ class H2Client:
         self.mode = "h2"
         self._send(self.upgrade_preamble)
         self._after_initiate()
-        self.upgraded.set_result(None)
+        if self.upgraded is not None and not self.upgraded.done():
+            self.upgraded.set_result(None)
         if rest:
             self._received(rest)
         self._pump_requests()
 
     def _fail_upgrade(self, message: str) -> None:
-        if not self.upgraded.done():
+        if self.upgraded is not None and not self.upgraded.done():
             self.upgraded.set_exception(ConnectError(message))
         self._close()
 
@@ -379,7 +283,7 @@ class H2Client:
     def _lost(self, exc: Exception | None) -> None:
         if self.done is not None and self.done.done():
             return  # we closed it, after the summary was decided
-        if self.mode == "http1" and hasattr(self, "upgraded"):
+        if self.mode == "http1":
             self._fail_upgrade("the server closed the connection during the h2c upgrade")
         for rec in self.view.finish("recv"):
             self.outcome.violations += len(rec.violations)
@@ -566,8 +470,3 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
 def _status(headers: list[tuple[bytes, bytes]]) -> int | None:
     value = _header(headers, b":status")
     return int(value) if value and value.isdigit() else None
-
-
-def is_frame(rec: Record) -> bool:
-    """True for frame records (the CLI counts them)."""
-    return isinstance(rec, H2Frame)
