@@ -407,3 +407,42 @@ def test_proxy_refusing_connect_exits_3() -> None:
     with ThreadServer(refuse) as proxy:
         result = run_cli(["ws", "connect", "ws://127.0.0.1:9/", "--proxy", f"http://127.0.0.1:{proxy.port}"])
     assert result.exit_code == 3 and "proxy refused" in result.stderr
+
+
+def test_connect_timeout_when_the_handshake_never_comes() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    with ThreadServer(silent) as srv:
+        result = run_cli(["ws", "connect", srv.url, "--connect-timeout", "0.3"])
+    assert result.exit_code == 6 and "connect-timeout" in result.stderr
+
+
+def test_count_unmet_when_server_closes_exits_7() -> None:
+    with raw_server(build_frame(1, b"only one") + close_frame(1000)) as srv:
+        result = run_cli(["ws", "connect", srv.url, "--count", "2", "--json"])
+    assert result.exit_code == 7 and "--count 2" in result.stderr
+
+
+def test_ipv6_loopback_url() -> None:
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.fail("IPv6 is needed for this test")
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer_handshake(reader, writer)
+        writer.write(build_frame(1, b"v6"))
+        await answer_close(reader, writer)
+        writer.close()
+
+    class V6Server(ThreadServer):
+        async def _start(self) -> None:
+            self.server = await asyncio.start_server(self.handler, "::1", 0)
+            self.port = next(iter(self.server.sockets)).getsockname()[1]
+
+    with V6Server(handler) as server:
+        result = run_cli(["ws", "connect", f"ws://[::1]:{server.port}/path?q=1", "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert records(result, "handshake")[0]["request_line"] == "GET /path?q=1 HTTP/1.1"
+    assert records(result, "connect")[0]["peer"].startswith("::1")

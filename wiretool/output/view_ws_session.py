@@ -69,7 +69,7 @@ def render(record: Record, out: Output) -> None:
     if isinstance(record, WsProtocolError):
         for v in record.violations:
             line = Text(_stamp(record.t), style="dim")
-            line.append(f"{ARROW.get(record.dir, '')} VIOLATION {safe_text(v.code)} (RFC 6455 {v.rfc}): "
+            line.append(f"{ARROW.get(record.dir, '')} VIOLATION {safe_text(v.code)} ({safe_text(v.rfc)}): "
                         f"{safe_text(v.message)}", style="bold red")
             if record.close_code:
                 line.append(f"  closing with {record.close_code}", style="red")
