@@ -16,9 +16,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from hpack import Decoder
 from hyperframe.frame import FRAMES
 
+from wiretool.codec.h2hpack import HpackError, HpackReader
 from wiretool.codec.h2names import error_name, flag_names, frame_type_name, setting_name
 from wiretool.records import Record, Violation
 from wiretool.records.h2 import H2Frame, H2Preface
@@ -26,7 +26,6 @@ from wiretool.records.h2 import H2Frame, H2Preface
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 DEFAULT_MAX_FRAME_SIZE = 16_384
 DEFAULT_MAX_HEADER_BLOCK = 64 * 1024
-SECRET_HEADERS = frozenset({b"authorization", b"cookie", b"set-cookie", b"proxy-authorization"})
 
 DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = range(10)
 _NEEDS_STREAM = frozenset({DATA, HEADERS, PRIORITY, RST_STREAM, PUSH_PROMISE, CONTINUATION})
@@ -43,10 +42,10 @@ def _v(code: str, section: str, message: str) -> Violation:
 class _Direction:
     """The state of one direction of the connection."""
 
-    __slots__ = ("block", "block_len", "block_stream", "buf", "cache", "decoder", "first_frame", "hpack_broken",
+    __slots__ = ("block", "block_len", "block_stream", "buf", "first_frame", "hpack", "hpack_broken",
                  "max_frame_size", "name", "offset", "preface", "settings_first", "skip")
 
-    def __init__(self, name: str, preface: str, max_header_block: int) -> None:
+    def __init__(self, name: str, preface: str, max_header_block: int, show_secrets: bool) -> None:
         self.name = name
         self.buf = bytearray()
         self.offset = 0  # bytes of this direction consumed so far (absolute offset of buf[0])
@@ -55,28 +54,11 @@ class _Direction:
         self.first_frame = True
         self.skip = 0  # body bytes of an oversized frame still to skip
         self.max_frame_size = DEFAULT_MAX_FRAME_SIZE
-        self.decoder = Decoder(max_header_list_size=max_header_block)
+        self.hpack = HpackReader(max_header_list_size=max_header_block, show_secrets=show_secrets)
         self.hpack_broken = False
         self.block: bytearray | None = None
         self.block_len = 0
         self.block_stream: int | None = None
-        # Header blocks that left the dynamic table as it was, by their bytes: see _end_block.
-        self.cache: dict[bytes, tuple[tuple[object, ...], list[tuple[str, str]], int]] = {}
-
-
-def _table_state(decoder: Decoder) -> tuple[object, ...]:
-    """What identifies the decoder's dynamic table: sizes, limits and its newest entry (compared by identity)."""
-    table = decoder.header_table
-    entries = table.dynamic_entries
-    return (len(entries), table._current_size, table._maxsize, decoder.max_allowed_table_size,
-            entries[0] if entries else None)
-
-
-def _same_state(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
-    return a[:4] == b[:4] and a[4] is b[4]
-
-
-_CACHE_MAX = 256
 
 
 class H2FrameView:
@@ -98,7 +80,7 @@ class H2FrameView:
         self.offsets = offsets
         self.max_header_block = max_header_block
         modes = {"send": "expect", "recv": "none", **(preface or {})}
-        self._dirs = {name: _Direction(name, mode if mode != "none" else "done", max_header_block)
+        self._dirs = {name: _Direction(name, mode if mode != "none" else "done", max_header_block, show_secrets)
                       for name, mode in modes.items()}
         for name, flag in (settings_first or {}).items():
             self._dirs[name].settings_first = flag
@@ -156,7 +138,7 @@ class H2FrameView:
 
     def table_size(self, direction: str) -> int:
         """Current size of the HPACK dynamic table of ``direction`` (RFC 7541 §4.1)."""
-        return self._dirs[direction].decoder.header_table._current_size
+        return self._dirs[direction].hpack.table_size
 
     # -- preface -------------------------------------------------------------------------------------
     def _preface(self, d: _Direction, src: bytes | bytearray, out: list[Record]) -> int:
@@ -331,9 +313,7 @@ class H2FrameView:
                 elif other is not None:
                     other.max_frame_size = value
             elif code == 0x1 and other is not None:
-                # Lenient: only ever raise the limit, since blocks already in flight used the old one.
-                dec = other.decoder
-                dec.max_allowed_table_size = max(dec.max_allowed_table_size, value)
+                other.hpack.allow_table_size(value)
         return named
 
     # -- header blocks -------------------------------------------------------------------------------
@@ -381,39 +361,15 @@ class H2FrameView:
             viol.append(Violation("hpack_state_lost", "RFC 7541 §2.2",
                                   "an earlier header block was lost, so this one cannot be decoded"))
             return
-        # A block that did not change the dynamic table decodes the same way again as long as the table
-        # stays as it is; repeated requests and responses are mostly such blocks, so they are decoded once.
-        key = bytes(block)
-        before = _table_state(d.decoder)
-        hit = d.cache.get(key)
-        if hit is not None and _same_state(hit[0], before):
-            f["headers"], f["hpack_table_size"] = hit[1], hit[2]
-        else:
-            try:
-                raw = d.decoder.decode(key, raw=True)
-            except Exception as exc:  # hpack raises HPACKDecodingError subclasses, and worse on hostile input
-                viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {exc}"))
-                d.hpack_broken = True
-                return
-            headers = self._text_headers(raw)
-            size = d.decoder.header_table._current_size
-            f["headers"], f["hpack_table_size"] = headers, size
-            if _same_state(_table_state(d.decoder), before):
-                if len(d.cache) >= _CACHE_MAX:
-                    d.cache.clear()
-                d.cache[key] = (before, headers, size)
-        table = d.decoder.header_table
+        try:
+            f["headers"] = d.hpack.decode(bytes(block))
+        except HpackError as exc:
+            viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {exc}"))
+            d.hpack_broken = True
+            return
+        f["hpack_table_size"] = d.hpack.table_size
         if self.hpack_entries:
-            f["hpack_entries"] = self._text_headers(list(table.dynamic_entries))
-
-    def _text_headers(self, raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-        out = []
-        for name, value in raw:
-            if not self.show_secrets and bytes(name).lower() in SECRET_HEADERS:
-                out.append((name.decode("utf-8", "backslashreplace"), "<redacted>"))
-            else:
-                out.append((name.decode("utf-8", "backslashreplace"), value.decode("utf-8", "backslashreplace")))
-        return out
+            f["hpack_entries"] = d.hpack.entries()
 
     # -- helpers -------------------------------------------------------------------------------------
     def _lose_hpack(self, d: _Direction) -> None:
