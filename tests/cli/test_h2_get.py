@@ -268,3 +268,9 @@ def test_data_from_a_file_and_from_stdin_with_a_method(h2c, tmp_path):
     res = run_cli(["h2", "get", "--json", "--body", f"{h2c}/echo", "-d", "-"], input="from stdin")
     assert frames(res, dir="recv", frame_type="DATA")[0]["data_text"] == "from stdin"
     assert run_cli(["h2", "get", f"{h2c}/echo", "-d", "@/nonexistent/file"]).exit_code == 2
+
+
+def test_connection_specific_headers_are_a_usage_error(h2c):
+    res = run_cli(["h2", "get", f"{h2c}/", "-H", "Connection: close"])
+    assert res.exit_code == 2 and "cannot be sent in HTTP/2" in res.stderr
+    assert run_cli(["h2", "get", f"{h2c}/", "--trailer", ":path:/x"]).exit_code == 2

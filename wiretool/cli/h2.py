@@ -129,6 +129,12 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     scheme, host, port = origins.pop()
     if upgrade and scheme == "https":
         raise UsageError("--upgrade is for http:// (h2c); https:// agrees on h2 with ALPN")
+    for name, value in [*net.headers, *trailers]:
+        if name.lower() in _CONNECTION_HEADERS or name.startswith(":"):
+            raise UsageError(f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
+                             "pseudo-headers and has no connection-specific headers")
+        if any(c in name + value for c in "\r\n\0"):
+            raise UsageError(f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)")
     payload = _read_data(data)
     if upgrade and (payload is not None or trailers):
         raise UsageError("--upgrade sends the first request as an HTTP/1.1 GET: -d and --trailer need prior knowledge")
@@ -146,6 +152,9 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
                         window_bits=window_bits, max_frame_size=max_frame_size, ssl_context=ctx,
                         connect_timeout=net.connect_timeout, timeout=net.timeout, idle_timeout=net.idle_timeout,
                         hexdump=hexdump, body=body, hpack=hpack, stats=stats, show_secrets=net.show_secrets)
+
+
+_CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
 
 
 def _read_data(data: str | None) -> bytes | None:

@@ -362,7 +362,7 @@ class H2Client:
             return
         limit = min(self.cfg.max_concurrent, self.conn.remote_settings.max_concurrent_streams)
         own = sum(1 for st in self.active.values() if not st.pushed)
-        while self.pending and own < limit:
+        while self.pending and own < limit and not self.done.done():
             spec = self.pending.popleft()
             self._start(spec)
             own += 1
@@ -376,7 +376,12 @@ class H2Client:
         if spec.body is not None:
             headers.append(("content-length", str(len(spec.body))))
         only_headers = not spec.body and not spec.trailers
-        self.conn.send_headers(sid, headers, end_stream=only_headers)
+        try:
+            self.conn.send_headers(sid, headers, end_stream=only_headers)
+        except h2.exceptions.ProtocolError as exc:  # a header h2 will not send (checked by the CLI first)
+            self.pending.clear()
+            self._protocol_error(f"cannot send the request for {spec.url}: {exc}")
+            return
         st = StreamState(sid, spec.url, spec.method, self.clock())
         self.active[sid] = st
         self.outcome.streams.append(st)
