@@ -1,0 +1,214 @@
+"""``wiretool sse tail URL``: follow an event stream like a browser's EventSource, and show every part of it.
+
+This module only wires options to :class:`wiretool.transport.sse.SseSession` and applies the run's limits
+(``--event``, ``--max-events``, ``--expect``, ``--timeout``); httpx, asyncio and rich are imported lazily.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from wiretool.capture import CaptureWriter
+    from wiretool.output.sink import Output
+    from wiretool.transport.sse import SseSession
+
+_MIB = 1 << 20
+
+
+def _read_data(value: str | None) -> bytes | None:
+    """``-d TEXT``, ``-d @FILE`` or ``-d -`` (stdin), as curl spells them."""
+    from wiretool.errors import UsageError
+
+    if value is None:
+        return None
+    if value == "-":
+        stream = sys.stdin
+        return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+    if value.startswith("@"):
+        try:
+            with open(value[1:], "rb") as f:
+                return f.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {value[1:]}: {exc.strerror or exc}") from None
+    return value.encode()
+
+
+def _content_type(body: bytes) -> str:
+    import json
+
+    try:
+        json.loads(body)
+    except ValueError:
+        return "application/x-www-form-urlencoded"
+    return "application/json"
+
+
+@click.command()
+@click.argument("url")
+@click.option("-X", "--method", default=None, metavar="METHOD", help="HTTP method (default GET, or POST with -d).")
+@click.option("-d", "--data", default=None, metavar="DATA",
+              help="Request body for POST-streaming APIs: TEXT, @FILE, or - for stdin.")
+@click.option("--last-event-id", default="", metavar="ID", help="Resume: send Last-Event-ID on the first request.")
+@click.option("--http2", is_flag=True, help="HTTP/2 with prior knowledge (h2c) for http:// URLs.")
+@click.option("--http1", is_flag=True, help="Never use HTTP/2 (https negotiates it by ALPN otherwise).")
+@click.option("--raw", is_flag=True, help="Show the body bytes as received (verbatim when piped).")
+@click.option("--timestamps", is_flag=True, help="Add the wall-clock arrival time to each event and comment.")
+@click.option("--event", "types", multiple=True, metavar="TYPE", help="Show only events of this type (repeatable).")
+@click.option("--max-events", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop after N shown events (exit 0).")
+@click.option("--expect", default=None, metavar="REGEX",
+              help="Stop with exit 0 once an event's data matches; exit 7 if the stream ends or times out first.")
+@click.option("--reconnect/--no-reconnect", default=None,
+              help="Reconnect when the stream ends, like a browser (default for GET; POST streams end the run). "
+                   "Under --no-reconnect an end by the server is exit 0.")
+@click.option("--max-reconnects", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Reconnect at most N times.")
+@click.option("--retry-5xx", is_flag=True, help="Treat 5xx answers as temporary: reconnect with backoff.")
+@click.option("--reconnect-delay", type=click.FloatRange(min=0), default=3.0, show_default=True, metavar="S",
+              help="Wait before reconnecting when the server sent no retry: field.")
+@click.option("--max-backoff", type=click.FloatRange(min=0), default=30.0, show_default=True, metavar="S",
+              help="Cap of the exponential backoff after repeated failures.")
+@click.option("--max-line", type=click.IntRange(min=16), default=_MIB, show_default=True, metavar="CHARS",
+              help="Longest line accepted; past it the run stops (exit 5).")
+@click.option("--max-event", type=click.IntRange(min=16), default=16 * _MIB, show_default=True, metavar="CHARS",
+              help="Largest event data accepted; past it the run stops (exit 5).")
+@network_options
+@global_options
+def tail(url: str, method: str | None, data: str | None, last_event_id: str, http2: bool, http1: bool,
+         raw: bool, timestamps: bool, types: tuple[str, ...], max_events: int | None, expect: str | None,
+         reconnect: bool | None, max_reconnects: int | None, retry_5xx: bool, reconnect_delay: float,
+         max_backoff: float, max_line: int, max_event: int, net: NetOptions) -> int:
+    """Follow the Server-Sent Events stream at URL, reconnecting with Last-Event-ID like a browser.
+
+    \b
+    Examples:
+      wiretool sse tail http://127.0.0.1:8000/events
+      wiretool sse tail URL --json --max-events 10 --event price
+      wiretool sse tail https://api.example/v1/chat -d @request.json -H 'Authorization: Bearer ...'
+    """
+    import asyncio
+
+    from wiretool.errors import UsageError
+    from wiretool.output.sink import Output
+    from wiretool.transport.sse import ReconnectPolicy, SseRequest, SseSession
+
+    if "://" not in url:
+        url = "http://" + url
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"expected an http:// or https:// URL, got {url!r}")
+    if http1 and http2:
+        raise UsageError("--http1 and --http2 exclude each other")
+    try:
+        pattern = re.compile(expect) if expect is not None else None
+    except re.error as exc:
+        raise UsageError(f"bad --expect regex: {exc}") from None
+    body = _read_data(data)
+    headers = list(net.headers)
+    if body is not None and not any(n.lower() == "content-type" for n, _ in headers):
+        headers.append(("Content-Type", _content_type(body)))
+    request = SseRequest(url=url, method=(method or ("POST" if body is not None else "GET")).upper(),
+                         headers=headers, body=body, last_event_id=last_event_id, http2=http2, http1=http1,
+                         insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
+                         connect_timeout=net.connect_timeout, idle_timeout=net.idle_timeout,
+                         show_secrets=net.show_secrets)
+    if reconnect is None:
+        reconnect = request.method == "GET"
+    policy = ReconnectPolicy(reconnect=reconnect, max_reconnects=max_reconnects, retry_5xx=retry_5xx,
+                             default_delay=reconnect_delay, max_backoff=max_backoff)
+    env = make_env()
+    out = Output(env, proto="sse")
+    session = SseSession(request, policy, clock=out.now, raw=raw or net.record is not None, timestamps=timestamps,
+                         max_line=max_line, max_event=max_event)
+    writer = None
+    if net.record:
+        from wiretool.capture import CaptureWriter
+
+        writer = CaptureWriter(net.record, proto="sse", url=url, request_headers=session._headers(),
+                               show_secrets=net.show_secrets)
+    try:
+        return asyncio.run(_run(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
+                                timeout=net.timeout, writer=writer))
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+async def _run(out: Output, session: SseSession, *, raw: bool, types: set[str], max_events: int | None,
+               pattern: re.Pattern[str] | None, timeout: float | None, writer: CaptureWriter | None) -> int:
+    """Show the session's records through the run's filters; map how it ended onto an exit code."""
+    import asyncio
+    import contextlib
+    import dataclasses
+
+    from wiretool.errors import WiretoolError
+    from wiretool.output.sink import Output
+    from wiretool.records import Note
+    from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
+
+    # With --raw on a pretty run, stdout carries only the body bytes; everything else goes to stderr.
+    meta = out
+    if raw and not out.env.json:
+        meta = Output(dataclasses.replace(out.env, stdout=out.env.stderr), proto="sse", start=out.start)
+    state: dict[str, Any] = {"shown": 0, "matched": False, "end": "stream ended"}
+
+    async def consume() -> None:
+        async with contextlib.aclosing(session.records()) as records:
+            async for rec in records:
+                kind = type(rec)
+                if writer is not None:
+                    if kind is SseChunk:
+                        writer.chunk("recv", rec.t, rec.raw)  # type: ignore[attr-defined]
+                    elif kind is not Note:
+                        writer.record(rec)
+                if kind is SseEvent:
+                    if types and rec.event not in types:  # type: ignore[attr-defined]
+                        continue
+                    if not raw:
+                        out.emit(rec)
+                    state["shown"] += 1
+                    if pattern is not None and pattern.search(rec.data):  # type: ignore[attr-defined]
+                        state["matched"] = True
+                        state["end"] = "--expect met"
+                        return
+                    if max_events is not None and state["shown"] >= max_events:
+                        state["end"] = f"--max-events {max_events} reached"
+                        return
+                elif kind is SseChunk:
+                    if raw:
+                        out.emit(rec)
+                elif kind is SseComment:
+                    if not raw:
+                        out.emit(rec)
+                elif kind is SseConnect:
+                    meta.emit(rec)
+                else:
+                    meta.emit(rec)
+
+    code = ExitCode.OK
+    message = ""
+    try:
+        if timeout is not None:
+            try:
+                await asyncio.wait_for(consume(), timeout)
+            except asyncio.TimeoutError:
+                raise WiretoolError(f"--timeout {timeout:g} s reached", ExitCode.TIMEOUT) from None
+        else:
+            await consume()
+    except WiretoolError as exc:
+        code, message = exc.exit_code, exc.message
+    if pattern is not None and not state["matched"] and code in (ExitCode.OK, ExitCode.TIMEOUT):
+        reason = message or state["end"]
+        code, message = ExitCode.EXPECTATION, f"--expect {pattern.pattern!r} not met ({reason})"
+    if code:
+        meta.error(message, code)
+    meta.summary(code, events=session.events, shown=state["shown"], comments=session.comments,
+                 connects=session.attempts, bytes=session.bytes, last_event_id=session.last_event_id)
+    return code

@@ -1,0 +1,137 @@
+"""Server-Sent Events records: what ``sse tail`` and ``serve sse`` observe, with the contract's field names.
+
+NDJSON (shared/ARCHITECTURE.md): ``event`` has ``event`` (type, default ``message``), ``data``, ``id`` (the last
+event ID in force) and ``retry`` (the reconnection time in ms the server set, or null); ``comment`` has
+``text``; ``connect`` has ``status``, ``http_version``, ``attempt`` and more. All are ``dir: "recv"``.
+``to_json`` is written out by hand: it runs once per event, and the generic one is several times slower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from wiretool.records import Record
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseConnect(Record):
+    """One HTTP response of the event source (first connection or a reconnection)."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "connect"
+
+    dir: str = "recv"
+    url: str = ""
+    method: str = "GET"
+    status: int = 0
+    reason: str = ""
+    http_version: str = ""
+    attempt: int = 1
+    """1 for the first connection, 2 for the first reconnection, and so on."""
+    stream_id: int | None = None
+    """The HTTP/2 stream ID (None on HTTP/1.1)."""
+    content_type: str = ""
+    last_event_id: str | None = None
+    """The ``Last-Event-ID`` sent with this request, if any."""
+    waited: float = 0.0
+    """Seconds waited before this attempt (the reconnection delay)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Response headers, secrets redacted unless --show-secrets."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": "sse", "type": "connect", "t": self.t, "dir": self.dir, "url": self.url,
+                "method": self.method, "status": self.status, "reason": self.reason,
+                "http_version": self.http_version, "attempt": self.attempt, "stream_id": self.stream_id,
+                "content_type": self.content_type, "last_event_id": self.last_event_id,
+                "waited": self.waited, "headers": [list(h) for h in self.headers]}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseEvent(Record):
+    """A dispatched event, exactly as a browser's ``EventSource`` would deliver it."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "event"
+
+    dir: str = "recv"
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+    ts: str | None = None
+    """Wall-clock arrival time (ISO 8601, UTC), only with --timestamps."""
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"proto": "sse", "type": "event", "t": self.t, "dir": self.dir, "event": self.event,
+               "data": self.data, "id": self.id, "retry": self.retry}
+        if self.ts is not None:
+            out["ts"] = self.ts
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseComment(Record):
+    """A comment line (``: heartbeat``); browsers drop these, wiretool shows them."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "comment"
+
+    dir: str = "recv"
+    text: str = ""
+    ts: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"proto": "sse", "type": "comment", "t": self.t, "dir": self.dir, "text": self.text}
+        if self.ts is not None:
+            out["ts"] = self.ts
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseChunk(Record):
+    """Body bytes exactly as received (``--raw``); NDJSON gives them as hex and as text with U+FFFD."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "chunk"
+
+    dir: str = "recv"
+    raw: bytes = b""
+    ts: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"proto": "sse", "type": "chunk", "t": self.t, "dir": self.dir, "length": len(self.raw),
+               "hex": self.raw.hex(), "text": self.raw.decode("utf-8", "replace")}
+        if self.ts is not None:
+            out["ts"] = self.ts
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseListening(Record):
+    """``serve sse`` is ready: the first line of its output."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "listening"
+
+    url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"proto": "sse", "type": "listening", "url": self.url}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SseServed(Record):
+    """``serve sse`` answered a request (one line per stream it served, when it ends)."""
+
+    proto: ClassVar[str] = "sse"
+    type: ClassVar[str] = "served"
+
+    dir: str = "send"
+    method: str = "GET"
+    path: str = ""
+    http_version: str = ""
+    status: int = 200
+    last_event_id: str | None = None
+    events: int = 0
+    reason: str = ""
