@@ -274,3 +274,21 @@ def test_connection_specific_headers_are_a_usage_error(h2c):
     res = run_cli(["h2", "get", f"{h2c}/", "-H", "Connection: close"])
     assert res.exit_code == 2 and "cannot be sent in HTTP/2" in res.stderr
     assert run_cli(["h2", "get", f"{h2c}/", "--trailer", ":path:/x"]).exit_code == 2
+
+
+def test_raw_bytes_mask_secret_request_headers_and_still_decode(h2c, tmp_path):
+    res = run_cli(["h2", "get", "--json", "--hexdump", f"{h2c}/", "-H", "authorization: Bearer s3cr3t-t0ken"])
+    assert res.exit_code == 0
+    sent = b"".join(bytes.fromhex(r["hex"]) for r in res.json_lines() if r["type"] == "bytes" and r["dir"] == "send")
+    assert b"s3cr3t" not in sent
+    from wiretool.codec.h2frame import H2FrameView
+
+    view = H2FrameView(show_secrets=True, preface={"send": "auto"})
+    shown = next(r for r in view.feed("send", sent) if getattr(r, "frame_type", "") == "HEADERS")
+    assert ("authorization", "*" * len("Bearer s3cr3t-t0ken")) in shown.headers  # masked, HPACK intact
+    (tmp_path / "send.bin").write_bytes(sent)
+    decoded = run_cli(["frame", "decode", "--proto", "h2", "--encoding", "raw", "--file", str(tmp_path / "send.bin"),
+                       "--json"])
+    assert decoded.exit_code == 0
+    headers = next(r for r in decoded.json_lines() if r.get("frame_type") == "HEADERS")["headers"]
+    assert ["authorization", "<redacted>"] in headers

@@ -28,6 +28,8 @@ from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
+from wiretool.output.sanitize import SECRET_HEADERS as SECRET_HEADER_NAMES
+from wiretool.output.sanitize import redact
 from wiretool.records import Record
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
@@ -83,6 +85,17 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
+        self.secrets = self._secrets() if (cfg.hexdump or tap) and not cfg.show_secrets else []
+        if self.secrets:
+            # Raw bytes leave the process (--hexdump, --record): send header values as plain literals,
+            # not Huffman-coded, so the copy shown or kept can mask them and still decode (HPACK intact).
+            encode = self.conn.encoder.encode
+            self.conn.encoder.encode = lambda headers, huffman=True: encode(headers, huffman=False)
+
+    def _secrets(self) -> list[bytes]:
+        values = {v for spec in self.cfg.requests for n, v in (*spec.headers, *spec.trailers)
+                  if n.lower() in SECRET_HEADER_NAMES and v}
+        return sorted((v.encode() for v in values), key=len, reverse=True)
 
     def emit(self, rec: Record) -> None:
         """Hand a record on; if stdout was closed (``| head``), stop the run quietly instead of failing."""
@@ -185,8 +198,6 @@ class H2Client:
                    *spec.headers]
         start = f"{spec.method} {spec.path} HTTP/1.1"
         head = start + "\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers) + "\r\n"
-        from wiretool.output.sanitize import redact
-
         self.emit(H2Upgrade(t=self.clock(), dir="send", start_line=start,
                             headers=[(n, redact(n, v, self.cfg.show_secrets)) for n, v in headers]))
         self.mode = "http1"
@@ -244,10 +255,14 @@ class H2Client:
             self._send(data)
 
     def _observe(self, direction: str, data: bytes) -> None:
+        raw = data
+        if self.secrets and direction == "send":
+            for secret in self.secrets:
+                raw = raw.replace(secret, b"*" * len(secret))
         if self.tap:
-            self.tap(direction, data)
+            self.tap(direction, raw)
         if self.cfg.hexdump:
-            self.emit(H2Bytes(t=self.clock(), dir=direction, data=data))
+            self.emit(H2Bytes(t=self.clock(), dir=direction, data=raw))
         emit = self.emit
         for rec in self.view.feed(direction, data):
             if rec.violations:
