@@ -112,15 +112,19 @@ class H2Client:
         """Connect, make every request, close with GOAWAY; raise WiretoolError for connect/timeouts."""
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
+        start = loop.time()
+        limit, which = self.cfg.connect_timeout, "--connect-timeout"
+        if self.cfg.timeout is not None and (limit is None or self.cfg.timeout < limit):
+            limit, which = self.cfg.timeout, "--timeout"  # the whole run's limit counts the connecting too
         try:
-            await asyncio.wait_for(self._connect(), self.cfg.connect_timeout)
+            await asyncio.wait_for(self._connect(), limit)
         except asyncio.TimeoutError:
             self._close()
-            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than "
-                                 f"{self.cfg.connect_timeout:g}s (--connect-timeout)") from None
+            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s ({which})") from None
         watchdog = asyncio.ensure_future(self._idle_watch()) if self.cfg.idle_timeout else None
+        left = None if self.cfg.timeout is None else max(self.cfg.timeout - (loop.time() - start), 0.001)
         try:
-            await asyncio.wait_for(asyncio.shield(self.done), self.cfg.timeout)
+            await asyncio.wait_for(asyncio.shield(self.done), left)
         except asyncio.TimeoutError:
             self.outcome.timeout = f"the run took longer than {self.cfg.timeout:g}s (--timeout)"
         finally:
