@@ -115,3 +115,23 @@ def test_in_process_running_server_with_tls():
     assert outcome.protocol_error is None and outcome.streams[0].status == 200
     assert any(getattr(r, "frame_type", "") == "HEADERS" and r.dir == "recv" for r in records)
     assert seen == [{"stream_id": 1, "method": "GET", "path": "/trailers", "status": 200}]
+
+
+def test_directory_serving_stays_inside_the_directory(tmp_path):
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "index.html").write_text("<h1>home</h1>")
+    (tmp_path / "secret.txt").write_text("do not serve")
+    proc, first = _serve("--dir", str(public))
+    url = json.loads(first)["url"]
+    try:
+        res = run_cli(["h2", "get", "--json", "--body", url, f"{url}%2e%2e/secret.txt", f"{url}../secret.txt"])
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    texts = [r.get("data_text", "") for r in res.json_lines() if r["type"] == "frame" and r["frame_type"] == "DATA"]
+    assert "<h1>home</h1>" in texts
+    assert not any("do not serve" in t for t in texts)
+    statuses = [dict(r["headers"]).get(":status") for r in res.json_lines()
+                if r["type"] == "frame" and r["dir"] == "recv" and r["frame_type"] == "HEADERS"]
+    assert sorted(statuses) == ["200", "404", "404"]
