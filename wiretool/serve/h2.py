@@ -146,8 +146,9 @@ class H2ServerProtocol(asyncio.Protocol):
         parts = lines[0].split(" ")
         headers = {n.strip().lower(): v.strip() for n, _, v in (line.partition(":") for line in lines[1:])}
         upgrade = headers.get("upgrade", "").strip().lower() == "h2c"
-        if len(parts) != 3 or not upgrade or "http2-settings" not in headers:
-            body = b"This is an HTTP/2 server: use h2c prior knowledge or Upgrade: h2c.\n"
+        has_body = headers.get("content-length", "0").strip() != "0" or "transfer-encoding" in headers
+        if len(parts) != 3 or not upgrade or "http2-settings" not in headers or has_body:
+            body = b"This is an HTTP/2 server: use h2c prior knowledge, or Upgrade: h2c on a request without a body.\n"
             assert self.transport is not None
             self.transport.write(b"HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\n"
                                  b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
