@@ -184,3 +184,10 @@ def test_sse_tail_bad_options_exit_2() -> None:
     assert run_wiretool(["sse", "tail", "ftp://x/"]).exit_code == 2
     assert run_wiretool(["sse", "tail", "http://x/", "--expect", "("]).exit_code == 2
     assert run_wiretool(["sse", "tail", "http://x/", "--http1", "--http2"]).exit_code == 2
+
+
+def test_sse_demo_part_runs_with_a_reconnection() -> None:
+    r = run_wiretool(["demo", "--only", "sse", "--json"])
+    assert r.exit_code == 0, r.stderr
+    connects = [x for x in r.json_lines() if x["type"] == "connect"]
+    assert [c["last_event_id"] for c in connects] == [None, "2", "4", "5"]

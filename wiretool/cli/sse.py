@@ -134,14 +134,14 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
         writer = CaptureWriter(net.record, proto="sse", url=url, request_headers=session._headers(),
                                show_secrets=net.show_secrets)
     try:
-        return asyncio.run(_run(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
+        return asyncio.run(run_tail(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
                                 timeout=net.timeout, writer=writer))
     finally:
         if writer is not None:
             writer.close()
 
 
-async def _run(out: Output, session: SseSession, *, raw: bool, types: set[str], max_events: int | None,
+async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[str], max_events: int | None,
                pattern: re.Pattern[str] | None, timeout: float | None, writer: CaptureWriter | None) -> int:
     """Show the session's records through the run's filters; map how it ended onto an exit code."""
     import asyncio

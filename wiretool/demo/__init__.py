@@ -10,6 +10,7 @@ from __future__ import annotations
 PARTS: list[str] = [
     "wiretool.demo.frame",
     "wiretool.demo.ws",
+    "wiretool.demo.sse",
     "wiretool.demo.h2",
 ]
 """Module paths of the demo parts, in the order they run."""
