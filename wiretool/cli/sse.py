@@ -158,6 +158,8 @@ async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[st
     if raw and not out.env.json:
         meta = Output(dataclasses.replace(out.env, stdout=out.env.stderr), proto="sse", start=out.start)
     state: dict[str, Any] = {"shown": 0, "matched": False, "end": "stream ended"}
+    # NDJSON events are the hot path: written as ready-made lines (identical to Output's, see SseEvent.ndjson).
+    stream = out.env.stdout if out.env.json else None
 
     async def consume() -> None:
         async with contextlib.aclosing(session.records()) as records:
@@ -171,7 +173,12 @@ async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[st
                 if kind is SseEvent:
                     if types and rec.event not in types:  # type: ignore[attr-defined]
                         continue
-                    if not raw:
+                    if raw:
+                        pass
+                    elif stream is not None:
+                        stream.write(rec.ndjson())  # type: ignore[attr-defined]
+                        stream.flush()
+                    else:
                         out.emit(rec)
                     state["shown"] += 1
                     if pattern is not None and pattern.search(rec.data):  # type: ignore[attr-defined]

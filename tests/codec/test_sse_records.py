@@ -1,0 +1,37 @@
+"""SSE records: the fast NDJSON line of an event is exactly what the generic Output encoder writes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretool.output.env import Environment
+from wiretool.output.sink import Output
+from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
+
+
+@settings(deadline=None, max_examples=200)
+@given(event=st.text(max_size=20), data=st.text(max_size=60), id_=st.text(max_size=10),
+       retry=st.none() | st.integers(0, 10**12), t=st.floats(0, 1e6), ts=st.none() | st.text(max_size=30))
+def test_sse_event_ndjson_line_matches_output_encoder(event: str, data: str, id_: str, retry: int | None,
+                                                       t: float, ts: str | None) -> None:
+    rec = SseEvent(t=t, event=event, data=data, id=id_, retry=retry, ts=ts)
+    stream = io.StringIO()
+    Output(Environment(stdout=stream, json=True), proto="sse").emit(rec)
+    assert rec.ndjson() == stream.getvalue()
+    assert json.loads(rec.ndjson()) == rec.to_json()
+
+
+def test_sse_records_have_the_contract_fields() -> None:
+    ev = SseEvent(t=1.5, data="x", id="3").to_json()
+    assert {k: ev[k] for k in ("proto", "type", "dir", "event", "data", "id", "retry")} == {
+        "proto": "sse", "type": "event", "dir": "recv", "event": "message", "data": "x", "id": "3", "retry": None}
+    assert SseComment(text="hb").to_json()["text"] == "hb"
+    conn = SseConnect(status=200, http_version="HTTP/2", attempt=2, stream_id=3).to_json()
+    assert (conn["type"], conn["status"], conn["http_version"], conn["attempt"], conn["stream_id"]) == \
+        ("connect", 200, "HTTP/2", 2, 3)
+    chunk = SseChunk(raw=b"data: \xff\n").to_json()
+    assert chunk["hex"] == "646174613a20ff0a" and chunk["text"] == "data: \ufffd\n" and chunk["length"] == 8
