@@ -86,7 +86,7 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
                               on_served=lambda rec: out.emit(rec.__class__(**{**_fields(rec), "t": out.now()}))
                               ) as server:
         if out.env.json:
-            out.write_json(SseListening(url=server.url).to_json())
+            out.write_json(SseListening(url=server.url, cacert=server.ca_file).to_json())
         else:
             out.console.print(f"listening on {server.url}")
         if server.ca_file:

@@ -136,6 +136,12 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     try:
         return asyncio.run(run_tail(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
                                 timeout=net.timeout, writer=writer))
+    except BrokenPipeError:
+        # The reader went away (``| head``): end quietly. click would turn EPIPE into exit 1 if it got here.
+        from wiretool.cli.main import _quiet_broken_pipe
+
+        _quiet_broken_pipe()
+        return ExitCode.OK
     finally:
         if writer is not None:
             writer.close()

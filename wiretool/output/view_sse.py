@@ -40,7 +40,8 @@ def render(record: Record, out: Output) -> None:
 
     console = out.console
     if isinstance(record, SseEvent):
-        line = Text(_stamp(record) + " ", style="dim")
+        line = Text()
+        line.append(_stamp(record) + " ", style="dim")
         line.append(safe_text(record.event), style="bold magenta")
         if record.id:
             line.append(f"  id={safe_text(record.id)}", style="cyan")
@@ -63,7 +64,7 @@ def render(record: Record, out: Output) -> None:
         _chunk(record, out)
         return
     if isinstance(record, SseListening):
-        console.print(Text(f"listening on {record.url}", style="bold green"))
+        console.print(Text(f"listening on {record.url}"))
         return
     if isinstance(record, SseServed):
         lei = f"  Last-Event-ID: {safe_text(record.last_event_id)}" if record.last_event_id is not None else ""
@@ -87,7 +88,8 @@ def _connect(record: SseConnect, out: Output) -> None:
             reason = HTTPStatus(record.status).phrase
         except ValueError:
             reason = ""
-    line = Text(f"[{record.t:8.3f}] ", style="dim")
+    line = Text()
+    line.append(f"[{record.t:8.3f}] ", style="dim")
     line.append(f"{record.http_version} {record.status} {safe_text(reason)}".rstrip(),
                 style="bold green" if ok or record.status == 204 else "bold red")
     line.append(f"  {safe_text(record.content_type or '(no content type)')}")

@@ -132,9 +132,14 @@ class SseListening(Record):
     type: ClassVar[str] = "listening"
 
     url: str = ""
+    cacert: str | None = None
+    """With --self-signed: the CA file clients pass to --cacert."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"proto": "sse", "type": "listening", "url": self.url}
+        out: dict[str, Any] = {"proto": "sse", "type": "listening", "url": self.url}
+        if self.cacert is not None:
+            out["cacert"] = self.cacert
+        return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
