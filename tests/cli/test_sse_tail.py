@@ -191,3 +191,21 @@ def test_sse_demo_part_runs_with_a_reconnection() -> None:
     assert r.exit_code == 0, r.stderr
     connects = [x for x in r.json_lines() if x["type"] == "connect"]
     assert [c["last_event_id"] for c in connects] == [None, "2", "4", "5"]
+
+
+def test_sse_tail_closed_pipe_ends_quietly(sse_url: str) -> None:
+    proc = subprocess.Popen([WIRETOOL, "sse", "tail", f"{sse_url}events", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert json.loads(proc.stdout.readline())["type"] == "connect"  # type: ignore[union-attr]
+    proc.stdout.close()  # type: ignore[union-attr]
+    assert proc.wait(30) == 0
+    assert proc.stderr.read() == b""  # type: ignore[union-attr]
+
+
+def test_sse_tail_raw_json_gives_chunk_records(sse_url: str) -> None:
+    r = run_wiretool(["sse", "tail", f"{sse_url}events?count=1", "--raw", "--json", "--no-reconnect"])
+    assert r.exit_code == 0, r.stderr
+    chunks = _records(r, "chunk")
+    body = b"".join(bytes.fromhex(c["hex"]) for c in chunks)
+    assert body == b'id: 1\ndata: {"n": 1, "text": "tick 1"}\n\n'
+    assert _records(r, "event") == []
