@@ -209,3 +209,13 @@ def test_sse_tail_raw_json_gives_chunk_records(sse_url: str) -> None:
     body = b"".join(bytes.fromhex(c["hex"]) for c in chunks)
     assert body == b'id: 1\ndata: {"n": 1, "text": "tick 1"}\n\n'
     assert _records(r, "event") == []
+
+
+def test_sse_tail_hostile_server_default_limit_stops_with_bounded_memory(sse_url: str) -> None:
+    import resource
+
+    r = run_wiretool(["sse", "tail", f"{sse_url}endless-line"])
+    assert r.exit_code == 5
+    assert "line longer than 1048576 characters" in r.stderr and "--max-line" in r.stderr
+    # The largest child so far (this run included) stayed small: the endless line was never buffered whole.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400_000  # KiB
