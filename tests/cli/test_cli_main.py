@@ -114,3 +114,19 @@ def test_bash_completion_completes_subcommands() -> None:
     env = {**os.environ, "COMP_WORDS": "wiretool fr", "COMP_CWORD": "1", "_WIRETOOL_COMPLETE": "bash_complete"}
     proc = subprocess.run([WIRETOOL], capture_output=True, text=True, env=env, timeout=30)
     assert proc.stdout.split() == ["plain,frame"]
+
+
+def test_closed_stdout_ends_quietly_with_zero() -> None:
+    """``wiretool ... | head -1``: the reader going away is a normal end, not an error."""
+    code = ("import sys; from wiretool.cli import main as m\n"
+            "@m.cli.command('chatty')\n"
+            "def chatty():\n"
+            "    for i in range(100000):\n"
+            "        print('line', i, flush=True)\n"
+            "sys.exit(m.run(['chatty']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr is not None and proc.stderr.read() == b""

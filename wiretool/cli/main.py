@@ -100,6 +100,13 @@ def run(argv: list[str] | None = None, *, prog_name: str = "wiretool") -> int:
     except BrokenPipeError:
         _quiet_broken_pipe()
         return ExitCode.OK
+    except SystemExit as exc:
+        # click answers EPIPE (the reader of our stdout went away: ``| head``) with sys.exit(1) after
+        # wrapping the streams; for a debugger piped into head that is a normal end, not a failure.
+        if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            _quiet_broken_pipe()
+            return ExitCode.OK
+        raise
     except Exception as exc:
         if _debug():
             raise
