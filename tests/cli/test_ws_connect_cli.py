@@ -99,15 +99,22 @@ def test_binary_stdin_is_one_binary_message(echo_server: Server) -> None:
 
 
 def test_slash_commands(echo_server: Server) -> None:
-    result = run_wiretool(["ws", "connect", echo_server.url, "--json", "--commands", "--timeout", "20"],
-                          input="/ping hi\n/binary 0a0b\n/close 4000 done\n")
+    result = run_wiretool(["ws", "connect", echo_server.url, "--json", "--commands", "--count", "1",
+                           "--timeout", "20"], input="/ping hi\n/binary 0a0b\n")
     assert result.exit_code == 0, result.stderr
     lines = result.json_lines()
     assert of(lines, "rtt")[0]["payload_hex"] == b"hi".hex()
     assert any(f["dir"] == "recv" and f["opcode_name"] == "BINARY" and f["payload_hex"] == "0a0b"
                for f in of(lines, "frame"))
-    close = of(lines, "close")[0]
-    assert (close["sent_code"], close["code"], close["initiator"]) == (4000, 4000, "client")
+
+
+def test_slash_close_with_code_and_reason(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--json", "--commands", "--timeout", "20"],
+                          input="/help\n/close 4000 done\n")
+    assert result.exit_code == 0, result.stderr
+    close = of(result.json_lines(), "close")[0]
+    assert (close["sent_code"], close["sent_reason"], close["code"], close["initiator"]) == (4000, "done", 4000,
+                                                                                             "client")
 
 
 def test_raw_bytes_are_written_as_is_and_shown(echo_server: Server) -> None:

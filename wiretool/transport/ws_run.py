@@ -199,7 +199,8 @@ class Run:
         if plan.client.record:
             client.capture = self._start_capture(plan.client.record)
         self.client_pending = client
-        client.on_message = self.on_message  # frames may come in the same read as the 101 response
+        if plan.count is not None or self.expects:  # frames may come in the same read as the 101 response
+            client.on_message = self.on_message
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
                                          server_hostname=uri.host, proxy=proxy)
         peer = transport.get_extra_info("peername")
@@ -236,7 +237,6 @@ class Run:
 
     async def _session(self, client: WsClient) -> None:
         plan = self.plan
-        client.on_message = self.on_message
         client.on_violation = lambda outcome: self.finish(outcome.code, outcome.message)
         client.done.add_done_callback(lambda fut: self.on_closed(fut.result()))
         if client.violation is not None:
