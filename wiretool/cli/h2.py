@@ -58,6 +58,9 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
       wiretool h2 get https://localhost:8443/ --cacert ca.pem
       wiretool h2 get http://127.0.0.1:8080/a http://127.0.0.1:8080/b --stats
       wiretool h2 get http://127.0.0.1:8080/echo -d @file.json --trailer x-sum:42
+
+    Exit status: 0 every stream ended with a response; 3 no connection or no h2 agreement; 4 status >= 400
+    with --fail; 5 protocol violation, or RST_STREAM/GOAWAY with an error code; 6 timeout; 8 cut short.
     """
     import asyncio
 
