@@ -181,3 +181,41 @@ def test_refused_connection_through_entry_point() -> None:
 
     result = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{free_port()}"])
     assert result.exit_code == 3 and "Traceback" not in result.stderr
+
+
+def test_interactive_terminal_lines_commands_and_ctrl_d(echo_server: Server) -> None:
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([WIRETOOL, "ws", "connect", echo_server.url, "--show", "messages"], stdin=slave,
+                            stdout=slave, stderr=slave, env=ENV, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(needle: bytes, limit: float = 20) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + limit
+        while needle not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+        assert needle in seen, seen.decode(errors="replace")
+
+    try:
+        read_until(b"/help for commands")
+        os.write(master, b"typed line\n")
+        read_until(b"\xe2\x86\x90 message TEXT")  # the echo, shown as received
+        os.write(master, b"/ping tty\n")
+        read_until(b"round trip")
+        os.write(master, b"\x04")  # Ctrl-D: end the session cleanly
+        read_until(b"summary")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert b"typed line" in seen and b"NORMAL_CLOSURE" in seen

@@ -265,6 +265,9 @@ class Run:
             if plan.stdin != "none":
                 interactive = self.out.env.stdin_isatty
                 commands = plan.commands if plan.commands is not None else interactive
+                if interactive:
+                    self.out.note("type a line to send it as a text message; /help for commands; "
+                                  "Ctrl-D or /close to end, Ctrl-C to interrupt")
                 async for item in read_stdin(self.out.env.stdin, binary=plan.stdin == "binary"):
                     if isinstance(item, bytes):
                         self._send(client, "binary", item)
