@@ -219,3 +219,44 @@ def test_interactive_terminal_lines_commands_and_ctrl_d(echo_server: Server) -> 
             proc.kill()
         os.close(master)
     assert b"typed line" in seen and b"NORMAL_CLOSURE" in seen
+
+
+def test_fragmented_message_echoed_in_fragments(echo_server: Server) -> None:
+    key = b"\x0a\x0b\x0c\x0d"
+    raw = (build_frame(1, b"frag", fin=False, mask_key=key) + build_frame(9, b"in-between", mask_key=key)
+           + build_frame(0, b"mented", mask_key=key)).hex()
+    result = run_wiretool(["ws", "connect", echo_server.url, "--raw", raw, "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    recv = [f["opcode_name"] for f in of(result.json_lines(), "frame") if f["dir"] == "recv"]
+    assert recv[:3] == ["PONG", "TEXT", "CONT"] or recv[:3] == ["TEXT", "PONG", "CONT"]
+    messages = run_wiretool(["ws", "connect", echo_server.url, "--raw", raw, "--count", "1", "--json",
+                             "--show", "messages"])
+    got = next(m for m in of(messages.json_lines(), "message") if m["dir"] == "recv")
+    assert got["text"] == "fragmented" and got["frames"] == 2
+
+
+def test_ping_pong_round_trip_through_entry_point(echo_server: Server) -> None:
+    result = run_wiretool(["ws", "connect", echo_server.url, "--ping-interval", "0.1", "--wait", "0.5", "--json"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.json_lines()
+    pings = [f for f in of(lines, "frame") if f["dir"] == "send" and f["opcode_name"] == "PING"]
+    pongs = [f for f in of(lines, "frame") if f["dir"] == "recv" and f["opcode_name"] == "PONG"]
+    assert pings and pongs and pongs[0]["payload_hex"] == pings[0]["payload_hex"]
+    assert of(lines, "rtt")
+
+
+@pytest.mark.parametrize(("code", "expected_exit"), [(1000, 0), (1001, 0), (4001, 0), (1002, 5), (1007, 5)])
+def test_server_close_codes_through_entry_point(tmp_path: Path, code: int, expected_exit: int) -> None:
+    script = tmp_path / "close.txt"
+    script.write_text(f"close {code} reason-{code}\n")
+    server = Server("--mode", "script", str(script))
+    try:
+        result = run_wiretool(["ws", "connect", server.url, "--json", "--timeout", "20"])
+        expected = run_wiretool(["ws", "connect", server.url, "--expect-close", str(code), "--timeout", "20"])
+    finally:
+        server.stop()
+    assert result.exit_code == expected_exit, result.stderr
+    close = of(result.json_lines(), "close")[0]
+    assert (close["code"], close["reason"], close["clean"], close["initiator"]) == (code, f"reason-{code}", True,
+                                                                                    "server")
+    assert expected.exit_code == 0
