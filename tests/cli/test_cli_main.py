@@ -130,3 +130,20 @@ def test_closed_stdout_ends_quietly_with_zero() -> None:
     proc.stdout.close()
     assert proc.wait(timeout=30) == 0
     assert proc.stderr is not None and proc.stderr.read() == b""
+
+
+def test_closed_stdout_under_a_rich_view_ends_quietly_with_zero() -> None:
+    code = ("import sys; from wiretool.cli import main as m\n"
+            "from wiretool.output.sink import Output; from wiretool.output.env import Environment\n"
+            "@m.cli.command('chatty')\n"
+            "def chatty():\n"
+            "    out = Output(Environment())\n"
+            "    for i in range(100000):\n"
+            "        out.note(f'line {i}')\n"
+            "sys.exit(m.run(['chatty']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr is not None and proc.stderr.read() == b""

@@ -102,7 +102,13 @@ class Output:
 def _make_console(stream: Any, color: bool) -> Console:
     from rich.console import Console
 
-    return Console(
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """Our reader went away (``| head``): let main() end quietly with 0, not rich's exit 1."""
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(
         file=stream,
         force_terminal=color,
         no_color=not color,
