@@ -446,3 +446,15 @@ def test_ipv6_loopback_url() -> None:
     assert result.exit_code == 0, result.stderr
     assert records(result, "handshake")[0]["request_line"] == "GET /path?q=1 HTTP/1.1"
     assert records(result, "connect")[0]["peer"].startswith("::1")
+
+
+def test_garbage_instead_of_http_exits_4() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(30)
+
+    with ThreadServer(garbage) as srv:
+        result = run_cli(["ws", "connect", srv.url, "--connect-timeout", "10"])
+    assert result.exit_code == 4 and "did not receive a valid HTTP response" in result.stderr

@@ -296,6 +296,9 @@ class WsClient(asyncio.Protocol):
 
     def _after_receive(self) -> None:
         proto = self.proto
+        if proto.handshake_exc is not None and not self.opened.done():  # not even an HTTP response
+            self.opened.set_exception(_HandshakeFailed(Outcome(
+                ExitCode.REFUSED, f"handshake failed: {describe_handshake_error(proto.handshake_exc)}")))
         if proto.parser_exc is not None and self.violation is None:
             self._violated_by_websockets(proto.parser_exc)
         if self.violation is not None and self.violation.code == ExitCode.PROTOCOL and proto.state is OPEN:
