@@ -169,3 +169,29 @@ def test_entry_point_prints_listening_first_and_exits_0_on_sigterm() -> None:
     assert proc.returncode == 0, err
     text = out.decode()
     assert "accepted" in text and "mask=" in text and "ping?" in text
+
+
+def test_echo_answers_data_sent_in_the_same_read_as_the_close() -> None:
+    import base64
+    import os as _os
+
+    from wiretool.codec.wsbuild import build_frame
+    from wiretool.codec.wsframe import WsFrameParser
+
+    async def main() -> list[str]:
+        out, _ = quiet_output()
+        async with running_server(out, ServeOptions(port=0)) as server:
+            host, port = server.url[5:].rsplit(":", 1)
+            reader, writer = await asyncio.open_connection(host, int(port))
+            key = base64.b64encode(_os.urandom(16)).decode()
+            writer.write((f"GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+            await reader.readuntil(b"\r\n\r\n")
+            mask = b"\x01\x02\x03\x04"
+            writer.write(build_frame(1, b"last words", mask_key=mask) + build_frame(8, b"\x03\xe8", mask_key=mask))
+            data = await asyncio.wait_for(reader.read(-1), 10)
+            writer.close()
+        parser = WsFrameParser(sender="server")
+        return [f.opcode_name for f in parser.feed(data) if f.type == "frame"]
+
+    assert run(main()) == ["TEXT", "CLOSE"]

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import signal
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,22 @@ class ServeOptions:
     show_secrets: bool = False
 
 
+class _ServerProtocol(ServerProtocol):
+    """websockets' ServerProtocol with a hook called for each data frame as it is parsed.
+
+    Echo must answer a data frame before websockets answers a close frame that came in the same read
+    (it does that inside ``receive_data``); answering from the events list afterwards would be too late.
+    """
+
+    on_data_frame: Callable[[Frame], None] | None = None
+
+    def recv_frame(self, frame: Frame) -> None:
+        super().recv_frame(frame)
+        hook = self.on_data_frame
+        if hook is not None and frame.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            hook(frame)
+
+
 class ServerConn(asyncio.Protocol):
     """One accepted connection: websockets' ServerProtocol, the taps, and the mode's behaviour."""
 
@@ -66,7 +82,7 @@ class ServerConn(asyncio.Protocol):
             from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
             extensions = [ServerPerMessageDeflateFactory()]
-        self.proto = ServerProtocol(extensions=extensions, subprotocols=self.opts.subprotocols or None,  # type: ignore[arg-type]
+        self.proto = _ServerProtocol(extensions=extensions, subprotocols=self.opts.subprotocols or None,  # type: ignore[arg-type]
                                     max_size=self.opts.max_size)
         self.transport: asyncio.Transport | None = None
         self.peer = ""
@@ -79,6 +95,8 @@ class ServerConn(asyncio.Protocol):
         self.can_write = asyncio.Event()
         self.can_write.set()
         self.frames_out = 0
+        if self.opts.mode == "echo":
+            self.proto.on_data_frame = self._echo
 
     # -- asyncio.Protocol --------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -171,17 +189,21 @@ class ServerConn(asyncio.Protocol):
             self.recv_tap.feed(rest)
         self.task = asyncio.ensure_future(self._run_mode())
 
+    def _echo(self, frame: Frame) -> None:
+        """Send a data frame back as it came (fragmentation kept), while the connection is open."""
+        if self.proto.state is not OPEN:
+            return
+        if frame.opcode is Opcode.CONT:
+            self.proto.send_continuation(frame.data, frame.fin)
+        elif frame.opcode is Opcode.TEXT:
+            self.proto.send_text(frame.data, frame.fin)
+        else:
+            self.proto.send_binary(frame.data, frame.fin)
+
     def _on_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
         if opcode is not Opcode.TEXT and opcode is not Opcode.BINARY and opcode is not Opcode.CONT:
             return
-        if self.opts.mode == "echo" and self.proto.state is OPEN:
-            if opcode is Opcode.CONT:
-                self.proto.send_continuation(frame.data, frame.fin)
-            elif opcode is Opcode.TEXT:
-                self.proto.send_text(frame.data, frame.fin)
-            else:
-                self.proto.send_binary(frame.data, frame.fin)
         if opcode is not Opcode.CONT:
             self.fragments = []
         if self.fragments is not None:
