@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHeaderValue, InvalidStatus, PayloadTooBig, ProtocolError
+from websockets.exceptions import InvalidHeaderValue, InvalidStatus, ProtocolError
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import CLOSED, OPEN
@@ -32,6 +32,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import redact
 from wiretool.records import Violation
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
+from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
 from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for, message_json_line
 
 if TYPE_CHECKING:
@@ -458,47 +459,3 @@ def make_message_record(t: float, dir: str, opcode: int, data: bytes, frames: in
     from wiretool.records.ws import new_message
 
     return new_message(t, dir, int(opcode), data, False, frames)
-
-
-def describe_handshake_error(exc: BaseException) -> str:
-    """One line for why websockets refused the handshake response."""
-    if isinstance(exc, InvalidStatus):
-        return f"server answered HTTP {exc.response.status_code} instead of 101 Switching Protocols"
-    cause = exc.__cause__
-    text = str(exc)
-    if cause is not None and str(cause):
-        text = f"{text}: {cause}"
-    return text
-
-
-_WS_MESSAGES: list[tuple[str, str, str, str]] = [
-    # websockets' message fragment, then the codec's violation code, RFC section and message
-    ("invalid opcode", "reserved-opcode", "RFC 6455 §5.2", "reserved opcode"),
-    ("incorrect masking", "server-masked", "RFC 6455 §5.1", "a server must not mask the frames it sends"),
-    ("reserved bits must be 0", "rsv-without-extension", "RFC 6455 §5.2",
-     "RSV bit set without a negotiated extension"),
-    ("control frame too long", "control-too-long", "RFC 6455 §5.5", "control frame payload longer than 125 bytes"),
-    ("fragmented control frame", "control-fragmented", "RFC 6455 §5.5", "control frames must not be fragmented"),
-    ("expected a continuation frame", "interleaved-data-frame", "RFC 6455 §5.4",
-     "new data frame inside a fragmented message"),
-    ("unexpected continuation frame", "unexpected-continuation", "RFC 6455 §5.4",
-     "continuation frame with no fragmented message to continue"),
-    ("invalid status code", "close-code-invalid", "RFC 6455 §7.4", "close code not allowed on the wire"),
-    ("close frame too short", "close-payload-1-byte", "RFC 6455 §5.5.1", "close payload of 1 byte"),
-    ("incomplete fragmented message", "interleaved-data-frame", "RFC 6455 §5.4",
-     "close frame inside a fragmented message"),
-    ("decompression failed", "inflate-failed", "RFC 7692 §7.2.2", "compressed message could not be inflated"),
-]
-
-
-def violation_from_exception(exc: BaseException) -> Violation:
-    """Name what websockets' protocol rejected as a :class:`Violation` (used when the codec did not see it)."""
-    if isinstance(exc, UnicodeDecodeError):
-        return Violation("close-reason-invalid-utf8", "RFC 6455 §5.5.1", f"close reason is not valid UTF-8: {exc.reason}")
-    if isinstance(exc, PayloadTooBig):
-        return Violation("message-too-big", "RFC 6455 §10.4", f"message larger than --max-size: {exc}")
-    text = str(exc)
-    for fragment, code, rfc, message in _WS_MESSAGES:
-        if fragment in text:
-            return Violation(code, rfc, message)
-    return Violation("protocol-error", "RFC 6455 §5", text or type(exc).__name__)
