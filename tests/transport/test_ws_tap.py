@@ -28,6 +28,7 @@ def test_frame_line_equals_to_json(opcode: int, payload: bytes, fin: bool, rsv1:
     for rec in parser.feed(wire, 1.25) + parser.finish(2.5):
         if rec.type == "frame":
             assert json.loads(frame_json_line(rec)) == rec.to_json()
+            assert json.loads(frame_json_line(rec, '"recv"')) == rec.to_json()  # cached header pieces, twice
 
 
 @settings(deadline=None, max_examples=100)

@@ -35,25 +35,47 @@ _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def frame_json_line(rec: Any) -> str:
+_SEGMENTS: dict[bytes, tuple[str, str, int]] = {}
+_TAIL = ',"close_code":null,"close_code_name":null,"close_reason":null,"violations":[],"truncated":false,"missing":0}\n'
+
+
+def _segments(head: bytes) -> tuple[str, str, int]:
+    """The parts of a frame's line that depend only on its header up to the length field (cached)."""
+    key = bytes(head[:10]) if (head[1] & 0x7F) == 127 else bytes(head[:4]) if (head[1] & 0x7F) == 126 else bytes(head[:2])
+    seg = _SEGMENTS.get(key)
+    if seg is None:
+        b0, b1 = head[0], head[1]
+        op = b0 & 0x0F
+        n = b1 & 0x7F
+        if n < 126:
+            bits, length, end = 7, n, 2
+        elif n == 126:
+            bits, length, end = 16, int.from_bytes(head[2:4], "big"), 4
+        else:
+            bits, length, end = 64, int.from_bytes(head[2:10], "big"), 10
+        masked = (b1 >> 7) & 1
+        name = OPCODE_NAMES.get(op) or f"RESERVED_{op}"
+        seg_a = (f',"fin":{_BOOL[b0 >> 7]},"rsv1":{_BOOL[(b0 >> 6) & 1]},"rsv2":{_BOOL[(b0 >> 5) & 1]},'
+                 f'"rsv3":{_BOOL[(b0 >> 4) & 1]},"opcode":{op},"opcode_name":"{name}","masked":{_BOOL[masked]},'
+                 '"mask_key":')
+        seg_b = f',"length":{length},"length_bits":{bits},"header_length":{end + 4 * masked},"payload_hex":"'
+        seg = (seg_a, seg_b, end if masked else -1)
+        if len(_SEGMENTS) > 4096:
+            _SEGMENTS.clear()
+        _SEGMENTS[key] = seg
+    return seg
+
+
+def frame_json_line(rec: Any, dir_json: str | None = None) -> str:
     """The NDJSON line of a frame record, as ``json.dumps(rec.to_json())`` would write it, but faster.
 
-    A plain frame (whole, no violation, not CLOSE) is formatted directly from its header bytes; any
+    A plain frame (whole, no violation, not CLOSE) is formatted from cached pieces of its header; any
     other frame goes through ``to_json()``. A test checks both give the same object.
     """
     head = rec.head
-    op = head[0] & 0x0F
-    if rec.violations or rec.missing or op == 8 or len(head) < 2:
+    if rec.violations or rec.missing or len(head) < 2 or (head[0] & 0x0F) == 8:
         return _dumps(rec.to_json()) + "\n"
-    b0, b1 = head[0], head[1]
-    n = b1 & 0x7F
-    if n < 126:
-        bits, length, end = 7, n, 2
-    elif n == 126:
-        bits, length, end = 16, int.from_bytes(head[2:4], "big"), 4
-    else:
-        bits, length, end = 64, int.from_bytes(head[2:10], "big"), 10
-    masked = b1 & 0x80
+    seg_a, seg_b, key_at = _segments(head)
     payload = rec.payload
     if payload.isascii():
         text = _encode_str(payload.decode("ascii"))
@@ -62,14 +84,10 @@ def frame_json_line(rec: Any) -> str:
             text = _encode_str(payload.decode("utf-8"))
         except UnicodeDecodeError:
             text = "null"
-    name = OPCODE_NAMES.get(op) or f"RESERVED_{op}"
-    key = f'"{head[end:end + 4].hex()}"' if masked else "null"
-    return (f'{{"proto":"ws","type":"frame","t":{rec.t!r},"dir":{_dumps(rec.dir)},"offset":{rec.offset},'
-            f'"fin":{_BOOL[b0 >> 7]},"rsv1":{_BOOL[(b0 >> 6) & 1]},"rsv2":{_BOOL[(b0 >> 5) & 1]},'
-            f'"rsv3":{_BOOL[(b0 >> 4) & 1]},"opcode":{op},"opcode_name":"{name}","masked":{_BOOL[masked >> 7]},'
-            f'"mask_key":{key},"length":{length},"length_bits":{bits},"header_length":{len(head)},'
-            f'"payload_hex":"{payload.hex()}","payload_text":{text},"close_code":null,"close_code_name":null,'
-            f'"close_reason":null,"violations":[],"truncated":false,"missing":0}}\n')
+    key = f'"{head[key_at:key_at + 4].hex()}"' if key_at >= 0 else "null"
+    return "".join(('{"proto":"ws","type":"frame","t":', repr(rec.t), ',"dir":',
+                    dir_json if dir_json is not None else _dumps(rec.dir), ',"offset":', str(rec.offset), seg_a,
+                    key, seg_b, payload.hex(), '","payload_text":', text, _TAIL))
 
 
 def message_json_line(t: float, opcode: int, data: bytes, text: str | None, frames: int) -> str:
@@ -93,7 +111,7 @@ class Tap:
     written together and flushed once: every record of a read is out before the next read.
     """
 
-    __slots__ = ("_emit", "_now", "_out", "_stdout", "count", "dir", "frames", "parser", "show", "violations")
+    __slots__ = ("_dir_json", "_emit", "_now", "_out", "_stdout", "count", "dir", "frames", "parser", "show", "violations")
 
     def __init__(self, out: Output, *, sender: str, dir: str, show: str = "frames", deflate: bool = False,
                  no_context_takeover: bool = False, fast: bool = True) -> None:
@@ -102,6 +120,7 @@ class Tap:
         self.parser = WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
                                     no_context_takeover=no_context_takeover, messages=True)
         self.dir = dir
+        self._dir_json = _dumps(dir)
         self.show = show
         self._out = out
         self._emit = out.emit
@@ -133,7 +152,7 @@ class Tap:
                 if lines is None:
                     self._emit(rec)
                 elif kind == "frame":
-                    lines.append(frame_json_line(rec))
+                    lines.append(frame_json_line(rec, self._dir_json))
                 else:
                     lines.append(_dumps(rec.to_json()) + "\n")
             violations = rec.violations
