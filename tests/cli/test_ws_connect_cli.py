@@ -110,7 +110,7 @@ def test_slash_commands(echo_server: Server) -> None:
 
 def test_slash_close_with_code_and_reason(echo_server: Server) -> None:
     result = run_wiretool(["ws", "connect", echo_server.url, "--json", "--commands", "--timeout", "20"],
-                          input="/help\n/close 4000 done\n")
+                          input="/help\n/nonsense\n/binary zz\n/close 4000 done\n")
     assert result.exit_code == 0, result.stderr
     close = of(result.json_lines(), "close")[0]
     assert (close["sent_code"], close["sent_reason"], close["code"], close["initiator"]) == (4000, "done", 4000,

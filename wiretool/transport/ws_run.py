@@ -272,7 +272,10 @@ class Run:
                     if isinstance(item, bytes):
                         self._send(client, "binary", item)
                     elif commands and item.startswith("/"):
-                        self._command(client, parse_command(item))
+                        try:
+                            self._command(client, parse_command(item))
+                        except UsageError as exc:  # a typo: say so and keep reading
+                            self.out.note(exc.message, level="warn")
                     else:
                         self._send(client, "text", item.encode())
                     await asyncio.sleep(0)
@@ -280,8 +283,6 @@ class Run:
                     self.finish(ExitCode.OK)  # Ctrl-D at the terminal ends the session cleanly
         except ConnectionError:
             pass  # the connection went away; on_closed decides the outcome
-        except UsageError as exc:
-            self.out.note(f"{exc.message}", level="warn")
 
     def _send(self, client: WsClient, kind: str, payload: bytes) -> None:
         if kind == "text":
