@@ -9,6 +9,8 @@ allocates what a hostile length prefix claims: a 4 GB prefix is reported and its
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from wiretool.codec.protobuf import decode_message
@@ -26,7 +28,17 @@ STATUS_NAMES = (
 
 RST_STREAM_TO_STATUS = {0x0: 13, 0x1: 13, 0x2: 13, 0x3: 13, 0x4: 13, 0x5: 13, 0x6: 13, 0x7: 14,
                         0x8: 1, 0x9: 13, 0xA: 13, 0xB: 8, 0xC: 7}
-"""HTTP/2 RST_STREAM error code → grpc-status, as gRPC's PROTOCOL-HTTP2.md maps them."""
+"""HTTP/2 RST_STREAM error code → grpc-status, as gRPC's PROTOCOL-HTTP2.md maps them.
+
+The document gives STREAM_CLOSED no mapping ("implementations should log"): it is shown as INTERNAL,
+like every code the table does not name (HTTP_1_1_REQUIRED, unknown extensions).
+"""
+
+HTTP_TO_STATUS = {400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14}
+"""A non-200 HTTP status → grpc-status, as gRPC's http-grpc-status-mapping.md says (others: UNKNOWN)."""
+
+SchemaDecode = Callable[[bytes], "tuple[Any, str | None, str | None]"]
+"""``payload → (decoded JSON value, message type name, error)``: a schema view handed in from outside."""
 
 _SPEC = "gRPC PROTOCOL-HTTP2"
 
@@ -34,6 +46,16 @@ _SPEC = "gRPC PROTOCOL-HTTP2"
 def status_name(code: int) -> str:
     """The canonical name of a grpc-status code, or ``CODE_n`` for codes outside the table."""
     return STATUS_NAMES[code] if 0 <= code < len(STATUS_NAMES) else f"CODE_{code}"
+
+
+def rst_stream_status(error_code: int) -> int:
+    """The grpc-status a call ends with when its stream is reset with ``error_code``."""
+    return RST_STREAM_TO_STATUS.get(error_code, 13)
+
+
+def http_status_to_grpc(status: int) -> int:
+    """The grpc-status of a response whose HTTP status is not 200."""
+    return HTTP_TO_STATUS.get(status, 2)
 
 
 def parse_status(headers: list[tuple[str, str]], *, stream_id: int = 0, t: float = 0.0) -> GrpcStatus | None:
@@ -71,6 +93,8 @@ def decompress(encoding: str | None, payload: bytes, limit: int) -> tuple[bytes 
         return None, f"cannot decompress ({enc}): {exc}"
     if len(out) > limit:
         return None, f"decompressed message exceeds {limit} bytes"
+    if not d.eof:
+        return None, f"compressed data ({enc}) is truncated"
     return out, None
 
 
@@ -82,12 +106,14 @@ class GrpcMessageAssembler:
     """
 
     def __init__(self, *, stream_id: int = 0, dir: str = "recv", encoding: str | None = None,
-                 max_message: int = DEFAULT_MAX_MESSAGE, decode_fields: bool = True) -> None:
+                 max_message: int = DEFAULT_MAX_MESSAGE, decode_fields: bool = True,
+                 schema: SchemaDecode | None = None) -> None:
         self.stream_id = stream_id
         self.dir = dir
         self.encoding = encoding
         self.max_message = max_message
         self.decode_fields = decode_fields
+        self.schema = schema
         self._buf = bytearray()
         self._skip = 0  # bytes still to discard of an oversized message
         self.messages = 0
@@ -147,6 +173,11 @@ class GrpcMessageAssembler:
             if reason:
                 violations.append(Violation("grpc-compression", _SPEC, reason))
         fields = decode_message(body) if (self.decode_fields and body is not None) else None
+        decoded: Any = None
+        type_name = error = None
+        if self.schema is not None and body is not None:
+            decoded, type_name, error = self.schema(body)
         return GrpcMessage(t=t, stream_id=self.stream_id, dir=self.dir, compressed=bool(flag & 1),
                            length=len(payload), payload=payload if body is None else body, fields=fields,
+                           decoded=decoded, message_type=type_name, decode_error=error,
                            violations=tuple(violations))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hyperframe.frame import FRAMES
 
@@ -22,6 +23,9 @@ from wiretool.codec.h2hpack import HpackError, HpackReader
 from wiretool.codec.h2names import error_name, flag_names, frame_type_name, setting_name
 from wiretool.records import Record, Violation
 from wiretool.records.h2 import H2Frame, H2Preface
+
+if TYPE_CHECKING:
+    from wiretool.codec.grpcview import GrpcStreams
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 DEFAULT_MAX_FRAME_SIZE = 16_384
@@ -32,6 +36,7 @@ _NEEDS_STREAM = frozenset({DATA, HEADERS, PRIORITY, RST_STREAM, PUSH_PROMISE, CO
 _NO_STREAM = frozenset({SETTINGS, PING, GOAWAY})
 _FIXED_LENGTH = {PRIORITY: (5, "6.3"), RST_STREAM: (4, "6.4"), PING: (8, "6.7"), WINDOW_UPDATE: (4, "6.9")}
 _HEADER = struct.Struct(">HBBBL")
+_GRPC_TYPES = frozenset({DATA, HEADERS, RST_STREAM, CONTINUATION})
 _MAX_WINDOW = 2**31 - 1
 
 
@@ -67,12 +72,15 @@ class H2FrameView:
     ``preface`` says what the start of each direction holds: ``{"send": "expect", "recv": "none"}``
     for a client's own connection, ``"auto"`` to detect the client preface (``frame decode``).
     Call :meth:`feed` with every chunk in the order it crossed the socket, then :meth:`finish` at EOF.
+
+    ``grpc`` (True, or a :class:`~wiretool.codec.grpcview.GrpcStreams` carrying a schema) also follows
+    gRPC streams: their messages and status come out as records right after the frame that completed them.
     """
 
     def __init__(self, *, clock: Callable[[], float] | None = None, keep_data: bool = False,
                  hpack_entries: bool = False, show_secrets: bool = False, offsets: bool = False,
                  preface: dict[str, str] | None = None, settings_first: dict[str, bool] | None = None,
-                 max_header_block: int = DEFAULT_MAX_HEADER_BLOCK) -> None:
+                 max_header_block: int = DEFAULT_MAX_HEADER_BLOCK, grpc: bool | GrpcStreams = False) -> None:
         self._clock = clock or (lambda: 0.0)
         self.keep_data = keep_data
         self.hpack_entries = hpack_entries
@@ -86,6 +94,14 @@ class H2FrameView:
             self._dirs[name].settings_first = flag
         self.frames = 0
         self.violations = 0
+        self.grpc: GrpcStreams | None = None
+        if grpc is True:
+            from wiretool.codec.grpcview import GrpcStreams
+
+            self.grpc = GrpcStreams()
+        elif grpc:
+            self.grpc = grpc
+        self._data: bytes | None = None  # the last DATA payload, for the gRPC view
 
     # -- public --------------------------------------------------------------------------------------
     def feed(self, direction: str, data: bytes) -> list[Record]:
@@ -134,6 +150,8 @@ class H2FrameView:
                                "stream ended inside a header block (no END_HEADERS)"),))))
         d.buf = bytearray()
         d.skip = 0
+        if self.grpc is not None:
+            out += self.grpc.finish(self._clock(), direction)
         return out
 
     def table_size(self, direction: str) -> int:
@@ -191,7 +209,11 @@ class H2FrameView:
             end = pos + 9 + length
             if end > n:
                 return pos
-            out.append(self._frame(d, typ, flags, sid, length, memoryview(src)[pos + 9:end], pos))
+            rec = self._frame(d, typ, flags, sid, length, memoryview(src)[pos + 9:end], pos)
+            out.append(rec)
+            if self.grpc is not None and typ in _GRPC_TYPES:
+                out += self.grpc.on_frame(rec, self._data)  # type: ignore[arg-type]
+                self._data = None
             pos = end
 
     def _oversized(self, d: _Direction, typ: int, flags: int, sid: int, length: int, pos: int) -> H2Frame:
@@ -258,6 +280,7 @@ class H2FrameView:
         fr: object = frame
         if typ == DATA:
             f["data_length"] = len(fr.data)  # type: ignore[attr-defined]
+            self._data = fr.data  # type: ignore[attr-defined]
             if flags & 8:
                 f["padding"] = fr.pad_length  # type: ignore[attr-defined]
             if self.keep_data:

@@ -31,7 +31,11 @@ class ProtoField:
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class GrpcMessage(Record):
-    """One gRPC message: the 5-byte prefix (compressed flag, length) and its payload, decoded schema-less."""
+    """One gRPC message: the 5-byte prefix (compressed flag, length) and its payload, decoded schema-less.
+
+    With a schema (``--protoset``/``--reflect``) ``decoded`` holds the message in protobuf's JSON
+    mapping and ``message_type`` its full name; ``decode_error`` says why a schema decode failed.
+    """
 
     proto: ClassVar[str] = "grpc"
     type: ClassVar[str] = "message"
@@ -42,20 +46,36 @@ class GrpcMessage(Record):
     length: int = 0
     payload: bytes = b""
     fields: tuple[ProtoField, ...] | None = None
+    decoded: Any = None
+    message_type: str | None = None
+    decode_error: str | None = None
     violations: tuple[Violation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "proto": "grpc", "type": "message", "t": self.t, "stream_id": self.stream_id, "dir": self.dir,
             "compressed": self.compressed, "length": self.length, "payload_hex": self.payload.hex(),
             "fields": None if self.fields is None else [f.to_json() for f in self.fields],
-            "violations": [v.to_json() for v in self.violations],
         }
+        if self.message_type is not None:
+            out["message_type"] = self.message_type
+            out["decoded"] = self.decoded
+        if self.decode_error is not None:
+            out["decode_error"] = self.decode_error
+        out["violations"] = [v.to_json() for v in self.violations]
+        return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class GrpcStatus(Record):
-    """The call's outcome from trailers (or Trailers-Only): grpc-status code, its name, grpc-message."""
+    """The call's outcome: grpc-status code, its name, grpc-message (percent-decoded).
+
+    ``source`` says where it came from: ``trailers``, ``trailers-only`` (a HEADERS block with
+    END_STREAM and no DATA), ``rst_stream`` (mapped from the error code, as gRPC's PROTOCOL-HTTP2
+    says), ``http-status`` (a non-200 response, mapped as gRPC's http-grpc-status-mapping says),
+    ``missing`` (the response ended without grpc-status: UNKNOWN) or ``deadline`` (``--timeout``
+    passed before the server answered).
+    """
 
     proto: ClassVar[str] = "grpc"
     type: ClassVar[str] = "status"
@@ -64,3 +84,4 @@ class GrpcStatus(Record):
     code: int = 0
     name: str = "OK"
     message: str = ""
+    source: str = "trailers"

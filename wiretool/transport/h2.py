@@ -31,6 +31,7 @@ from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.output.sanitize import SECRET_HEADERS as SECRET_HEADER_NAMES
 from wiretool.output.sanitize import redact
 from wiretool.records import Record
+from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
@@ -70,7 +71,7 @@ class H2Client:
         self.tap = tap
         self.view = H2FrameView(clock=clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
                                 show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
-                                settings_first={"recv": True})
+                                settings_first={"recv": True}, grpc=cfg.grpc if cfg.grpc is not None else True)
         self.outcome = Outcome()
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
         self.pending: deque[RequestSpec] = deque(cfg.requests)
@@ -127,6 +128,7 @@ class H2Client:
             await asyncio.wait_for(asyncio.shield(self.done), left)
         except asyncio.TimeoutError:
             self.outcome.timeout = f"the run took longer than {self.cfg.timeout:g}s (--timeout)"
+            self.outcome.deadline = True
         finally:
             if watchdog:
                 watchdog.cancel()
@@ -269,6 +271,10 @@ class H2Client:
             self.emit(H2Bytes(t=self.clock(), dir=direction, data=raw))
         emit = self.emit
         for rec in self.view.feed(direction, data):
+            if rec.proto == "grpc":
+                self._grpc_record(rec)
+                emit(rec)
+                continue
             if rec.violations:
                 self.outcome.violations += len(rec.violations)
                 if direction == "recv" and not self.outcome.protocol_error:
@@ -279,6 +285,22 @@ class H2Client:
             else:
                 self.outcome.frames_received += 1
             emit(rec)
+
+    def _grpc_record(self, rec: Record) -> None:
+        """Count a gRPC message or keep a call's status (the view found them under DATA/HEADERS frames)."""
+        if isinstance(rec, GrpcStatus):
+            self.outcome.grpc_statuses[rec.stream_id] = rec
+            return
+        assert isinstance(rec, GrpcMessage)
+        if rec.dir == "send":
+            self.outcome.grpc_sent += 1
+        else:
+            self.outcome.grpc_received += 1
+        if rec.violations:
+            self.outcome.violations += len(rec.violations)
+            if rec.dir == "recv" and not self.outcome.protocol_error:
+                v = rec.violations[0]
+                self.outcome.protocol_error = f"gRPC message from the server: {v.code} ({v.rfc}): {v.message}"
 
     def _received(self, data: bytes) -> None:
         self.last_recv = asyncio.get_running_loop().time()
@@ -305,7 +327,10 @@ class H2Client:
         if self.mode == "http1":
             self._fail_upgrade("the server closed the connection during the h2c upgrade")
         for rec in self.view.finish("recv"):
-            self.outcome.violations += len(rec.violations)
+            if rec.proto == "grpc":
+                self._grpc_record(rec)
+            else:
+                self.outcome.violations += len(rec.violations)
             self.emit(rec)
         if self.done and not self.done.done():
             if not self.outcome.protocol_error:
@@ -390,9 +415,13 @@ class H2Client:
     def _start(self, spec: RequestSpec) -> None:
         sid = self.conn.get_next_available_stream_id()
         headers = [(":method", spec.method), (":scheme", self.cfg.scheme), (":authority", self.cfg.authority),
-                   (":path", spec.path), ("user-agent", USER_AGENT), ("accept", "*/*"),
-                   *((n.lower(), v) for n, v in spec.headers)]
-        if spec.body is not None:
+                   (":path", spec.path)]
+        extra = [(n.lower(), v) for n, v in spec.headers]
+        if spec.grpc:  # gRPC: the call's own headers (te, content-type, grpc-timeout) first, as its spec asks
+            headers += [*extra, ("user-agent", USER_AGENT)]
+        else:
+            headers += [("user-agent", USER_AGENT), ("accept", "*/*"), *extra]
+        if spec.body is not None and not spec.grpc:
             headers.append(("content-length", str(len(spec.body))))
         only_headers = not spec.body and not spec.trailers
         try:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wiretool.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from wiretool.codec.grpcview import GrpcStreams
+    from wiretool.records.grpc import GrpcStatus
 
 
 @dataclass
@@ -22,6 +27,8 @@ class RequestSpec:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | None = None
     trailers: list[tuple[str, str]] = field(default_factory=list)
+    grpc: bool = False
+    """A gRPC call: no ``accept`` or ``content-length`` header, metadata right after the pseudo-headers."""
 
 
 @dataclass
@@ -48,6 +55,8 @@ class ClientConfig:
     hpack: bool = False
     stats: bool = False
     show_secrets: bool = False
+    grpc: GrpcStreams | None = None
+    """The gRPC view to follow application/grpc streams with (one with a schema); None: a schema-less one."""
 
 
 @dataclass
@@ -82,6 +91,11 @@ class Outcome:
     bytes_sent: int = 0
     bytes_received: int = 0
     rtt_ms: float | None = None
+    deadline: bool = False
+    """The timeout was the whole run's ``--timeout`` (for a gRPC call: its deadline)."""
+    grpc_statuses: dict[int, GrpcStatus] = field(default_factory=dict)
+    grpc_sent: int = 0
+    grpc_received: int = 0
 
     def counts(self) -> dict[str, object]:
         requests = [s for s in self.streams if not s.pushed]
@@ -94,6 +108,8 @@ class Outcome:
             "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
             "violations": self.violations,
             **({"ping_rtt_ms": self.rtt_ms} if self.rtt_ms is not None else {}),
+            **({"grpc_messages_sent": self.grpc_sent, "grpc_messages_received": self.grpc_received}
+               if self.grpc_statuses or self.grpc_sent or self.grpc_received else {}),
         }
 
 
