@@ -1,0 +1,217 @@
+"""``wiretool h2 grpc URL /package.Service/Method``: options → a gRPC call over ``H2Client`` → exit code.
+
+Only wiring: the call's headers, body, reflection and end live in ``transport/h2_grpc.py``, the frame
+and message views in ``codec/``. Heavy modules (asyncio, h2, protobuf) are imported in the body.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+
+if TYPE_CHECKING:
+    from wiretool.grpc_schema import Schema
+
+
+@click.command()
+@click.argument("url", metavar="URL")
+@click.argument("method_path", metavar="/package.Service/Method")
+@click.option("-d", "--data", "json_data", multiple=True, metavar="JSON",
+              help="A request message as JSON (needs --protoset or --reflect); @FILE or - read JSON values "
+                   "(one message each). Repeatable.")
+@click.option("--data-hex", multiple=True, metavar="HEX", help="A request message's protobuf bytes in hex. Repeatable.")
+@click.option("--data-file", multiple=True, type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+              help="A request message's protobuf bytes from FILE (with --framed: length-prefixed messages). Repeatable.")
+@click.option("--framed", is_flag=True, help="--data-file holds gRPC length-prefixed messages: send them as they are.")
+@click.option("--compress", type=click.Choice(["gzip", "deflate"]), default=None,
+              help="Compress the request messages (grpc-encoding).")
+@click.option("--protoset", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="FileDescriptorSet (protoc --descriptor_set_out --include_imports) for JSON views. Repeatable.")
+@click.option("--reflect", is_flag=True, help="Fetch the schema by server reflection first (its own connection).")
+@click.option("--max-message", type=click.IntRange(min=0), default=4 * 1024 * 1024, show_default=True, metavar="BYTES",
+              help="Largest message the view reassembles or inflates; larger ones are reported and skipped.")
+@click.option("--no-frames", is_flag=True, help="Show only gRPC messages and the status, not the HTTP/2 frames.")
+@click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions.")
+@click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block.")
+@click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
+              help="Initial stream (and connection) window of 2^N-1 bytes.")
+@click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
+              help="SETTINGS_MAX_FRAME_SIZE to announce.")
+@network_options
+@global_options
+def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple[str, ...],
+         data_file: tuple[str, ...], framed: bool, compress: str | None, protoset: tuple[str, ...], reflect: bool,
+         max_message: int, no_frames: bool, hexdump: bool, hpack: bool, window_bits: int | None,
+         max_frame_size: int | None, net: NetOptions) -> int:
+    """Call a gRPC method and show the HTTP/2 frames, each message decoded under its DATA frames, and the status.
+
+    The request goes as one stream: -d JSON messages first, then --data-hex, then --data-file (one empty
+    message when none is given), then END_STREAM; so unary, server-streaming and client-streaming calls
+    all work. Metadata with -H NAME:VALUE (a NAME ending in -bin has its VALUE base64-encoded).
+    --timeout S is the call's deadline and is sent as grpc-timeout.
+
+    \b
+    Examples:
+      wiretool h2 grpc http://127.0.0.1:50051 /demo.Greeter/SayHello --data-hex 0a03626f62
+      wiretool h2 grpc http://127.0.0.1:50051 /demo.Greeter/SayHello --reflect -d '{"name": "bob"}'
+      wiretool h2 grpc https://api:443 /pkg.Svc/List --protoset api.protoset -d @req.json --json
+
+    Exit status: 0 grpc-status OK; 64+N grpc-status N (RST_STREAM mapped as gRPC's PROTOCOL-HTTP2 says,
+    68 = DEADLINE_EXCEEDED also when --timeout passes first); 2 usage; 3 no connection; 5 protocol
+    violation; 6 --connect-timeout/--idle-timeout; 8 the connection ended before the status.
+    """
+    import asyncio
+    import dataclasses
+
+    from wiretool.cli.h2 import build_config
+    from wiretool.codec.grpcview import GrpcStreams
+    from wiretool.errors import UsageError, WiretoolError
+    from wiretool.grpc_schema import Schema, split_method
+    from wiretool.output.sink import Output
+    from wiretool.transport.h2 import ClientConfig, H2Client
+    from wiretool.transport.h2_grpc import call_result, call_spec, frame_message
+    from wiretool.transport.h2_grpc import reflect as fetch_by_reflection
+
+    service, _ = split_method(method_path)
+    base = build_config((url,), method=None, data=None, trailers=[], repeat=1, max_concurrent=1, upgrade=False,
+                        push=False, ping=False, hexdump=hexdump, body=False, hpack=hpack, stats=False,
+                        window_bits=window_bits, max_frame_size=max_frame_size, net=net)
+    prefix = base.requests[0].path.split("?")[0].rstrip("/")
+    path = prefix + "/" + method_path.lstrip("/")
+    schema: Schema | None = Schema.from_protoset(list(protoset)) if protoset else None
+    if schema is not None:
+        schema.method(path.removeprefix(prefix))  # an unknown method is a usage error before connecting
+    hex_payloads = [_hex(h) for h in data_hex]
+    file_payloads = [_read(f) for f in data_file]
+    json_values = [v for d in json_data for v in _json_values(d)]
+    if json_values and schema is None and not reflect:
+        raise UsageError("-d JSON needs a schema: --protoset FILE or --reflect (or give --data-hex)")
+
+    out = Output(make_env(), proto="grpc")
+    emit, tap, capture = _sinks(out, net, url, no_frames)
+
+    async def one_run(cfg: ClientConfig, sink: Any) -> Any:
+        return await H2Client(cfg, sink, out.now).run()
+
+    async def main() -> Any:
+        nonlocal schema
+        if reflect:
+            files = await reflect_files(base, service)
+            schema = Schema(files, "server reflection")
+            schema.method(path.removeprefix(prefix))
+        payloads = [schema.encode_json(schema.method(path.removeprefix(prefix)).input_type, v)
+                    for v in json_values] if schema and json_values else []
+        payloads += hex_payloads + ([] if framed else file_payloads)
+        if not payloads and not (framed and file_payloads):
+            payloads = [b""]
+        body = b"".join(frame_message(p, compress) for p in payloads) + (b"".join(file_payloads) if framed else b"")
+        spec = call_spec(url, path, body, headers=net.headers, timeout=net.timeout, compress=compress)
+        view = GrpcStreams(schema_for=_schema_for(schema, prefix), max_message=max_message)
+        cfg = dataclasses.replace(base, requests=[spec], grpc=view)
+        client = H2Client(cfg, emit, out.now, tap=tap)
+        holder.append(client)
+        return await client.run()
+
+    async def reflect_files(cfg: ClientConfig, name: str) -> list[bytes]:
+        return await fetch_by_reflection(cfg, name, run=one_run)
+
+    holder: list[H2Client] = []
+    try:
+        outcome = asyncio.run(main())
+    except WiretoolError as exc:
+        out.error(exc.message, exc.exit_code)
+        out.summary(exc.exit_code, **(holder[0].outcome.counts() if holder else {}))
+        return exc.exit_code
+    finally:
+        if capture is not None:
+            capture.close()
+    code, message, status, made = call_result(outcome, 1, out.now)
+    if made is not None:
+        out.emit(made)
+    if message:
+        out.error(message, code)
+    extra = {"grpc_status": status.code, "grpc_status_name": status.name} if status else {}
+    out.summary(code, **extra, **outcome.counts())
+    return code
+
+
+def _schema_for(schema: Schema | None, prefix: str) -> Any:
+    if schema is None:
+        return None
+    return lambda path, is_request: schema.schema_for(path.removeprefix(prefix), is_request)
+
+
+def _sinks(out: Any, net: NetOptions, url: str, no_frames: bool) -> tuple[Any, Any, Any]:
+    """Where records go: the output (only gRPC records with --no-frames) and the --record capture."""
+    show = out.emit
+    if no_frames:
+        def show(rec: Any) -> None:
+            if rec.proto == "grpc":
+                out.emit(rec)
+    if not net.record:
+        return show, None, None
+    from wiretool.capture import CaptureWriter
+
+    capture = CaptureWriter(net.record, proto="h2", url=url, request_headers=net.headers,
+                            show_secrets=net.show_secrets)
+
+    def emit(rec: Any) -> None:
+        capture.record(rec)
+        show(rec)
+
+    def tap(direction: str, chunk: bytes) -> None:
+        capture.chunk(direction, out.now(), chunk)
+
+    return emit, tap, capture
+
+
+def _hex(text: str) -> bytes:
+    from wiretool.errors import UsageError
+
+    cleaned = "".join(text.replace("0x", "").replace(":", "").split())
+    try:
+        return bytes.fromhex(cleaned)
+    except ValueError:
+        raise UsageError(f"--data-hex is not hex: {text!r}") from None
+
+
+def _read(path: str) -> bytes:
+    import sys
+
+    from wiretool.errors import UsageError
+
+    if path == "-":
+        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _json_values(text: str) -> list[Any]:
+    """One -d: inline JSON, or @FILE / - holding one or more JSON values (JSON lines or concatenated)."""
+    import json
+
+    from wiretool.errors import UsageError
+
+    if text == "-" or text.startswith("@"):
+        text = _read(text[1:] if text.startswith("@") else "-").decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    values, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"-d is not JSON: {exc}") from None
+        values.append(value)
+    if not values:
+        raise UsageError("-d holds no JSON value")
+    return values
