@@ -44,6 +44,7 @@ sse_group = _group("sse", "Server-Sent Events client, exact as a browser.", {
 })
 h2_group = _group("h2", "HTTP/2 client that shows every frame and decoded HPACK headers.", {
     "get": ("wiretool.cli.h2:get", "Request URLs over one HTTP/2 connection and show every frame."),
+    "grpc": ("wiretool.cli.h2_grpc:grpc", "Call a gRPC method and show frames, messages and status."),
 })
 serve_group = _group("serve", "Local servers to try everything with no network.", {
     "ws": ("wiretool.cli.serve_ws:serve_ws", "Local WebSocket server (echo, flood, script)."),
