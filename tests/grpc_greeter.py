@@ -52,30 +52,35 @@ def compile_proto(workdir: Path) -> tuple[ModuleType, ModuleType, Path]:
 
 
 @contextmanager
-def greeter_server(workdir: Path) -> Iterator[tuple[int, Path, ModuleType]]:
-    """Run the Greeter on 127.0.0.1 (h2c, like grpcurl -plaintext); yield (port, protoset path, pb2)."""
+def greeter_server(workdir: Path, *, compression: str | None = None) -> Iterator[tuple[int, Path, ModuleType]]:
+    """Run the Greeter on 127.0.0.1 (h2c, like grpcurl -plaintext); yield (port, protoset path, pb2).
+
+    ``compression`` (``gzip`` or ``deflate``) makes the server compress every response message.
+    """
     import grpc
     from grpc_reflection.v1alpha import reflection
 
     pb2, pb2_grpc, protoset = compile_proto(workdir)
 
     class Greeter(pb2_grpc.GreeterServicer):  # type: ignore[misc, name-defined]
-        def SayHello(self, request, context):  # noqa: N802 - gRPC method names
+        def SayHello(self, request, context):
             return pb2.HelloReply(message=f"hello {request.name}", index=0,
                                   nested=pb2.Nested(big=2**40, blob=b"\x00\xff"))
 
-        def StreamHellos(self, request, context):  # noqa: N802
+        def StreamHellos(self, request, context):
             for i in range(request.times or 3):
                 yield pb2.HelloReply(message=f"hello {request.name} #{i}", index=i)
 
-        def Fail(self, request, context):  # noqa: N802
+        def Fail(self, request, context):
             context.abort(grpc.StatusCode.NOT_FOUND, f"no greeting for {request.name} ✓")
 
-        def Slow(self, request, context):  # noqa: N802
+        def Slow(self, request, context):
             time.sleep((request.delay_ms or 2000) / 1000)
             return pb2.HelloReply(message="finally")
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    algo = {None: grpc.Compression.NoCompression, "gzip": grpc.Compression.Gzip,
+            "deflate": grpc.Compression.Deflate}[compression]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), compression=algo)
     pb2_grpc.add_GreeterServicer_to_server(Greeter(), server)
     names = (pb2.DESCRIPTOR.services_by_name["Greeter"].full_name, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)

@@ -2,7 +2,8 @@
 
 A capture that starts with the client connection preface is the client's side (``send``); anything
 else is read as the server's side (``recv``). HPACK state is rebuilt in wire order, so header blocks
-decode as long as the capture starts at the beginning of the connection.
+decode as long as the capture starts at the beginning of the connection. Streams whose HEADERS say
+``content-type: application/grpc`` also show their gRPC messages and status (``codec/grpcview.py``).
 """
 
 from __future__ import annotations
@@ -20,14 +21,22 @@ def decode_h2(data: bytes, out: Output, *, hpack_entries: bool = False) -> int:
 
     direction = "send" if data.startswith(b"PRI") else "recv"
     view = H2FrameView(clock=lambda: 0.0, hpack_entries=hpack_entries, offsets=True,
-                       preface={direction: "auto"})
+                       preface={direction: "auto"}, grpc=True)
     records = view.feed(direction, data) + view.finish(direction)
+    grpc_violations = 0
     for rec in records:
+        if rec.proto == "grpc":
+            grpc_violations += len(getattr(rec, "violations", ()))
         out.emit(rec)
-    code = ExitCode.PROTOCOL if view.violations else ExitCode.OK
-    if view.violations:
-        out.error(f"{view.violations} protocol violation(s) in the decoded bytes", code)
+    violations = view.violations + grpc_violations
+    code = ExitCode.PROTOCOL if violations else ExitCode.OK
+    if violations:
+        out.error(f"{violations} protocol violation(s) in the decoded bytes", code)
+    grpc_counts = {}
+    if any(r.proto == "grpc" for r in records):
+        grpc_counts = {"grpc_messages": sum(1 for r in records if r.proto == "grpc" and r.type == "message"),
+                       "grpc_statuses": sum(1 for r in records if r.proto == "grpc" and r.type == "status")}
     out.summary(code, frames=sum(1 for r in records if r.type == "frame"),
                 preface=any(r.type == "preface" for r in records), bytes=len(data), direction=direction,
-                violations=view.violations)
+                violations=violations, **grpc_counts)
     return code

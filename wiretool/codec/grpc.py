@@ -148,7 +148,8 @@ class GrpcMessageAssembler:
 
     def finish(self, t: float = 0.0) -> list[GrpcMessage]:
         """End of the stream: report a message whose bytes never all arrived."""
-        if not self._buf and not self._skip:
+        if not self._buf:
+            self._skip = 0  # the rest of an oversized message: already reported when its prefix came
             return []
         have = len(self._buf)
         self._buf.clear()

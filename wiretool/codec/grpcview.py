@@ -43,7 +43,8 @@ def is_grpc_content_type(value: str) -> bool:
 
 
 class _Stream:
-    __slots__ = ("asm", "closed", "encoding", "grpc", "path", "request_dir", "response_dir", "status_sent")
+    __slots__ = ("asm", "closed", "encoding", "grpc", "not_grpc", "path", "request_dir", "response_dir",
+                 "status_sent")
 
     def __init__(self) -> None:
         self.grpc = False
@@ -54,6 +55,7 @@ class _Stream:
         self.asm: dict[str, GrpcMessageAssembler] = {}
         self.status_sent = False
         self.closed: set[str] = set()
+        self.not_grpc: set[str] = set()  # directions whose body is not gRPC framing (a non-gRPC response)
 
 
 class GrpcStreams:
@@ -82,11 +84,11 @@ class GrpcStreams:
             if st is None or not st.grpc:
                 return []
             out: list[Record] = []
-            if data:
+            if data and rec.dir not in st.not_grpc:
                 out += self._asm(st, rec).feed(data, rec.t)
+            self.messages += len(out)
             if "END_STREAM" in rec.flags:
                 out += self._end(st, rec)
-            self.messages += len(out)
             return out
         if typ == HEADERS or (typ == 0x9 and rec.headers is not None):  # CONTINUATION ending a block
             return self._headers(rec)
@@ -129,6 +131,8 @@ class GrpcStreams:
         first_response = ":status" in values
         if first_response:
             st.response_dir = rec.dir
+            if values[":status"] != "200" or not grpc:
+                st.not_grpc.add(rec.dir)  # an error page or a proxy's answer: its body is not gRPC messages
         if "grpc-encoding" in values:
             st.encoding[rec.dir] = values["grpc-encoding"]
             if rec.dir in st.asm:
