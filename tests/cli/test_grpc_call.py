@@ -310,3 +310,46 @@ def test_frame_decode_of_a_captured_grpc_session(greeter):
     recv_raw = "".join(r["hex"] for r in live.json_lines() if r["type"] == "bytes" and r["dir"] == "recv")
     pretty = run_wiretool(["frame", "decode", "--proto", "h2", recv_raw])
     assert "gRPC STATUS 0 OK <trailers" in pretty.stdout and '1: "hello bob #2"' in pretty.stdout
+
+
+# -- request sources -------------------------------------------------------------------------------
+def test_data_file_raw_and_framed(greeter, tmp_path):
+    url, _ = greeter
+    raw, framed = tmp_path / "raw.bin", tmp_path / "framed.bin"
+    raw.write_bytes(bytes.fromhex(HELLO_BOB))
+    framed.write_bytes(b"\x00\x00\x00\x00\x05" + bytes.fromhex(HELLO_BOB))
+    for args in (["--data-file", str(raw)], ["--data-file", str(framed), "--framed"]):
+        res = run_wiretool(["h2", "grpc", "--json", url, "/demo.Greeter/SayHello", *args])
+        assert res.exit_code == 0, res.stderr
+        (req,) = grpc_records(res, "message", dir="send")
+        assert req["payload_hex"] == HELLO_BOB
+        assert grpc_records(res, "message", dir="recv")[0]["fields"][0]["value"] == "hello bob"
+
+
+def test_json_lines_from_stdin_are_several_messages(greeter):
+    url, protoset = greeter
+    res = run_wiretool(["h2", "grpc", "--json", url, "/demo.Greeter/SayHello", "--protoset", protoset, "-d", "-"],
+                       input='{"name": "a"}\n{"name": "b"}\n')
+    assert res.exit_code == 0, res.stderr
+    assert [m["decoded"] for m in grpc_records(res, "message", dir="send")] == [{"name": "a"}, {"name": "b"}]
+
+
+def test_schema_without_protobuf_installed_is_a_clear_usage_error(greeter, monkeypatch):
+    import sys
+
+    url, protoset = greeter
+    monkeypatch.setitem(sys.modules, "google.protobuf", None)
+    res = run_cli(["h2", "grpc", url, "/demo.Greeter/SayHello", "--protoset", protoset])
+    assert res.exit_code == 2
+    assert "wiretool[grpc]" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_help_does_not_import_heavy_modules():
+    code = ("import sys; from wiretool.cli.main import run; run(['h2', 'grpc', '--help']); "
+            "bad = [m for m in ('h2.connection', 'asyncio', 'google.protobuf', 'grpc') if m in sys.modules]; "
+            "print('BAD', bad)")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert "grpc-status N" in out and "BAD []" in out
