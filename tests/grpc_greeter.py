@@ -52,10 +52,12 @@ def compile_proto(workdir: Path) -> tuple[ModuleType, ModuleType, Path]:
 
 
 @contextmanager
-def greeter_server(workdir: Path, *, compression: str | None = None) -> Iterator[tuple[int, Path, ModuleType]]:
+def greeter_server(workdir: Path, *, compression: str | None = None,
+                   tls: tuple[bytes, bytes] | None = None) -> Iterator[tuple[int, Path, ModuleType]]:
     """Run the Greeter on 127.0.0.1 (h2c, like grpcurl -plaintext); yield (port, protoset path, pb2).
 
-    ``compression`` (``gzip`` or ``deflate``) makes the server compress every response message.
+    ``compression`` (``gzip`` or ``deflate``) makes the server compress every response message;
+    ``tls`` (private key PEM, certificate chain PEM) serves it over TLS instead.
     """
     import grpc
     from grpc_reflection.v1alpha import reflection
@@ -84,7 +86,10 @@ def greeter_server(workdir: Path, *, compression: str | None = None) -> Iterator
     pb2_grpc.add_GreeterServicer_to_server(Greeter(), server)
     names = (pb2.DESCRIPTOR.services_by_name["Greeter"].full_name, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    if tls:
+        port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([tls]))
+    else:
+        port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
         yield port, protoset, pb2

@@ -353,3 +353,23 @@ def test_help_does_not_import_heavy_modules():
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert "grpc-status N" in out and "BAD []" in out
+
+
+def test_call_over_tls_with_alpn_h2(tmp_path):
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    chain = b"".join(blob.bytes() for blob in cert.cert_chain_pems)
+    with greeter_server(tmp_path, tls=(cert.private_key_pem.bytes(), chain)) as (port, _, _pb2):
+        url = f"https://127.0.0.1:{port}"
+        res = run_wiretool(["h2", "grpc", "--json", url, "/demo.Greeter/SayHello", "--reflect", "-d", '{"name": "tls"}',
+                            "--cacert", str(ca_file)])
+        untrusted = run_wiretool(["h2", "grpc", "--json", url, "/demo.Greeter/SayHello"])
+    assert res.exit_code == 0, res.stderr
+    connect = next(r for r in res.json_lines() if r["type"] == "connect")
+    assert connect["tls"] and connect["alpn"] == "h2"
+    assert grpc_records(res, "message", dir="recv")[0]["decoded"]["message"] == "hello tls"
+    assert untrusted.exit_code == 3

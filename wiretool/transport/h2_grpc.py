@@ -196,6 +196,10 @@ async def reflect(cfg: ClientConfig, service: str, *, run: Callable[[ClientConfi
             if new:
                 break  # v1 answered: v1alpha's answer is the same
         if not new and not files:
+            if outcome.timeout:
+                from wiretool.errors import TimeoutExpired
+
+                raise TimeoutExpired(f"server reflection for {service}: {outcome.timeout}")
             statuses = [f"{s.name}: {s.message}" if s.message else s.name for s in outcome.grpc_statuses.values()]
             why = "; ".join(errors or statuses or ["no answer"])
             raise WiretoolError(f"server reflection failed for {service} ({why}): use --protoset instead",
