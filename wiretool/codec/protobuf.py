@@ -31,6 +31,8 @@ def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
 
 
 def _printable(text: str) -> bool:
+    if text.isprintable():  # the common case, checked in C
+        return True
     return all(c.isprintable() or c in "\n\r\t" for c in text)
 
 
