@@ -12,5 +12,6 @@ PARTS: list[str] = [
     "wiretool.demo.ws",
     "wiretool.demo.sse",
     "wiretool.demo.h2",
+    "wiretool.demo.grpc",
 ]
 """Module paths of the demo parts, in the order they run."""

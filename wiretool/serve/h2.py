@@ -4,7 +4,8 @@ It speaks h2c with prior knowledge, the HTTP/1.1 ``Upgrade: h2c`` dance, and h2 
 The built-in routes exercise what a frame debugger wants to see: ``/`` (an index), ``/bytes/N``,
 ``/delay/S``, ``/push`` (a server push), ``/trailers``, ``/reset`` (RST_STREAM, ``?code=NAME``),
 ``/goaway`` (GOAWAY, ``?code=NAME``), ``/sse`` (an event stream), ``/echo`` (body and trailers back)
-and ``/status/N``. With a directory, its files are served first.
+and ``/status/N``. With a directory, its files are served first. gRPC calls (content-type
+``application/grpc``) go to a small ``wiretool.Echo`` service instead (``serve/h2_grpc.py``).
 
 The h2 library is used directly rather than hypercorn so a route can reset a stream or end the
 connection with any error code, which an ASGI application cannot do.
@@ -27,6 +28,7 @@ import h2.events
 import h2.exceptions
 
 from wiretool import __version__
+from wiretool.codec.grpcview import is_grpc_content_type
 from wiretool.codec.h2frame import PREFACE
 from wiretool.codec.h2names import parse_error_code
 
@@ -46,6 +48,9 @@ _INDEX = """wiretool serve h2: built-in routes
 /sse          a text/event-stream of ?count=5 events every ?interval=0.2 s
 /echo         the request body back, and its trailers as response trailers
 /status/N     an empty response with status N
+
+gRPC (content-type: application/grpc): /wiretool.Echo/Echo answers each request message back,
+/wiretool.Echo/Fail answers NOT_FOUND; try wiretool h2 grpc URL /wiretool.Echo/Echo --data-hex 0a03626f62
 """
 
 
@@ -214,7 +219,12 @@ class H2ServerProtocol(asyncio.Protocol):
         path, query = unquote(url.path), {k: v[-1] for k, v in parse_qs(url.query).items()}
         status = 200
         try:
-            served = await self._file(sid, path) if self.cfg.directory else None
+            if is_grpc_content_type(req.headers.get("content-type", "")):
+                from wiretool.serve.h2_grpc import answer as grpc_answer
+
+                served: int | None = await grpc_answer(self, req)
+            else:
+                served = await self._file(sid, path) if self.cfg.directory else None
             if served is not None:
                 status = served
             elif path == "/":
