@@ -56,6 +56,7 @@ serve_group = _group("serve", "Local servers to try everything with no network."
 @click.group(cls=LazyGroup, context_settings=CONTEXT, lazy={
     "demo": ("wiretool.cli.demo:demo", "Run a short session of each protocol against the built-in servers."),
     "completion": ("wiretool.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
+    "replay": ("wiretool.cli.replay:replay", "Re-run a recorded session against a server; --check compares."),
 })
 @click.version_option(__version__, "-V", "--version", prog_name="wiretool", message="%(prog)s %(version)s")
 @global_options
@@ -101,7 +102,7 @@ def run(argv: list[str] | None = None, *, prog_name: str = "wiretool") -> int:
     except BrokenPipeError:
         _quiet_broken_pipe()
         return ExitCode.OK
-    except SystemExit as exc:
+    except SystemExit:
         # click answers EPIPE (the reader of our stdout went away: ``| head``) with sys.exit(1) after
         # wrapping the streams; for a debugger piped into head that is a normal end, not a failure.
         if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
