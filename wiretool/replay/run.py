@@ -1,0 +1,95 @@
+"""The replay run, whatever the protocol: replay the capture, keep the new bytes, and (``--check``) compare answers.
+
+Each protocol module offers ``async replay(cap, opts, out, on_chunk) -> list[Chunk]`` and
+``answers(chunks) -> list[Answer]``; this module picks one by the capture's ``proto``, times the run,
+writes the replay's own capture (``--record``), prints the verdict and returns the exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from typing import Any
+
+from wiretool.capture import Capture, CaptureWriter
+from wiretool.errors import TimeoutExpired, UsageError, WiretoolError
+from wiretool.exitcodes import ExitCode
+from wiretool.output.sink import Output
+from wiretool.records.replay import ReplayCheck
+from wiretool.replay.compare import CheckResult, Rules, compare
+from wiretool.replay.ws import ReplayOptions
+
+MODULES = {"ws": "wiretool.replay.ws_run", "sse": "wiretool.replay.sse", "h2": "wiretool.replay.h2"}
+
+
+def protocol(proto: str) -> Any:
+    """The replay module of a protocol; UsageError for one that cannot be replayed."""
+    name = MODULES.get(proto)
+    if name is None:
+        raise UsageError(f"cannot replay a {proto!r} capture (replayable: {', '.join(MODULES)})")
+    return importlib.import_module(name)
+
+
+def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
+               record: str | None = None) -> int:
+    """Replay ``cap``; return 0, 7 for a ``--check`` mismatch, or the failure's exit code."""
+    mod = protocol(cap.proto)
+    for warning in cap.warnings:
+        out.note(warning, level="warn")
+    writer = None
+    if record:
+        writer = CaptureWriter(record, proto=cap.proto, url=opts.url or str(cap.header.get("url", "")),
+                               request_headers=opts.headers or [tuple(p) for p in cap.header.get("request_headers", [])],
+                               show_secrets=opts.show_secrets,
+                               extra={k: v for k, v in cap.header.items()
+                                      if k not in ("capture", "format", "wiretool", "proto", "url",
+                                                   "request_headers", "start", "secrets")})
+    on_chunk = writer.chunk if writer is not None else None
+    try:
+        try:
+            chunks = asyncio.run(asyncio.wait_for(mod.replay(cap, opts, out, on_chunk), opts.timeout))
+        except asyncio.TimeoutError:
+            raise TimeoutExpired(f"the replay took longer than --timeout {opts.timeout} s") from None
+    except WiretoolError as exc:
+        out.error(exc.message, exc.exit_code)
+        out.summary(exc.exit_code)
+        return exc.exit_code
+    finally:
+        if writer is not None:
+            writer.close()
+    sent = sum(len(c.data) for c in chunks if c.dir == "send")
+    got = sum(len(c.data) for c in chunks if c.dir == "recv")
+    replayed = mod.answers(chunks)
+    if not check:
+        code = mod.outcome(replayed) if hasattr(mod, "outcome") else ExitCode.OK
+        out.summary(int(code), bytes_out=sent, bytes_in=got, answers=len(replayed))
+        return int(code)
+    result = compare(mod.answers(cap.chunks), replayed, rules)
+    show_check(out, cap.proto, result)
+    code = ExitCode.OK if result.ok else ExitCode.EXPECTATION
+    if not result.ok:
+        out.error(f"replay check failed: {result.difference.what} differs"  # type: ignore[union-attr]
+                  + (f" at {result.difference.path}" if result.difference.path else ""),  # type: ignore[union-attr]
+                  int(code))
+    out.summary(int(code), compared=result.compared, bytes_out=sent, bytes_in=got)
+    return int(code)
+
+
+def show_check(out: Output, proto: str, result: CheckResult) -> None:
+    """The verdict: one line when it matches, a readable first-difference diff when it does not."""
+    diff = result.difference
+    if out.env.json:
+        out.write_json(ReplayCheck(t=out.now(), proto_name=proto, ok=result.ok, compared=result.compared,
+                                   difference=diff.to_json() if diff else None,
+                                   diff=diff.lines() if diff else []).to_json())
+        return
+    from rich.text import Text
+
+    if diff is None:
+        out.console.print(Text(f"replay check passed: {result.compared} answers match the recording", style="green"))
+        return
+    lines = diff.lines()
+    out.console.print(Text("replay check FAILED: " + lines[0], style="bold red"))
+    for line in lines[1:]:
+        style = "red" if line.lstrip().startswith("-") else "green" if line.lstrip().startswith("+") else "dim"
+        out.console.print(Text(line, style=style))

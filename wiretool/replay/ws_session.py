@@ -1,0 +1,182 @@
+"""A WebSocket capture read back: the handshake sent, the client's frames (with timing), the server's answers.
+
+Everything here comes from the capture's bytes, never from its records (the bytes are the truth; the
+records are for people). The same :func:`answers` decodes a recording and a replay, so ``--check``
+compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from wiretool.capture import Chunk
+from wiretool.codec.wsframe import WsFrameParser
+from wiretool.records.ws import WsFrame, WsMessage
+from wiretool.replay.compare import VOLATILE_HEADERS, Answer
+from wiretool.replay.http1 import Head, split_head
+
+OP_CLOSE, OP_PING, OP_PONG = 8, 9, 10
+
+
+@dataclass
+class Step:
+    """One thing to send: ``raw`` frame bytes as recorded (for ``--exact``) or a message/control to rebuild."""
+
+    t: float
+    """When it was sent in the recording (seconds since the handshake response)."""
+    after_recv: int
+    """How many server messages and control frames had arrived before it was sent: replay waits for as many."""
+    kind: str
+    """``frame`` (exact), or ``message``, ``ping``, ``close`` (message mode)."""
+    opcode: int = 1
+    payload: bytes = b""
+    frame: WsFrame | None = None
+    raw: bytes = b""
+
+
+@dataclass
+class WsRecording:
+    """What a ws capture says the client did."""
+
+    request: Head | None
+    response: Head | None
+    frames: list[Step] = field(default_factory=list)
+    messages: list[Step] = field(default_factory=list)
+    skipped: int = 0
+    """Frames message mode cannot re-send as messages (invalid, pongs, unfinished messages)."""
+    recv_frames: int = 0
+
+
+def counts(r: object) -> bool:
+    """Whether a record is a unit of the server's progress: a whole data message or a control frame.
+
+    Messages rather than frames, so that message mode (which does not fragment) keeps in step too.
+    """
+    return isinstance(r, WsMessage) or (isinstance(r, WsFrame) and r.is_control and not r.missing)
+
+
+def deflate_params(response: Head | None) -> tuple[bool, bool, bool]:
+    """``(deflate, server_no_context_takeover, client_no_context_takeover)`` from a 101 response."""
+    if response is None:
+        return False, False, False
+    ext = ",".join(v for n, v in response.headers if n.lower() == "sec-websocket-extensions").lower()
+    if "permessage-deflate" not in ext:
+        return False, False, False
+    return True, "server_no_context_takeover" in ext, "client_no_context_takeover" in ext
+
+
+def _timeline(chunks: Sequence[Chunk], dir: str) -> tuple[bytes, list[tuple[int, float]]]:
+    """One direction's bytes joined, and (stream offset, t) where each chunk starts."""
+    marks = []
+    pos = 0
+    parts = []
+    for c in chunks:
+        if c.dir == dir:
+            marks.append((pos, c.t))
+            parts.append(c.data)
+            pos += len(c.data)
+    return b"".join(parts), marks
+
+
+def _t_at(marks: list[tuple[int, float]], offset: int) -> float:
+    t = marks[0][1] if marks else 0.0
+    for pos, ct in marks:
+        if pos > offset:
+            break
+        t = ct
+    return t
+
+
+def read_recording(chunks: Sequence[Chunk]) -> WsRecording:
+    """Split a capture's send side into the handshake and the client's frames, each with its time and causes."""
+    sent, smarks = _timeline(chunks, "send")
+    got, rmarks = _timeline(chunks, "recv")
+    request, after = split_head(sent)
+    response, rest = split_head(got)
+    rec = WsRecording(request, response)
+    if request is None:
+        return rec
+    base_t = _t_at(rmarks, 0) if response is not None else 0.0
+    deflate, server_nct, client_nct = deflate_params(response)
+    # server frames: the time each one became whole, to know how many had arrived before each send
+    recv_times: list[float] = []
+    if response is not None:
+        rhead = len(got) - len(rest)
+        parser = WsFrameParser(sender="server", dir="recv", rsv1_allowed=deflate, deflate=deflate,
+                               no_context_takeover=server_nct, messages=True)
+        for pos, ct in rmarks:
+            end = next((p for p, _ in rmarks if p > pos), len(got))
+            piece = got[max(pos, rhead):end] if end > rhead else b""
+            recv_times += [ct for r in parser.feed(piece, ct) if counts(r)]
+    rec.recv_frames = len(recv_times)
+    hlen = len(sent) - len(after)
+    parser = WsFrameParser(sender="client", dir="send", rsv1_allowed=deflate, deflate=deflate,
+                           no_context_takeover=client_nct, messages=True)
+    records = parser.feed(after) + parser.finish()
+    frames = [r for r in records if isinstance(r, WsFrame)]
+    for i, f in enumerate(frames):
+        start = f.offset
+        end = frames[i + 1].offset if i + 1 < len(frames) else len(after)
+        t = _t_at(smarks, hlen + start)
+        rec.frames.append(Step(t - base_t, sum(1 for rt in recv_times if rt < t), "frame", f.opcode, f.payload,
+                               f, after[start:end]))
+    last_t: dict[int, Step] = {}
+    for r in records:
+        if isinstance(r, WsFrame):
+            step = next(s for s in rec.frames if s.frame is r)
+            last_t[0] = step
+            op = r.opcode
+            if op == OP_PING and not r.violations:
+                rec.messages.append(Step(step.t, step.after_recv, "ping", op, r.payload))
+            elif op == OP_CLOSE and not r.violations:
+                rec.messages.append(Step(step.t, step.after_recv, "close", op, r.payload))
+            elif op == OP_PONG or (r.violations and not 0 <= op <= 2):
+                rec.skipped += 1
+        elif isinstance(r, WsMessage):
+            step = last_t[0]
+            if r.complete:
+                payload = r.payload
+                rec.messages.append(Step(step.t, step.after_recv, "message", r.opcode, payload))
+            else:
+                rec.skipped += 1
+    return rec
+
+
+def answers(chunks: Sequence[Chunk]) -> list[Answer]:
+    """What the server said, in order: status, headers (volatile ones left out), data messages, close."""
+    got = b"".join(c.data for c in chunks if c.dir == "recv")
+    response, rest = split_head(got)
+    if response is None:
+        return [Answer("handshake status", "(no response)")]
+    out = [Answer("handshake status", response.status)]
+    headers: dict[str, str] = {}
+    for n, v in response.headers:
+        if n.lower() not in VOLATILE_HEADERS:
+            headers[n.lower()] = v if n.lower() not in headers else headers[n.lower()] + ", " + v
+    out.append(Answer("handshake headers", headers))
+    if response.status != 101:
+        return out
+    deflate, server_nct, _ = deflate_params(response)
+    parser = WsFrameParser(sender="server", dir="recv", rsv1_allowed=deflate, deflate=deflate,
+                           no_context_takeover=server_nct, messages=True)
+    close: object = "(no close frame)"
+    n = 0
+    for r in parser.feed(rest) + parser.finish():
+        if isinstance(r, WsMessage):
+            n += 1
+            value = _payload_value(r.opcode, r.payload)
+            out.append(Answer(f"message {n} ({r.opcode_name})", value))
+        elif isinstance(r, WsFrame) and r.opcode == OP_CLOSE and close == "(no close frame)":
+            close = {"code": r.close_code, "reason": r.close_reason}
+    out.append(Answer("close", close))
+    return out
+
+
+def _payload_value(opcode: int, payload: bytes) -> str:
+    if opcode == 1:
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return "hex:" + payload.hex()
