@@ -134,7 +134,7 @@ class Schema:
         try:
             self._json.ParseDict(value, msg)
         except self._json.ParseError as exc:
-            raise UsageError(f"-d does not fit {type_name}: {exc}") from None
+            raise UsageError(f"-d does not fit {type_name}: {' '.join(str(exc).split())}") from None
         return msg.SerializeToString()
 
     def decoder(self, type_name: str) -> SchemaDecode:

@@ -72,7 +72,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     from wiretool.grpc_schema import Schema, split_method
     from wiretool.output.sink import Output
     from wiretool.transport.h2 import ClientConfig, H2Client
-    from wiretool.transport.h2_grpc import call_result, call_spec, frame_message
+    from wiretool.transport.h2_grpc import call_result, call_spec
     from wiretool.transport.h2_grpc import reflect as fetch_by_reflection
 
     service, _ = split_method(method_path)
@@ -81,14 +81,18 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
                         window_bits=window_bits, max_frame_size=max_frame_size, net=net)
     prefix = base.requests[0].path.split("?")[0].rstrip("/")
     path = prefix + "/" + method_path.lstrip("/")
+    if protoset and reflect:
+        raise UsageError("give the schema with --protoset or fetch it with --reflect, not both")
+    method = path.removeprefix(prefix)
     schema: Schema | None = Schema.from_protoset(list(protoset)) if protoset else None
     if schema is not None:
-        schema.method(path.removeprefix(prefix))  # an unknown method is a usage error before connecting
-    hex_payloads = [_hex(h) for h in data_hex]
-    file_payloads = [_read(f) for f in data_file]
+        schema.method(method)  # an unknown method is a usage error before connecting
+    raw = [_hex(h) for h in data_hex] + [_read(f) for f in data_file if not framed]
+    ready = b"".join(_read(f) for f in data_file) if framed else b""
     json_values = [v for d in json_data for v in _json_values(d)]
     if json_values and schema is None and not reflect:
         raise UsageError("-d JSON needs a schema: --protoset FILE or --reflect (or give --data-hex)")
+    body = None if reflect else _body(schema, method, json_values, raw, ready, compress)
 
     out = Output(make_env(), proto="grpc")
     emit, tap, capture = _sinks(out, net, url, no_frames)
@@ -97,17 +101,12 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
         return await H2Client(cfg, sink, out.now).run()
 
     async def main() -> Any:
-        nonlocal schema
+        nonlocal schema, body
         if reflect:
             files = await reflect_files(base, service)
             schema = Schema(files, "server reflection")
-            schema.method(path.removeprefix(prefix))
-        payloads = [schema.encode_json(schema.method(path.removeprefix(prefix)).input_type, v)
-                    for v in json_values] if schema and json_values else []
-        payloads += hex_payloads + ([] if framed else file_payloads)
-        if not payloads and not (framed and file_payloads):
-            payloads = [b""]
-        body = b"".join(frame_message(p, compress) for p in payloads) + (b"".join(file_payloads) if framed else b"")
+            body = _body(schema, method, json_values, raw, ready, compress)
+        assert body is not None
         spec = call_spec(url, path, body, headers=net.headers, timeout=net.timeout, compress=compress)
         view = GrpcStreams(schema_for=_schema_for(schema, prefix), max_message=max_message)
         cfg = dataclasses.replace(base, requests=[spec], grpc=view)
@@ -136,6 +135,21 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     extra = {"grpc_status": status.code, "grpc_status_name": status.name} if status else {}
     out.summary(code, **extra, **outcome.counts())
     return code
+
+
+def _body(schema: Schema | None, method: str, json_values: list[Any], raw: list[bytes], ready: bytes,
+          compress: str | None) -> bytes:
+    """The request body: -d JSON messages, then raw payloads, each framed; then --framed bytes as they are."""
+    from wiretool.transport.h2_grpc import frame_message
+
+    payloads = []
+    if schema is not None and json_values:
+        input_type = schema.method(method).input_type
+        payloads = [schema.encode_json(input_type, v) for v in json_values]
+    payloads += raw
+    if not payloads and not ready:
+        payloads = [b""]  # no message given: one empty message (every field at its default)
+    return b"".join(frame_message(p, compress) for p in payloads) + ready
 
 
 def _schema_for(schema: Schema | None, prefix: str) -> Any:
