@@ -267,7 +267,8 @@ def test_unknown_method_in_protoset_lists_the_methods(greeter):
 
 
 @pytest.mark.parametrize("args", [["nope"], ["/demo.Greeter/SayHello", "--data-hex", "zz"],
-                                  ["/demo.Greeter/SayHello", "--protoset", "/dev/null", "-d", "{bad"]])
+                                  ["/demo.Greeter/SayHello", "--protoset", "/dev/null", "-d", "{bad"],
+                                  ["/demo.Greeter/SayHello", "--protoset", "/dev/null", "--reflect"]])
 def test_bad_input_is_exit_2(greeter, args):
     url, _ = greeter
     res = run_cli(["h2", "grpc", url, *args])
