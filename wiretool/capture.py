@@ -41,6 +41,9 @@ class CaptureWriter:
         except OSError as exc:
             raise UsageError(f"cannot write capture {path}: {exc.strerror or exc}") from None
         self.show_secrets = show_secrets
+        self.proto = proto
+        self._redactors: dict[tuple[int, str], Any] = {}
+        self._last_t = 0.0
         header = {
             "capture": "wiretool", "format": FORMAT, "wiretool": __version__, "proto": proto, "url": url,
             "request_headers": [[n, redact(n, v, show_secrets)] for n, v in request_headers],
@@ -50,10 +53,35 @@ class CaptureWriter:
         }
         self._line(header)
 
-    def chunk(self, dir: str, t: float, data: bytes) -> None:
-        """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``)."""
-        if data:
-            self._line({"kind": "bytes", "dir": dir, "t": t, "b64": base64.b64encode(data).decode("ascii")})
+    def chunk(self, dir: str, t: float, data: bytes, conn: int = 0) -> None:
+        """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``).
+
+        ``conn`` numbers the connections of a run that opens several (an SSE reconnection): 0, 1, ...
+        Without ``show_secrets`` the bytes pass through :mod:`wiretool.capture_redact` first (a head or a
+        header block may then be held back until it is whole).
+        """
+        if not data:
+            return
+        self._last_t = t
+        if not self.show_secrets:
+            data = self._redactor(conn, dir, data).feed(data)
+            if not data:
+                return
+        line: dict[str, Any] = {"kind": "bytes", "dir": dir, "t": t, "b64": base64.b64encode(data).decode("ascii")}
+        if conn:
+            line["conn"] = conn
+        self._line(line)
+
+    def _redactor(self, conn: int, dir: str, data: bytes) -> Any:
+        from wiretool.capture_redact import H2_PREFACE, H2Redactor, Http1Redactor
+
+        key = (conn, dir)
+        red = self._redactors.get(key)
+        if red is None:
+            other = self._redactors.get((conn, "recv" if dir == "send" else "send"))
+            h2 = self.proto == "h2" or isinstance(other, H2Redactor) or (dir == "send" and data.startswith(H2_PREFACE))
+            red = self._redactors[key] = H2Redactor() if h2 else Http1Redactor()
+        return red
 
     def record(self, record: Record | dict[str, Any]) -> None:
         """Record a decoded record beside the bytes."""
@@ -61,7 +89,16 @@ class CaptureWriter:
         self._line({"kind": "record", "record": obj})
 
     def close(self) -> None:
+        """Write what a redactor still holds (a head cut short), then close the file."""
         if not self._file.closed:
+            for (conn, dir), red in list(self._redactors.items()):
+                rest = red.flush()
+                if rest:
+                    line: dict[str, Any] = {"kind": "bytes", "dir": dir, "t": self._last_t,
+                                            "b64": base64.b64encode(rest).decode("ascii")}
+                    if conn:
+                        line["conn"] = conn
+                    self._line(line)
             self._file.close()
 
     def __enter__(self) -> CaptureWriter:
@@ -82,6 +119,8 @@ class Chunk:
     dir: str
     t: float
     data: bytes
+    conn: int = 0
+    """Which connection of the run (an SSE reconnection opens another; 0 for the first)."""
 
 
 @dataclass
@@ -129,7 +168,8 @@ def read_capture(path: str | Path) -> Capture:
             except (KeyError, ValueError):
                 cap.warnings.append("a bytes line holds no valid base64; skipped")
                 continue
-            cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data))
+            cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data,
+                                    int(obj.get("conn", 0))))
         elif kind == "record":
             cap.records.append(obj.get("record", {}))
     return cap
