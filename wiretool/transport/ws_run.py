@@ -223,8 +223,10 @@ class Run:
         """``--record FILE``: every chunk both ways plus every record shown (the fast paths are off)."""
         from wiretool.capture import CaptureWriter
 
-        writer = CaptureWriter(path, proto="ws", url=self.plan.client.url, request_headers=self.plan.client.headers,
-                               show_secrets=self.plan.client.show_secrets)
+        c = self.plan.client
+        writer = CaptureWriter(path, proto="ws", url=c.url, request_headers=c.headers, show_secrets=c.show_secrets,
+                               extra={"method": "GET", "subprotocols": c.subprotocols, "origin": c.origin,
+                                      "extensions": ["permessage-deflate"] if c.compression == "deflate" else []})
         self.capture = writer
         emit = self.out.emit
 
