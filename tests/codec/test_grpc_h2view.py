@@ -150,3 +150,17 @@ def test_4gb_prefixes_cost_no_memory():
         tracemalloc.stop()
     assert peak < 2 * 1024 * 1024
     assert kinds(out) == ["h2:DATA"]  # still skipping the first message's 4 GB
+
+
+def test_a_push_promise_continuation_is_not_read_as_the_streams_headers():
+    from hyperframe.frame import PushPromiseFrame
+
+    w, v = Wire(), view()
+    v.feed("send", w.headers("send", 1, REQUEST))
+    v.feed("recv", w.headers("recv", 1, RESPONSE))
+    block = w.enc["recv"].encode([(":method", "GET"), (":path", "/pushed"), (":scheme", "http"), (":authority", "x"),
+                                  ("grpc-status", "9")])
+    promise = PushPromiseFrame(1, promised_stream_id=2, data=block[:3]).serialize()
+    cont = ContinuationFrame(1, block[3:], flags=["END_HEADERS"]).serialize()
+    out = v.feed("recv", promise + cont + w.data(1, framed(HELLO)))
+    assert kinds(out) == ["h2:PUSH_PROMISE", "h2:CONTINUATION", "h2:DATA", "grpc:message"]

@@ -30,7 +30,7 @@ from wiretool.records import Record
 from wiretool.records.grpc import GrpcStatus
 from wiretool.records.h2 import H2Frame
 
-DATA, HEADERS, RST_STREAM = 0x0, 0x1, 0x3
+DATA, HEADERS, RST_STREAM, PUSH_PROMISE = 0x0, 0x1, 0x3, 0x5
 DEFAULT_MAX_STREAMS = 10_000
 
 SchemaFor = Callable[[str, bool], "SchemaDecode | None"]
@@ -94,6 +94,8 @@ class GrpcStreams:
             return self._headers(rec)
         if typ == RST_STREAM:
             return self._reset(rec)
+        if typ == PUSH_PROMISE and rec.headers is None:
+            self._block_end_stream[rec.dir] = (-1, False)  # its CONTINUATION ends a promise, not our headers
         return []
 
     def finish(self, t: float = 0.0, direction: str | None = None) -> list[Record]:
@@ -113,6 +115,8 @@ class GrpcStreams:
                 return []
         else:
             sid, end_stream = self._block_end_stream.pop(rec.dir, (rec.stream_id, False))
+            if sid < 0:
+                return []
         headers = rec.headers or []
         sid = rec.stream_id
         st = self._streams.get(sid)
