@@ -374,3 +374,12 @@ def test_call_over_tls_with_alpn_h2(tmp_path):
     assert connect["tls"] and connect["alpn"] == "h2"
     assert grpc_records(res, "message", dir="recv")[0]["decoded"]["message"] == "hello tls"
     assert untrusted.exit_code == 3
+
+
+def test_stats_with_no_frames(crafted):
+    res = run_wiretool(["h2", "grpc", "--json", crafted, "/crafted.S/Several", "--stats", "--no-frames"])
+    assert res.exit_code == 0, res.stderr
+    (stream,) = [r for r in res.json_lines() if r["type"] == "stream"]
+    assert stream["url"] == f"{crafted}/crafted.S/Several" and stream["status"] == 200 and stream["outcome"] == "ok"
+    assert {r["proto"] for r in res.json_lines()} == {"grpc", "h2"}
+    assert not [r for r in res.json_lines() if r["type"] == "frame"]

@@ -52,6 +52,8 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
 
     Several URLs of one origin go on one connection, each on its own stream, concurrently.
     https:// agrees on h2 with ALPN; http:// uses h2c with prior knowledge (or --upgrade).
+    Streams whose content-type is application/grpc also show their gRPC messages and status
+    (see wiretool h2 grpc).
 
     \b
     Examples:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 @click.option("--no-frames", is_flag=True, help="Show only gRPC messages and the status, not the HTTP/2 frames.")
 @click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions.")
 @click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block.")
+@click.option("--stats", is_flag=True, help="Time to headers, to first byte, duration and bytes of the call's stream.")
 @click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
               help="Initial stream (and connection) window of 2^N-1 bytes.")
 @click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 @global_options
 def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple[str, ...],
          data_file: tuple[str, ...], framed: bool, compress: str | None, protoset: tuple[str, ...], reflect: bool,
-         max_message: int, no_frames: bool, hexdump: bool, hpack: bool, window_bits: int | None,
+         max_message: int, no_frames: bool, hexdump: bool, hpack: bool, stats: bool, window_bits: int | None,
          max_frame_size: int | None, net: NetOptions) -> int:
     """Call a gRPC method and show the HTTP/2 frames, each message decoded under its DATA frames, and the status.
 
@@ -77,7 +78,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
 
     service, _ = split_method(method_path)
     base = build_config((url,), method=None, data=None, trailers=[], repeat=1, max_concurrent=1, upgrade=False,
-                        push=False, ping=False, hexdump=hexdump, body=False, hpack=hpack, stats=False,
+                        push=False, ping=False, hexdump=hexdump, body=False, hpack=hpack, stats=stats,
                         window_bits=window_bits, max_frame_size=max_frame_size, net=net)
     prefix = base.requests[0].path.split("?")[0].rstrip("/")
     path = prefix + "/" + method_path.lstrip("/")
@@ -107,7 +108,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
             schema = Schema(files, "server reflection")
             body = _body(schema, method, json_values, raw, ready, compress)
         assert body is not None
-        spec = call_spec(url, path, body, headers=net.headers, timeout=net.timeout, compress=compress)
+        spec = call_spec(f"{base.scheme}://{base.authority}{path}", path, body, headers=net.headers, timeout=net.timeout, compress=compress)
         view = GrpcStreams(schema_for=_schema_for(schema, prefix), max_message=max_message)
         cfg = dataclasses.replace(base, requests=[spec], grpc=view)
         client = H2Client(cfg, emit, out.now, tap=tap)
@@ -163,7 +164,7 @@ def _sinks(out: Any, net: NetOptions, url: str, no_frames: bool) -> tuple[Any, A
     show = out.emit
     if no_frames:
         def show(rec: Any) -> None:
-            if rec.proto == "grpc":
+            if rec.proto == "grpc" or rec.type == "stream":
                 out.emit(rec)
     if not net.record:
         return show, None, None
