@@ -32,15 +32,19 @@ if TYPE_CHECKING:
 @click.option("--no-context-takeover", is_flag=True,
               help="With --deflate: each message was compressed with a fresh window.")
 @click.option("--hpack", is_flag=True, help="With --proto h2: show the HPACK table entries too.")
+@click.option("--capture", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Re-decode a capture (from --record), any protocol, both directions.")
+@click.option("--show-secrets", is_flag=True, help="With --capture: show secret header values a capture kept.")
 @global_options
 def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, sender: str | None,
-           deflate: bool, no_context_takeover: bool, hpack: bool) -> int:
+           deflate: bool, no_context_takeover: bool, hpack: bool, capture: str | None, show_secrets: bool) -> int:
     """Decode frames from bytes: hex arguments (spaces, colons, 0x and \\x tolerated), --file PATH or - (stdin).
 
     \b
     Examples:
       wiretool frame decode 81 85 37 fa 21 3d 7f 9f 4d 51 58 --from client
       wiretool frame craft --payload hi --out raw | wiretool frame decode --encoding raw -
+      wiretool frame decode --capture session.wtcap --json
 
     Exit status: 0 when every frame is valid, 5 when any violation is found, 2 for unreadable input.
     """
@@ -48,6 +52,12 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
 
+    if capture:
+        from wiretool.cli.frame_decode_capture import decode_capture
+
+        if data or file:
+            raise UsageError("--capture reads the bytes from FILE: give no other input")
+        return decode_capture(capture, Output(make_env(), proto=proto), hpack_entries=hpack, show_secrets=show_secrets)
     if proto == "h2" and (sender or deflate or no_context_takeover):
         raise UsageError("--from, --deflate and --no-context-takeover apply to --proto ws only")
     if proto == "ws" and hpack:
