@@ -260,3 +260,14 @@ def test_server_close_codes_through_entry_point(tmp_path: Path, code: int, expec
     assert (close["code"], close["reason"], close["clean"], close["initiator"]) == (code, f"reason-{code}", True,
                                                                                     "server")
     assert expected.exit_code == 0
+
+
+def test_closed_stdout_ends_quietly(echo_server: Server) -> None:
+    proc = subprocess.Popen([WIRETOOL, "--json", "ws", "connect", echo_server.url, "--ping-interval", "0.05",
+                             "--no-stdin", "--timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"{")
+    proc.stdout.close()  # like `| head -1`: the next write meets EPIPE
+    err = proc.stderr.read()
+    assert proc.wait(timeout=20) == 0
+    assert b"Traceback" not in err and b"Exception" not in err

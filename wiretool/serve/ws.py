@@ -16,7 +16,7 @@ import signal
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
@@ -362,6 +362,19 @@ async def serve(out: Output, opts: ServeOptions) -> int:
     """Run ``serve ws`` until SIGINT/SIGTERM; print ``listening on URL`` first; return 0."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    broken: list[BaseException] = []
+
+    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BrokenPipeError):  # stdout closed (| head): stop serving, quietly
+            broken.append(exc)
+            stop.set()
+        elif out.env.debug:
+            loop.default_exception_handler(context)
+        else:
+            out.note(f"internal error: {type(exc).__name__}: {exc}", level="error")
+
+    loop.set_exception_handler(on_loop_error)
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -376,5 +389,7 @@ async def serve(out: Output, opts: ServeOptions) -> int:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+    if broken:
+        raise BrokenPipeError
     out.summary(0)
     return 0

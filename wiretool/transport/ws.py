@@ -193,8 +193,7 @@ class WsClient(asyncio.Protocol):
             except EOFError:
                 pass
         if not self.opened.done():
-            self.opened.set_exception(_HandshakeFailed(Outcome(
-                ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed")))
+            self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
         else:
             if self.recv_tap is not None:
                 self.recv_tap.finish()
@@ -208,10 +207,11 @@ class WsClient(asyncio.Protocol):
                          code_name=close_name(rcvd.code if rcvd else 1006),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
                          initiator=self.initiator)
-        if self.opened.done() and not self.opened.exception():
-            self.out.emit(record)
         if not self.done.done():
-            self.done.set_result(record)
+            self.done.set_result(record)  # its callbacks run after this method, so the record still comes first
+        opened = self.opened
+        if opened.done() and not opened.cancelled() and opened.exception() is None:
+            self.out.emit(record)
 
     # -- sending -----------------------------------------------------------------------------------
     def send_text(self, text: str) -> None:
@@ -264,6 +264,11 @@ class WsClient(asyncio.Protocol):
         return self.proto.state is OPEN
 
     # -- internals ---------------------------------------------------------------------------------
+    def _fail_open(self, outcome: Outcome) -> None:
+        """Fail ``opened``; mark the exception as seen so that nobody awaiting it is not a logged error."""
+        self.opened.set_exception(_HandshakeFailed(outcome))
+        self.opened.exception()
+
     def _guard(self, closing_ok: bool = False) -> None:
         state = self.proto.state
         if state is not OPEN and not (closing_ok and state.name == "CLOSING"):
@@ -298,8 +303,8 @@ class WsClient(asyncio.Protocol):
     def _after_receive(self) -> None:
         proto = self.proto
         if proto.handshake_exc is not None and not self.opened.done():  # not even an HTTP response
-            self.opened.set_exception(_HandshakeFailed(Outcome(
-                ExitCode.REFUSED, f"handshake failed: {describe_handshake_error(proto.handshake_exc)}")))
+            self._fail_open(Outcome(ExitCode.REFUSED,
+                                    f"handshake failed: {describe_handshake_error(proto.handshake_exc)}"))
         if proto.parser_exc is not None and self.violation is None:
             self._violated_by_websockets(proto.parser_exc)
         if self.violation is not None and self.violation.code == ExitCode.PROTOCOL and proto.state is OPEN:
@@ -358,7 +363,7 @@ class WsClient(asyncio.Protocol):
             else:
                 outcome = Outcome(ExitCode.REFUSED, f"handshake failed: {describe_handshake_error(exc)}")
             if not self.opened.done():
-                self.opened.set_exception(_HandshakeFailed(outcome))
+                self._fail_open(outcome)
             return
         self._open_taps()
         if not self.opened.done():

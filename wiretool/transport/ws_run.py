@@ -62,6 +62,7 @@ class Run:
         self.client_pending: WsClient | None = None
         self.capture: Any = None
         self.sends_done = False
+        self.broken_pipe = False
 
     # -- the outcome -------------------------------------------------------------------------------
     def finish(self, code: int, message: str = "") -> None:
@@ -127,9 +128,25 @@ class Run:
         self.finish(ExitCode.OK)
 
     # -- the run -----------------------------------------------------------------------------------
+    def _on_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """An exception escaped a callback: stdout closed (``| head``) ends the run quietly; anything else
+        is a bug, reported as exit 1 (with asyncio's traceback only under --debug)."""
+        exc = context.get("exception")
+        if isinstance(exc, BrokenPipeError):
+            self.broken_pipe = True
+            self.finish(ExitCode.OK)
+            if self.client is not None:
+                self.client.abort()
+            return
+        if self.out.env.debug:
+            loop.default_exception_handler(context)
+        self.finish(ExitCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}" if exc else
+                    f"internal error: {context.get('message')}")
+
     async def main(self) -> int:
         plan, out = self.plan, self.out
         started = time.monotonic()
+        self.loop.set_exception_handler(self._on_loop_error)
         self._install_signals()
         if plan.timeout:
             self.loop.call_later(plan.timeout, self._on_timeout)
@@ -162,7 +179,8 @@ class Run:
         finally:
             self._remove_signals()
         client = self.client
-
+        if self.broken_pipe:
+            raise BrokenPipeError  # main() ends quietly with exit 0
         counts: dict[str, object] = {"elapsed_s": round(time.monotonic() - started, 3)}
         if client is not None:
             counts.update(messages_in=client.messages_in, messages_out=client.messages_out,
