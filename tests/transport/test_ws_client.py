@@ -458,3 +458,32 @@ def test_garbage_instead_of_http_exits_4() -> None:
     with ThreadServer(garbage) as srv:
         result = run_cli(["ws", "connect", srv.url, "--connect-timeout", "10"])
     assert result.exit_code == 4 and "did not receive a valid HTTP response" in result.stderr
+
+
+def test_wss_through_proxy_and_sslkeylogfile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiretool.serve.certs import self_signed
+
+    tls = self_signed(directory=tmp_path)
+    keylog = tmp_path / "keys.log"
+    monkeypatch.setenv("SSLKEYLOGFILE", str(keylog))
+    seen: list[str] = []
+    with ThreadServer(websockets_handler=echo, compression=None, ssl=tls.context) as srv, \
+            connect_proxy(seen) as proxy:
+        url = f"wss://localhost:{srv.port}/secure"
+        result = run_cli(["ws", "connect", url, "--cacert", str(tls.ca_file), "--proxy",
+                          f"http://127.0.0.1:{proxy.port}", "--send", "over tls", "--count", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert seen[0].startswith(f"CONNECT localhost:{srv.port} ")
+    assert records(result, "connect")[0]["tls_version"].startswith("TLS")
+    assert keylog.exists() and keylog.stat().st_size > 0
+
+
+def test_proxy_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with ThreadServer(websockets_handler=echo, compression=None) as srv, connect_proxy(seen) as proxy:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+        result = run_cli(["ws", "connect", srv.url, "--send", "env", "--count", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert seen and seen[0].startswith("CONNECT 127.0.0.1:")
