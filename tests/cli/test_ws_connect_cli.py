@@ -271,3 +271,13 @@ def test_closed_stdout_ends_quietly(echo_server: Server) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=20) == 0
     assert b"Traceback" not in err and b"Exception" not in err
+
+
+def test_sends_go_out_in_command_line_order(echo_server: Server) -> None:
+    raw = build_frame(1, b"two", mask_key=b"\x00\x00\x00\x01").hex()
+    result = run_wiretool(["ws", "connect", echo_server.url, "--send", "one", "--raw", raw, "--send-hex", "74687265",
+                           "--send", "four", "--count", "4", "--json", "--show", "messages"])
+    assert result.exit_code == 0, result.stderr
+    got = [m.get("text") or bytes.fromhex(m["hex"]).decode() for m in of(result.json_lines(), "message")
+           if m["dir"] == "recv"]
+    assert got == ["one", "two", "thre", "four"]

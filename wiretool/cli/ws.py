@@ -31,9 +31,39 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     return int(float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)])
 
 
-@click.command()
+_SEND_OPTIONS = ("send_text", "send_hex", "send_file", "raw")
+_ORDER_KEY = "wiretool.ws.send_order"
+
+
+class _SendOrderCommand(click.Command):
+    """Remembers the command-line order of --send/--send-hex/--send-file/--raw, which click groups by option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            ctx.meta[_ORDER_KEY] = [p.name for p in order if p.name in _SEND_OPTIONS]
+        except click.ClickException:
+            pass  # the real parse below reports it
+        return super().parse_args(ctx, args)
+
+
+def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, bytes]]:
+    """Interleave the per-option lists of things to send back into command-line order."""
+    order = click.get_current_context().meta.get(_ORDER_KEY) or list(_SEND_OPTIONS)
+    queues = {name: list(items) for name, items in values.items()}
+    out: list[tuple[str, bytes]] = []
+    for name in order:
+        if queues.get(name):
+            out.append(queues[name].pop(0))
+    for name in _SEND_OPTIONS:  # anything the order did not account for, by kind
+        out.extend(queues.get(name, []))
+    return out
+
+
+@click.command(cls=_SendOrderCommand)
 @click.argument("url")
-@click.option("--send", "send_text", multiple=True, metavar="TEXT", help="Send a text message (repeatable, in order).")
+@click.option("--send", "send_text", multiple=True, metavar="TEXT",
+              help="Send a text message (repeatable; --send* and --raw go out in command-line order).")
 @click.option("--send-hex", multiple=True, metavar="HEX", callback=_hex, help="Send a binary message given in hex.")
 @click.option("--send-file", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Send a file's content as a binary message.")
@@ -90,10 +120,10 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
             re.compile(pattern)
         except re.error as exc:
             raise UsageError(f"--expect {pattern!r} is not a valid regex: {exc}") from None
-    sends: list[tuple[str, bytes]] = [("text", t.encode()) for t in send_text]
-    sends += [("binary", b) for b in send_hex]
-    sends += [("binary", Path(p).read_bytes()) for p in send_file]
-    sends += [("raw", b) for b in raw]
+    sends = _in_order({"send_text": [("text", t.encode()) for t in send_text],
+                       "send_hex": [("binary", b) for b in send_hex],
+                       "send_file": [("binary", Path(p).read_bytes()) for p in send_file],
+                       "raw": [("raw", b) for b in raw]})
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
                              compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets,
