@@ -383,3 +383,14 @@ def test_stats_with_no_frames(crafted):
     assert stream["url"] == f"{crafted}/crafted.S/Several" and stream["status"] == 200 and stream["outcome"] == "ok"
     assert {r["proto"] for r in res.json_lines()} == {"grpc", "h2"}
     assert not [r for r in res.json_lines() if r["type"] == "frame"]
+
+
+def test_record_keeps_frames_bytes_and_grpc_records(crafted, tmp_path):
+    capture = tmp_path / "call.ndjson"
+    res = run_wiretool(["h2", "grpc", crafted, "/crafted.S/Several", "--record", str(capture), "--no-frames"])
+    assert res.exit_code == 0, res.stderr
+    lines = [json.loads(line) for line in capture.read_text().splitlines()]
+    recs = [line["record"] for line in lines if line.get("kind") == "record"]
+    assert sum(r["proto"] == "grpc" and r["type"] == "message" and r["dir"] == "recv" for r in recs) == 3
+    assert any(r["type"] == "frame" for r in recs)  # --no-frames hides them on screen, not in the capture
+    assert {line["dir"] for line in lines if line.get("kind") == "bytes"} == {"send", "recv"}
