@@ -13,6 +13,7 @@ message being reassembled, itself bounded by ``max_message``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -215,6 +216,4 @@ class GrpcStreams:
 
 
 def _with(status: GrpcStatus, **changes: Any) -> GrpcStatus:
-    import dataclasses
-
     return dataclasses.replace(status, **changes)
