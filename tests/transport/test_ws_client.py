@@ -487,3 +487,11 @@ def test_proxy_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         result = run_cli(["ws", "connect", srv.url, "--send", "env", "--count", "1"])
     assert result.exit_code == 0, result.stderr
     assert seen and seen[0].startswith("CONNECT 127.0.0.1:")
+
+
+def test_close_after_a_violation_is_still_shown_from_the_wire() -> None:
+    with raw_server(build_frame(1, b"abc", length_bits=16)) as srv:  # then answers our close 1002
+        result = run_cli(["ws", "connect", srv.url, "--json"])
+    assert result.exit_code == 5
+    close = records(result, "close")[0]
+    assert (close["code"], close["sent_code"], close["clean"], close["initiator"]) == (1002, 1002, True, "client")

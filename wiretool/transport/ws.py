@@ -202,11 +202,13 @@ class WsClient(asyncio.Protocol):
         if self._fragments is not None and self.violation is None:
             self.violation = Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed in the middle of a message")
         rcvd, sent = self.proto.close_rcvd, self.proto.close_sent
-        record = WsClose(t=self.out.now(), code=rcvd.code if rcvd else 1006, reason=rcvd.reason if rcvd else "",
-                         clean=rcvd is not None and sent is not None,
-                         code_name=close_name(rcvd.code if rcvd else 1006),
+        code, reason = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
+        if rcvd is None and self.recv_tap is not None and self.recv_tap.close_seen is not None:
+            code, reason = self.recv_tap.close_seen  # after failing, websockets stops reading; the tap did not
+        record = WsClose(t=self.out.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
+                         code_name=close_name(code),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
-                         initiator=self.initiator)
+                         initiator=self.initiator or ("client" if sent is not None else None))
         if not self.done.done():
             self.done.set_result(record)  # its callbacks run after this method, so the record still comes first
         opened = self.opened

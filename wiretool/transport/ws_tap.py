@@ -111,7 +111,8 @@ class Tap:
     written together and flushed once: every record of a read is out before the next read.
     """
 
-    __slots__ = ("_dir_json", "_emit", "_now", "_out", "_stdout", "count", "dir", "frames", "parser", "show", "violations")
+    __slots__ = ("_dir_json", "_emit", "_now", "_out", "_stdout", "close_seen", "count", "dir", "frames", "parser",
+                 "show", "violations")
 
     def __init__(self, out: Output, *, sender: str, dir: str, show: str = "frames", deflate: bool = False,
                  no_context_takeover: bool = False, fast: bool = True) -> None:
@@ -127,6 +128,8 @@ class Tap:
         self._now = out.now
         self._stdout = out.env.stdout if out.env.json and fast else None
         self.violations: list[Violation] = []
+        self.close_seen: tuple[int, str] | None = None
+        """Code and reason of the first CLOSE frame seen (also when the state machine had stopped reading)."""
         self.frames = 0
         self.count = 0
 
@@ -146,6 +149,8 @@ class Tap:
             kind = rec.type
             if kind == "frame":
                 self.frames += 1
+                if rec.head[0] & 0x0F == 8 and self.close_seen is None and not rec.missing:
+                    self.close_seen = (rec.close_code or 1005, rec.close_reason or "")
             shown = kind == show or (kind == "message" and rec.compressed and show == "frame")
             if shown:
                 self.count += 1
