@@ -106,8 +106,8 @@ def message_json_line(t: float, opcode: int, data: bytes, text: str | None, fram
 class Tap:
     """Feed one direction's wire bytes to the codec; emit frames or messages; collect violations.
 
-    ``show`` is ``frames`` (frame records only), ``messages`` (message records only) or ``none``
-    (records are parsed for violations but not shown). Under ``--json`` the lines of one read are
+    ``show`` is ``frames`` (frame records, plus the inflated message after compressed frames),
+    ``messages`` (message records only) or ``none`` (parsed for violations, not shown). Under ``--json`` the lines of one read are
     written together and flushed once: every record of a read is out before the next read.
     """
 
