@@ -165,11 +165,15 @@ class WsClient(asyncio.Protocol):
             proto.receive_data(data)
         except EOFError:
             return
-        for event in proto.events_received():
-            if type(event) is Frame:
-                self._on_frame(event)
-            elif isinstance(event, Response):
-                self._on_response(event)
+        lines = self._lines
+        if lines is not None and self.recv_tap is None:
+            self._fast_events(proto.events_received(), lines)
+        else:
+            for event in proto.events_received():
+                if type(event) is Frame:
+                    self._on_frame(event)
+                elif isinstance(event, Response):
+                    self._on_response(event)
         if self._lines:
             self._json_out.write("".join(self._lines))
             self._json_out.flush()
@@ -423,6 +427,29 @@ class WsClient(asyncio.Protocol):
                 self.initiator = "server"
             if self.on_close_frame is not None and self.proto.close_rcvd is not None:
                 self.on_close_frame(self.proto.close_rcvd.code)
+
+    def _fast_events(self, events: list[Any], lines: list[str]) -> None:
+        """``--show messages --json``: the common case (a whole, valid UTF-8 text frame) in one place."""
+        t = self._t
+        on_message = self.on_message
+        for event in events:
+            if (type(event) is Frame and event.opcode is TEXT and event.fin and self._fragments is None
+                    and self.recv_tap is None):  # (a 101 in this read may have just opened a deflate tap)
+                data = event.data
+                try:
+                    text = data.decode()
+                except UnicodeDecodeError:
+                    self._on_frame(event)
+                    continue
+                self.frames_in += 1
+                self.messages_in += 1
+                lines.append(message_json_line(t, 1, data, text, 1))
+                if on_message is not None:
+                    on_message(TEXT, data)
+            elif type(event) is Frame:
+                self._on_frame(event)
+            elif isinstance(event, Response):
+                self._on_response(event)
 
     def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
         self.messages_in += 1
