@@ -495,3 +495,12 @@ def test_close_after_a_violation_is_still_shown_from_the_wire() -> None:
     assert result.exit_code == 5
     close = records(result, "close")[0]
     assert (close["code"], close["sent_code"], close["clean"], close["initiator"]) == (1002, 1002, True, "client")
+
+
+def test_messages_mode_with_deflate_shows_each_message_once() -> None:
+    with ThreadServer(websockets_handler=echo) as srv:
+        result = run_cli(["ws", "connect", srv.url, "--compression", "deflate", "--show", "messages", "--json",
+                          "--send", "alpha", "--send", "beta", "--count", "2"])
+    assert result.exit_code == 0, result.stderr
+    got = [m["text"] for m in records(result, "message") if m["dir"] == "recv"]
+    assert got == ["alpha", "beta"]
