@@ -504,3 +504,29 @@ def test_messages_mode_with_deflate_shows_each_message_once() -> None:
     assert result.exit_code == 0, result.stderr
     got = [m["text"] for m in records(result, "message") if m["dir"] == "recv"]
     assert got == ["alpha", "beta"]
+
+
+def test_client_certificate_for_mutual_tls(tmp_path: Any) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_cert = ca.issue_cert("localhost")
+    client_cert = ca.issue_cert("wiretool-client")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_cert.configure_cert(ctx)
+    ca.configure_trust(ctx)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "client.pem", tmp_path / "client.key"
+    ca.cert_pem.write_to_path(str(ca_file))
+    client_cert.cert_chain_pems[0].write_to_path(str(cert_file))
+    client_cert.private_key_pem.write_to_path(str(key_file))
+    with ThreadServer(websockets_handler=echo, compression=None, ssl=ctx) as srv:
+        url = f"wss://localhost:{srv.port}"
+        ok = run_cli(["ws", "connect", url, "--cacert", str(ca_file), "--cert", str(cert_file), "--key",
+                      str(key_file), "--send", "mtls", "--count", "1"])
+        without = run_cli(["ws", "connect", url, "--cacert", str(ca_file), "--send", "mtls", "--count", "1",
+                           "--timeout", "10"])
+    assert ok.exit_code == 0, ok.stderr
+    assert without.exit_code in (3, 8) and "Traceback" not in without.stderr  # TLS 1.3: refused after the handshake
