@@ -197,7 +197,14 @@ class WsClient(asyncio.Protocol):
             except EOFError:
                 pass
         if not self.opened.done():
-            self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
+            import ssl
+
+            if isinstance(exc, ssl.SSLError):  # e.g. TLS 1.3: a required client certificate refused late
+                from wiretool.transport.tls import describe_ssl_error
+
+                self._fail_open(Outcome(ExitCode.CONNECT, describe_ssl_error(exc)))
+            else:
+                self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
         else:
             if self.recv_tap is not None:
                 self.recv_tap.finish()
