@@ -195,3 +195,22 @@ def test_echo_answers_data_sent_in_the_same_read_as_the_close() -> None:
         return [f.opcode_name for f in parser.feed(data) if f.type == "frame"]
 
     assert run(main()) == ["TEXT", "CLOSE"]
+
+
+def test_show_messages_on_an_ipv6_server() -> None:
+    from websockets.asyncio.client import connect
+
+    async def main() -> tuple[str, str, list[dict]]:
+        out, buf = quiet_output()
+        async with running_server(out, ServeOptions(host="::1", port=0, show="messages")) as server:
+            async with connect(server.url, compression=None) as ws:
+                await ws.send(["two ", "parts"])
+                reply = await ws.recv()
+            await asyncio.sleep(0.1)
+        return server.url, str(reply), lines_of(buf)
+
+    url, reply, lines = run(main())
+    assert url.startswith("ws://[::1]:") and reply == "two parts"
+    assert not [r for r in lines if r["type"] == "frame"]
+    got = next(r for r in lines if r["type"] == "message" and r["dir"] == "recv")
+    assert got["text"] == "two parts" and got["frames"] == 2
