@@ -125,14 +125,20 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
                              default_delay=reconnect_delay, max_backoff=max_backoff)
     env = make_env()
     out = Output(env, proto="sse")
-    session = SseSession(request, policy, clock=out.now, raw=raw or net.record is not None, timestamps=timestamps,
+    session = SseSession(request, policy, clock=out.now, raw=raw, timestamps=timestamps,
                          max_line=max_line, max_event=max_event)
     writer = None
     if net.record:
+        import base64
+
         from wiretool.capture import CaptureWriter
 
         writer = CaptureWriter(net.record, proto="sse", url=url, request_headers=session._headers(),
-                               show_secrets=net.show_secrets)
+                               show_secrets=net.show_secrets,
+                               extra={"method": request.method, "http2": http2, "http1": http1,
+                                      "body_b64": base64.b64encode(body).decode() if body is not None else None})
+        record_chunk = writer.chunk
+        session.tap = lambda conn, direction, data: record_chunk(direction, out.now(), data, conn)
     try:
         return asyncio.run(run_tail(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
                                 timeout=net.timeout, writer=writer))
@@ -171,11 +177,8 @@ async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[st
         async with contextlib.aclosing(session.records()) as records:
             async for rec in records:
                 kind = type(rec)
-                if writer is not None:
-                    if kind is SseChunk:
-                        writer.chunk("recv", rec.t, rec.raw)  # type: ignore[attr-defined]
-                    elif kind is not Note:
-                        writer.record(rec)
+                if writer is not None and kind is not Note:
+                    writer.record(rec)  # the bytes come from session.tap, as they crossed the socket
                 if kind is SseEvent:
                     if types and rec.event not in types:  # type: ignore[attr-defined]
                         continue

@@ -63,12 +63,18 @@ class Difference:
     recorded: Any
     replayed: Any
     context: list[str]
+    replayed_what: str | None = None
+    """Set when the replay's answer at this place is another kind of thing (a missing or extra message)."""
 
     def lines(self) -> list[str]:
         """A readable diff: where, what was recorded, what came back, and what matched just before."""
         out = [f"first difference at answer {self.index + 1}: {self.what}" + (f", at {self.path}" if self.path else "")]
         for line in self.context:
             out.append(f"  = {line}")
+        if self.replayed_what is not None:
+            out.append(f"  - recorded: {self.what}: {_show(self.recorded)}")
+            out.append(f"  + replayed: {self.replayed_what}: {_show(self.replayed)}")
+            return out
         out.append(f"  - recorded: {_show(self.recorded)}")
         out.append(f"  + replayed: {_show(self.replayed)}")
         if isinstance(self.recorded, str) and isinstance(self.replayed, str):
@@ -78,7 +84,7 @@ class Difference:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "what": self.what, "path": self.path or None,
+        return {"index": self.index, "what": self.what, "replayed_what": self.replayed_what, "path": self.path or None,
                 "recorded": _jsonable(self.recorded), "replayed": _jsonable(self.replayed), "context": self.context}
 
 
@@ -141,8 +147,7 @@ def compare(recorded: Sequence[Answer], replayed: Sequence[Answer], rules: Rules
             return CheckResult(i, Difference(i, what, "", a.value if a else "(nothing)",
                                              b.value if b else "(nothing)", ctx))
         if a.what != b.what:
-            return CheckResult(i, Difference(i, a.what, "", f"{a.what}: {_show(a.value, 200)}",
-                                             f"{b.what}: {_show(b.value, 200)}", ctx))
+            return CheckResult(i, Difference(i, a.what, "", a.value, b.value, ctx, replayed_what=b.what))
         na, nb = normalise(a.value, rules), normalise(b.value, rules)
         if na != nb:
             path, va, vb = _first_diff(na, nb, "$")

@@ -96,3 +96,112 @@ def body_of(head: Head, rest: bytes) -> bytes:
     if length and length.isdigit():
         return rest[:int(length)]
     return rest
+
+
+class MessageStream:
+    """HTTP/1.1 messages one after another on one connection (keep-alive), parsed as bytes arrive.
+
+    :meth:`feed` returns events: ``("head", Head)``, ``("body", bytes)`` (transfer coding undone) and
+    ``("end", None)`` when a message's body is complete. A body with neither length nor chunking runs
+    to the end of the connection (:meth:`close`). Lenient: a broken chunk size ends the message.
+    """
+
+    def __init__(self, *, requests: bool = False) -> None:
+        self.requests = requests
+        self._buf = bytearray()
+        self._head: Head | None = None
+        self._left = 0  # content-length bytes still to come
+        self._mode = ""  # "length" | "chunked" | "close"
+        self._chunk_left = 0
+        self._trailers = False
+
+    def feed(self, data: bytes) -> list[tuple[str, object]]:
+        self._buf += data
+        out: list[tuple[str, object]] = []
+        while True:
+            if self._head is None:
+                end = self._buf.find(b"\r\n\r\n")
+                if end < 0:
+                    return out
+                head = parse_head(bytes(self._buf[:end]))
+                del self._buf[:end + 4]
+                self._head = head
+                out.append(("head", head))
+                te = (head.get("transfer-encoding") or "").lower()
+                length = head.get("content-length")
+                status = head.status
+                if te.endswith("chunked"):
+                    self._mode, self._chunk_left, self._trailers = "chunked", 0, False
+                elif length and length.strip().isdigit():
+                    self._mode, self._left = "length", int(length)
+                elif self.requests or status in (204, 304) or (status is not None and status < 200):
+                    self._mode, self._left = "length", 0
+                else:
+                    self._mode = "close"
+            if not self._body(out):
+                return out
+
+    def close(self) -> list[tuple[str, object]]:
+        """End of the connection: a body that runs to the close is complete."""
+        if self._head is not None and self._mode == "close":
+            self._head = None
+            return [("end", None)]
+        return []
+
+    def _body(self, out: list[tuple[str, object]]) -> bool:
+        """Consume body bytes; True when the message ended and another may follow in the buffer."""
+        buf = self._buf
+        if self._mode == "close":
+            if buf:
+                out.append(("body", bytes(buf)))
+                buf.clear()
+            return False
+        if self._mode == "length":
+            take = min(self._left, len(buf))
+            if take:
+                out.append(("body", bytes(buf[:take])))
+                del buf[:take]
+                self._left -= take
+            if self._left == 0:
+                self._head = None
+                out.append(("end", None))
+                return True
+            return False
+        while True:  # chunked
+            if self._trailers:
+                end = buf.find(b"\r\n\r\n") if not buf.startswith(b"\r\n") else -2
+                if end == -1:
+                    return False
+                del buf[:2 if end == -2 else end + 4]
+                self._head = None
+                out.append(("end", None))
+                return True
+            if self._chunk_left > 0:
+                take = min(self._chunk_left, len(buf))
+                if take:
+                    out.append(("body", bytes(buf[:take])))
+                    del buf[:take]
+                    self._chunk_left -= take
+                if self._chunk_left:
+                    return False
+                self._chunk_left = -1  # the CRLF after the data
+            if self._chunk_left == -1:
+                if len(buf) < 2:
+                    return False
+                del buf[:2]
+                self._chunk_left = 0
+            eol = buf.find(b"\r\n")
+            if eol < 0:
+                return False
+            try:
+                size = int(bytes(buf[:eol]).split(b";", 1)[0].strip() or b"x", 16)
+            except ValueError:
+                self._head = None
+                out.append(("end", None))
+                buf.clear()
+                return False
+            del buf[:eol + 2]
+            if size == 0:
+                self._trailers = True
+            else:
+                self._chunk_left = size

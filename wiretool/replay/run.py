@@ -44,7 +44,13 @@ def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, r
                                extra={k: v for k, v in cap.header.items()
                                       if k not in ("capture", "format", "wiretool", "proto", "url",
                                                    "request_headers", "start", "secrets")})
-    on_chunk = writer.chunk if writer is not None else None
+    on_chunk = None
+    if writer is not None:
+        record_chunk = writer.chunk
+
+        def on_chunk(dir: str, t: float, data: bytes, conn: int = 0) -> None:
+            record_chunk(dir, t, data, conn)
+
     try:
         try:
             chunks = asyncio.run(asyncio.wait_for(mod.replay(cap, opts, out, on_chunk), opts.timeout))
@@ -64,7 +70,11 @@ def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, r
         code = mod.outcome(replayed) if hasattr(mod, "outcome") else ExitCode.OK
         out.summary(int(code), bytes_out=sent, bytes_in=got, answers=len(replayed))
         return int(code)
-    result = compare(mod.answers(cap.chunks), replayed, rules)
+    if hasattr(mod, "answers_pair"):
+        recorded, replayed = mod.answers_pair(cap.chunks, chunks)
+    else:
+        recorded = mod.answers(cap.chunks)
+    result = compare(recorded, replayed, rules)
     show_check(out, cap.proto, result)
     code = ExitCode.OK if result.ok else ExitCode.EXPECTATION
     if not result.ok:

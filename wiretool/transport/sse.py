@@ -104,6 +104,8 @@ class SseSession:
         self.events = 0
         self.comments = 0
         self.bytes = 0
+        self.tap: Callable[[int, str, bytes], None] | None = None
+        """``--record``: called with (connection number, send|recv, bytes) for every byte on the socket."""
 
     @property
     def last_event_id(self) -> str:
@@ -137,6 +139,12 @@ class SseSession:
         failures = 0
         waited = 0.0
         async with self._client() as client:
+            if self.tap is not None:
+                from wiretool.transport.http_tap import install
+
+                if not install(client, self.tap):
+                    yield self._note("--record cannot see this httpx's socket bytes; the capture holds records only",
+                                     "warn")
             while True:
                 self.attempts += 1
                 outcome = _Outcome()

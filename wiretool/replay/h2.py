@@ -1,0 +1,107 @@
+"""``wiretool replay`` of an HTTP/2 capture: every recorded request again, on one connection, concurrently.
+
+The requests (method, path, headers, body) are read from the capture's client frames and sent through
+the same :class:`~wiretool.transport.h2.H2Client` as ``h2 get``, so the replay shows the same frame view.
+The answers compared are, per stream in request order: status, headers (minus volatile ones), the body
+(JSON compares as JSON), trailers, and how the stream ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from wiretool.capture import Capture, Chunk
+from wiretool.errors import UsageError
+from wiretool.exitcodes import ExitCode
+from wiretool.output.sink import Output
+from wiretool.replay.compare import VOLATILE_HEADERS, Answer
+from wiretool.replay.exchanges import exchanges
+from wiretool.replay.ws import ReplayOptions
+
+SKIP_REQUEST = frozenset({":authority", "user-agent", "content-length", "host"})
+
+
+def answers(chunks: Sequence[Chunk]) -> list[Answer]:
+    out = []
+    for n, ex in enumerate(exchanges(chunks), 1):
+        label = f"response {n} ({ex.request.method if ex.request else '?'} {ex.request.target if ex.request else ''})"
+        if ex.response is None:
+            out.append(Answer(f"{label} status", ex.reset or "(no response)"))
+            continue
+        out.append(Answer(f"{label} status", ex.response.status))
+        out.append(Answer(f"{label} headers", {n.lower(): v for n, v in ex.response.headers
+                                               if n.lower() not in VOLATILE_HEADERS}))
+        body = b"".join(d for _t, d in ex.body)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "hex:" + body.hex()
+        out.append(Answer(f"{label} body", text))
+        if ex.trailers:
+            out.append(Answer(f"{label} trailers", dict(ex.trailers)))
+        out.append(Answer(f"{label} end", f"reset {ex.reset}" if ex.reset else
+                          "ended" if ex.ended else "cut short"))
+    return out
+
+
+def outcome(replayed: list[Answer]) -> int:
+    return ExitCode.OK
+
+
+async def replay(cap: Capture, opts: ReplayOptions, out: Output,
+                 on_chunk: Callable[[str, float, bytes, int], Any] | None = None) -> list[Chunk]:
+    """Send the recorded requests again through H2Client; return every chunk both ways."""
+    from wiretool.transport.h2 import H2Client
+    from wiretool.transport.h2_outcome import ClientConfig, RequestSpec
+    from wiretool.transport.tls import client_context
+
+    recorded = [ex for ex in exchanges(cap.chunks) if ex.request is not None]
+    if not recorded:
+        raise UsageError("the capture holds no HTTP/2 request to replay")
+    base = opts.url or str(cap.header.get("url", ""))
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    default = 443 if parts.scheme == "https" else 80
+    authority = parts.hostname + ("" if port == default else f":{port}")
+    overrides = {n.lower(): (n, v) for n, v in opts.headers}
+    specs = []
+    warned: set[str] = set()
+    for ex in recorded:
+        assert ex.request is not None
+        headers = []
+        for name, value in ex.request.headers:
+            low = name.lower()
+            if low in SKIP_REQUEST or low in overrides or (low == "accept" and value == "*/*"):
+                continue
+            if (value and set(value) <= {"*"}) or value == "<redacted>":
+                if low not in warned:
+                    out.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
+                    warned.add(low)
+                continue
+            headers.append((name, value))
+        headers += list(overrides.values())
+        body = bytes(ex.request_body) if ex.request_body or ex.request.method not in ("GET", "HEAD") else None
+        specs.append(RequestSpec(url=f"{parts.scheme}://{parts.netloc}{ex.request.target}", path=ex.request.target,
+                                 method=ex.request.method, headers=headers, body=body))
+    ctx = None
+    if parts.scheme == "https":
+        ctx = client_context(insecure=opts.insecure, cacert=opts.cacert, cert=opts.cert, key=opts.key,
+                             alpn=["h2", "http/1.1"])
+    cfg = ClientConfig(scheme=parts.scheme, host=parts.hostname, port=port, authority=authority, requests=specs,
+                       ssl_context=ctx, connect_timeout=opts.connect_timeout, timeout=opts.timeout,
+                       show_secrets=opts.show_secrets)
+    chunks: list[Chunk] = []
+
+    def tap(dir: str, data: bytes) -> None:
+        t = out.now()
+        chunks.append(Chunk(dir, t, bytes(data)))
+        if on_chunk is not None:
+            on_chunk(dir, t, bytes(data), 0)
+
+    client = H2Client(cfg, out.emit, out.now, tap=tap)
+    await client.run()
+    return chunks

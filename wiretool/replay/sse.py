@@ -1,0 +1,149 @@
+"""``wiretool replay`` of an SSE capture: each recorded request again (method, headers, body), one after another.
+
+A recorded stream that the client ended (``--max-events``, ``--timeout``) is read again only as far as
+it was then: as many events. The answers compared are, per response: status, headers (minus volatile
+ones), every event (type, data, id, retry; JSON data compares as JSON) and whether the server ended it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from wiretool.capture import Capture, Chunk
+from wiretool.codec.sse import Event, SseParser
+from wiretool.errors import ConnectError, TimeoutExpired, UsageError
+from wiretool.output.sink import Output
+from wiretool.replay.compare import VOLATILE_HEADERS, Answer
+from wiretool.replay.exchanges import Exchange, exchanges
+from wiretool.replay.ws import ReplayOptions
+
+SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})
+VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}
+
+
+def events_of(ex: Exchange) -> list[Event]:
+    """The events of one response body (comments left out)."""
+    parser = SseParser()
+    items = []
+    for _t, data in ex.body:
+        items += parser.feed(data)
+    if ex.ended:
+        items += parser.end()
+    return [i for i in items if type(i) is Event]
+
+
+def _answers(exs: list[Exchange], limits: list[int | None]) -> list[Answer]:
+    out = []
+    for n, (ex, limit) in enumerate(zip(exs, limits, strict=False), 1):
+        if ex.response is None:
+            out.append(Answer(f"response {n} status", "(no response)"))
+            continue
+        out.append(Answer(f"response {n} status", ex.response.status))
+        headers: dict[str, str] = {}
+        for name, value in ex.response.headers:
+            if name.lower() not in VOLATILE:
+                headers[name.lower()] = value
+        out.append(Answer(f"response {n} headers", headers))
+        evs = events_of(ex)
+        if limit is not None:
+            evs = evs[:limit]
+        for k, e in enumerate(evs, 1):
+            out.append(Answer(f"response {n} event {k}", {"event": e.event, "data": e.data, "id": e.id,
+                                                          "retry": e.retry}))
+        if limit is None:
+            out.append(Answer(f"response {n} end", "ended by the server" if ex.ended else "cut short"))
+    return out
+
+
+def answers(chunks: Sequence[Chunk]) -> list[Answer]:
+    exs = exchanges(chunks)
+    return _answers(exs, [None] * len(exs))
+
+
+def answers_pair(recorded: Sequence[Chunk], replayed: Sequence[Chunk]) -> tuple[list[Answer], list[Answer]]:
+    """Both sides' answers, the replay's streams cut where the recording's client stopped reading."""
+    rec, rep = exchanges(recorded), exchanges(replayed)
+    limits: list[int | None] = [None if ex.ended else len(events_of(ex)) for ex in rec]
+    limits += [None] * max(0, len(rep) - len(rec))
+    return _answers(rec, limits), _answers(rep, limits)
+
+
+async def replay(cap: Capture, opts: ReplayOptions, out: Output,
+                 on_chunk: Callable[[str, float, bytes, int], Any] | None = None) -> list[Chunk]:
+    """Send each recorded request again, in order, on a fresh httpx client whose socket bytes are tapped."""
+    import httpx
+
+    from wiretool.transport.http_tap import install
+    from wiretool.transport.tls import client_context
+
+    recorded = exchanges(cap.chunks)
+    if not recorded:
+        raise UsageError("the capture holds no HTTP request to replay")
+    base = opts.url or str(cap.header.get("url", ""))
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
+    chunks: list[Chunk] = []
+
+    def tap(conn: int, dir: str, data: bytes) -> None:
+        t = out.now()
+        chunks.append(Chunk(dir, t, data, conn))
+        if on_chunk is not None:
+            on_chunk(dir, t, data, conn)
+
+    http2 = bool(cap.header.get("http2")) or (any(ex.http2 for ex in recorded) and parts.scheme == "http")
+    verify: Any = True
+    if parts.scheme == "https":
+        verify = client_context(insecure=opts.insecure, cacert=opts.cacert, cert=opts.cert, key=opts.key)
+    client = httpx.AsyncClient(http1=not http2, http2=http2 or (parts.scheme == "https" and not cap.header.get("http1")),
+                               verify=verify, trust_env=False,
+                               timeout=httpx.Timeout(connect=opts.connect_timeout, read=None,
+                                                     write=opts.connect_timeout, pool=opts.connect_timeout))
+    install(client, tap)
+    async with client:
+        for n, ex in enumerate(recorded, 1):
+            if ex.request is None:
+                continue
+            url = base if opts.url else f"{parts.scheme}://{parts.netloc}{ex.request.target}"
+            headers = _headers(ex, opts, out)
+            limit = None if ex.ended else len(events_of(ex))
+            try:
+                await _one(client, ex.request.method, url, headers, bytes(ex.request_body) or None, limit)
+            except httpx.ConnectError as exc:
+                raise ConnectError(f"cannot connect to {url}: {exc}") from None
+            except httpx.TimeoutException:
+                raise TimeoutExpired(f"request {n} to {url} timed out") from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                out.note(f"response {n} broken: {exc}", level="warn")
+    return chunks
+
+
+async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+               limit: int | None) -> None:
+    parser = SseParser()
+    seen = 0
+    async with client.stream(method, url, headers=headers, content=body) as resp:
+        if limit == 0:
+            return
+        async for data in resp.aiter_raw():
+            seen += sum(1 for i in parser.feed(data) if type(i) is Event)
+            if limit is not None and seen >= limit:
+                return
+
+
+def _headers(ex: Exchange, opts: ReplayOptions, out: Output) -> list[tuple[str, str]]:
+    assert ex.request is not None
+    overrides = {n.lower(): (n, v) for n, v in opts.headers}
+    headers = []
+    for name, value in ex.request.headers:
+        low = name.lower()
+        if low in SKIP_REQUEST or low in overrides:
+            continue
+        if value == "<redacted>" or set(value) == {"*"}:
+            out.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
+            continue
+        headers.append((name, value))
+    return headers + list(overrides.values())
+
