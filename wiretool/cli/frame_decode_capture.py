@@ -113,42 +113,35 @@ def _ws(cap: Capture, show_secrets: bool) -> Iterator[Record]:
 
 
 def _sse(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Record]:
-    """Each connection: the request and response heads, then the events of the body (HTTP/1.1);
-    a connection that spoke HTTP/2 is shown frame by frame."""
-    from wiretool.capture import Capture as Cap
+    """Each request of each connection (HTTP/1.1 keep-alive or HTTP/2 streams): its response head, then
+    the events of its body, each stamped with the time of the bytes that completed it."""
     from wiretool.codec.sse import Comment, Event, SseParser
     from wiretool.records import Note
     from wiretool.records.sse import SseComment, SseConnect, SseEvent
-    from wiretool.replay.http1 import body_of, split_head
+    from wiretool.replay.exchanges import exchanges
 
-    conns = sorted({c.conn for c in cap.chunks})
     parser = SseParser()
-    for n in conns:
-        chunks = [c for c in cap.chunks if c.conn == n]
-        sent = b"".join(c.data for c in chunks if c.dir == "send")
-        if sent.startswith(b"PRI * HTTP/2.0"):
-            yield from _h2(Cap(header=cap.header, chunks=chunks), hpack_entries, show_secrets)
-            continue
-        req, _ = split_head(sent)
-        got = b"".join(c.data for c in chunks if c.dir == "recv")
-        resp, rest = split_head(got)
-        t = chunks[-1].t if chunks else 0.0
+    for n, ex in enumerate(exchanges(cap.chunks), 1):
+        req, resp = ex.request, ex.response
+        t0 = ex.response_t
         if resp is None:
-            yield Note(t=t, proto_name="sse", text=f"connection {n + 1}: no whole response head", level="warn")
+            yield Note(t=t0, proto_name="sse", text=f"request {n}: no whole response head", level="warn")
             continue
         reason = resp.start_line.split(" ", 2)[2] if resp.start_line.count(" ") >= 2 else ""
-        yield SseConnect(t=next((c.t for c in chunks if c.dir == "recv"), t), url=req.target if req else "",
-                         method=req.method if req else "GET", status=resp.status or 0, reason=reason,
-                         http_version=resp.start_line.split(" ", 1)[0], attempt=n + 1,
-                         content_type=resp.get("content-type") or "",
+        yield SseConnect(t=t0, url=req.target if req else "", method=req.method if req else "GET",
+                         status=resp.status or 0, reason=reason, http_version=resp.start_line.split(" ", 1)[0],
+                         attempt=n, stream_id=ex.stream_id or None, content_type=resp.get("content-type") or "",
                          last_event_id=req.get("last-event-id") if req else None,
                          headers=tuple((k, _redact(k, v, show_secrets)) for k, v in resp.headers))
         parser.reset()
-        for item in parser.feed(body_of(resp, rest)) + parser.end():
-            if type(item) is Event:
-                yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
-            elif isinstance(item, Comment):
-                yield SseComment(t=t, text=item.text)
+        pieces = [*ex.body, (ex.body[-1][0] if ex.body else t0, None)]
+        for t, data in pieces:
+            items = parser.feed(data) if data is not None else (parser.end() if ex.ended else [])
+            for item in items:
+                if type(item) is Event:
+                    yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
+                elif isinstance(item, Comment):
+                    yield SseComment(t=t, text=item.text)
 
 
 def _redact(name: str, value: str, show: bool) -> str:

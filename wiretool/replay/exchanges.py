@@ -29,6 +29,8 @@ class Exchange:
     http2: bool = False
     stream_id: int = 0
     reset: str | None = None
+    response_t: float = 0.0
+    """When the response head arrived."""
 
 
 def exchanges(chunks: Sequence[Chunk]) -> list[Exchange]:
@@ -71,6 +73,7 @@ def _on_response(sent: list[Exchange], answered: int, conn: int, kind: str, valu
         if answered >= len(sent):
             sent.append(Exchange(conn))
         sent[answered].response = head
+        sent[answered].response_t = t
         return answered
     ex = sent[answered] if answered < len(sent) else None
     if ex is None:
@@ -111,6 +114,7 @@ def _h2(conn: int, chunks: list[Chunk]) -> list[Exchange]:
                 elif ex.response is None or (ex.response.status or 0) < 200:
                     status = next((v for n, v in headers if n == ":status"), "0")
                     ex.response = Head(f"HTTP/2 {status}", [(n, v) for n, v in headers if not n.startswith(":")])
+                    ex.response_t = c.t
                 else:
                     ex.trailers = headers
             elif ftype == "DATA" and rec.data is not None:  # type: ignore[attr-defined]
