@@ -42,6 +42,8 @@ class Http1Redactor:
         if self._done:
             return data
         self._buf += data
+        if not self._buf:
+            return b""
         if not 65 <= self._buf[0] <= 90 or (len(self._buf) >= 8 and not _HEAD_START.match(bytes(self._buf[:64]))):
             return self.flush()  # not an HTTP/1 head (frames, an HTTP/2 preface): nothing to hide
         end = self._buf.find(b"\r\n\r\n")
@@ -72,6 +74,7 @@ class H2Redactor:
         self._buf = bytearray()
         self._preface = True
         self._block: list[tuple[int, int]] = []  # (offset in _buf, length) of a header block's fragments
+        self._scan = 0
 
     def feed(self, data: bytes) -> bytes:
         self._buf += data
@@ -83,7 +86,7 @@ class H2Redactor:
                 out += self._buf[:len(H2_PREFACE)]
                 del self._buf[:len(H2_PREFACE)]
             self._preface = False
-        pos = 0
+        pos = self._scan  # frames before it were seen already (a header block waiting for its end)
         ready = 0
         buf = self._buf
         while len(buf) - pos >= 9:
@@ -110,6 +113,7 @@ class H2Redactor:
         out += buf[:ready]
         del buf[:ready]
         self._block = [(s - ready, n) for s, n in self._block]
+        self._scan = pos - ready
         return bytes(out)
 
     def flush(self) -> bytes:

@@ -264,4 +264,4 @@ def _caret(a: str, b: str, width: int = 30) -> list[str]:
     ea = safe_text(a[start:start + width])
     eb = safe_text(b[start:start + width])
     pad = len(safe_text(a[start:i]))
-    return [f"recorded …{ea}", f"replayed …{eb}", " " * (9 + pad) + "^ (character " + str(i + 1) + ")"]
+    return [f"recorded …{ea}", f"replayed …{eb}", " " * (10 + pad) + "^ (character " + str(i + 1) + ")"]
