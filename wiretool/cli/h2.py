@@ -77,10 +77,15 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
                        max_frame_size=max_frame_size, net=net)
     emit, tap, capture = out.emit, None, None
     if net.record:
+        import base64
+
         from wiretool.capture import CaptureWriter
 
+        first = cfg.requests[0]
         capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,
-                                show_secrets=net.show_secrets)
+                                show_secrets=net.show_secrets,
+                                extra={"method": first.method, "urls": list(urls), "repeat": repeat,
+                                       "body_b64": base64.b64encode(first.body).decode() if first.body else None})
 
         def emit(rec):  # type: ignore[no-untyped-def]
             capture.record(rec)
