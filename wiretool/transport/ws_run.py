@@ -359,8 +359,10 @@ class Run:
         """End the connection: close 1000 when we are the ones ending it, then wait (bounded) for TCP to go."""
         if not client.done.done():
             client.close(1000, "")
+            # after a timeout or Ctrl-C, wait only briefly for the peer's answer
+            wait = 1.0 if outcome.code in (ExitCode.TIMEOUT, ExitCode.INTERRUPTED) else client.opts.close_timeout + 0.5
             try:
-                await asyncio.wait_for(asyncio.shield(client.done), client.opts.close_timeout + 0.5)
+                await asyncio.wait_for(asyncio.shield(client.done), wait)
             except asyncio.TimeoutError:
                 client.abort()
                 await asyncio.sleep(0)
