@@ -96,7 +96,11 @@ def _ws(cap: Capture, show_secrets: bool) -> Iterator[Record]:
             yield WsHandshake(t=c.t, dir="send", request_line=head.start_line, headers=headers)
         else:
             reason = head.start_line.split(" ", 2)[2] if head.start_line.count(" ") >= 2 else ""
+            expected = _accept(heads["send"].get("sec-websocket-key")) if "send" in heads else None
+            received = head.get("sec-websocket-accept")
             yield WsHandshake(t=c.t, dir="recv", status=head.status, reason=reason, headers=headers,
+                              accept_expected=expected, accept_received=received,
+                              accept_ok=(expected == received) if expected and head.status == 101 else None,
                               subprotocol=head.get("sec-websocket-protocol"),
                               extensions=[v for n, v in head.headers if n.lower() == "sec-websocket-extensions"])
         deflate, server_nct, client_nct = deflate_params(heads.get("recv"))
@@ -115,11 +119,15 @@ def _ws(cap: Capture, show_secrets: bool) -> Iterator[Record]:
 def _sse(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Record]:
     """Each request of each connection (HTTP/1.1 keep-alive or HTTP/2 streams): its response head, then
     the events of its body, each stamped with the time of the bytes that completed it."""
+    from urllib.parse import urlsplit
+
     from wiretool.codec.sse import Comment, Event, SseParser
     from wiretool.records import Note
     from wiretool.records.sse import SseComment, SseConnect, SseEvent
     from wiretool.replay.exchanges import exchanges
 
+    parts = urlsplit(str(cap.header.get("url", "")))
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     parser = SseParser()
     for n, ex in enumerate(exchanges(cap.chunks), 1):
         req, resp = ex.request, ex.response
@@ -128,11 +136,12 @@ def _sse(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Reco
             yield Note(t=t0, proto_name="sse", text=f"request {n}: no whole response head", level="warn")
             continue
         reason = resp.start_line.split(" ", 2)[2] if resp.start_line.count(" ") >= 2 else ""
-        yield SseConnect(t=t0, url=req.target if req else "", method=req.method if req else "GET",
-                         status=resp.status or 0, reason=reason, http_version=resp.start_line.split(" ", 1)[0],
+        yield SseConnect(t=t0, url=origin + req.target if req else "", method=req.method if req else "GET",
+                         status=resp.status or 0, reason=reason or _phrase(resp.status),
+                         http_version=resp.start_line.split(" ", 1)[0],
                          attempt=n, stream_id=ex.stream_id or None, content_type=resp.get("content-type") or "",
                          last_event_id=req.get("last-event-id") if req else None,
-                         headers=tuple((k, _redact(k, v, show_secrets)) for k, v in resp.headers))
+                         headers=tuple((k.lower(), _redact(k, v, show_secrets)) for k, v in resp.headers))
         parser.reset()
         pieces = [*ex.body, (ex.body[-1][0] if ex.body else t0, None)]
         for t, data in pieces:
@@ -148,3 +157,23 @@ def _redact(name: str, value: str, show: bool) -> str:
     from wiretool.output.sanitize import redact
 
     return redact(name, value, show)
+
+
+def _accept(key: str | None) -> str | None:
+    """The Sec-WebSocket-Accept a server must answer to ``key`` (RFC 6455 §4.2.2)."""
+    import base64
+    import hashlib
+
+    if not key:
+        return None
+    digest = hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _phrase(status: int | None) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status or 0).phrase
+    except ValueError:
+        return ""
