@@ -52,7 +52,7 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
         rules = Rules.make(ignore, ignore_path)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    cap = read_capture(file)
+    cap = read_capture(file, records=False)
     protocol(cap.proto)
     opts = ReplayOptions(url=url, headers=net.headers, exact=exact, same_mask=same_mask, speed=speed,
                          no_delay=no_delay, timeout=net.timeout, connect_timeout=net.connect_timeout,
