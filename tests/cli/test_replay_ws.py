@@ -245,3 +245,22 @@ def test_killed_recorder_leaves_a_capture_that_decodes_to_its_last_full_line(tmp
     assert summary["type"] == "summary" and summary["warnings"] >= 1
     assert len(frames) > 100 and summary["chunks"] == sum(
         1 for line in cut.split(b"\n")[:whole_lines] if b'"kind":"bytes"' in line)
+
+
+def test_wss_capture_replays_with_cacert(tmp_path: Path, servers: list[Server]) -> None:
+    proc = subprocess.Popen([WIRETOOL, "--json", "serve", "ws", "--port", "0", "--self-signed", "--show", "none"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        url, ca = first["url"], first["cacert"]
+        cap = tmp_path / "tls.wtcap"
+        record(url, cap, "--cacert", ca, session="over tls\n/close\n")
+        assert read_capture(cap).stream("send").startswith(b"GET / HTTP/1.1\r\n")  # plaintext, not TLS records
+        ok = run_wiretool(["replay", str(cap), "--cacert", ca, "--check", "--no-delay"])
+        assert ok.exit_code == 0, ok.stdout + ok.stderr
+        untrusted = run_wiretool(["replay", str(cap), "--check"])
+        assert untrusted.exit_code == 3 and "certificate" in untrusted.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
