@@ -43,8 +43,8 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
     from wiretool.replay.compare import Rules
+    from wiretool.replay.options import ReplayOptions
     from wiretool.replay.run import protocol, run_replay
-    from wiretool.replay.ws import ReplayOptions
 
     if (ignore or ignore_path) and not check:
         raise UsageError("--ignore and --ignore-path apply to --check only")

@@ -18,7 +18,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.exchanges import exchanges
-from wiretool.replay.ws import ReplayOptions
+from wiretool.replay.options import ReplayOptions
 
 SKIP_REQUEST = frozenset({":authority", "user-agent", "content-length", "host"})
 

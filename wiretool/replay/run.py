@@ -17,7 +17,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.records.replay import ReplayCheck
 from wiretool.replay.compare import CheckResult, Rules, compare
-from wiretool.replay.ws import ReplayOptions
+from wiretool.replay.options import ReplayOptions
 
 MODULES = {"ws": "wiretool.replay.ws_run", "sse": "wiretool.replay.sse", "h2": "wiretool.replay.h2"}
 

@@ -17,7 +17,7 @@ from wiretool.errors import ConnectError, TimeoutExpired, UsageError
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.exchanges import Exchange, exchanges
-from wiretool.replay.ws import ReplayOptions
+from wiretool.replay.options import ReplayOptions
 
 SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})
 VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}

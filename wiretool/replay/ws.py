@@ -13,7 +13,6 @@ import asyncio
 import base64
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,29 +24,11 @@ from wiretool.errors import ConnectError, TimeoutExpired, UsageError
 from wiretool.output.sink import Output
 from wiretool.records.ws import WsFrame
 from wiretool.replay.http1 import build_head, split_head
+from wiretool.replay.options import ReplayOptions
 from wiretool.replay.ws_session import OP_CLOSE, OP_PING, OP_PONG, Step, counts, read_recording
 
 STEP_WAIT = 5.0
 """Longest wait for the server frames a send followed in the recording (then it is sent anyway)."""
-
-
-@dataclass
-class ReplayOptions:
-    """How to replay (shared by every protocol; each uses what applies to it)."""
-
-    url: str | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    exact: bool = False
-    same_mask: bool = False
-    speed: float = 1.0
-    no_delay: bool = False
-    timeout: float | None = None
-    connect_timeout: float | None = 10.0
-    insecure: bool = False
-    cacert: str | None = None
-    cert: str | None = None
-    key: str | None = None
-    show_secrets: bool = False
 
 
 def remask(step: Step, same_mask: bool) -> bytes:

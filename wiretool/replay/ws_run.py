@@ -9,7 +9,8 @@ from wiretool.capture import Capture, Chunk
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import Answer
-from wiretool.replay.ws import ReplayOptions, WsReplay
+from wiretool.replay.options import ReplayOptions
+from wiretool.replay.ws import WsReplay
 from wiretool.replay.ws_session import answers as _answers
 
 
