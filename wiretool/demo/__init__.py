@@ -13,5 +13,6 @@ PARTS: list[str] = [
     "wiretool.demo.sse",
     "wiretool.demo.h2",
     "wiretool.demo.grpc",
+    "wiretool.demo.replay",
 ]
 """Module paths of the demo parts, in the order they run."""

@@ -33,6 +33,12 @@ def protocol(proto: str) -> Any:
 def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
                record: str | None = None) -> int:
     """Replay ``cap``; return 0, 7 for a ``--check`` mismatch, or the failure's exit code."""
+    return asyncio.run(replay_capture(cap, opts, out, check=check, rules=rules, record=record))
+
+
+async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
+                         record: str | None = None) -> int:
+    """:func:`run_replay` inside a running event loop (the demo runs it there)."""
     mod = protocol(cap.proto)
     for warning in cap.warnings:
         out.note(warning, level="warn")
@@ -53,7 +59,7 @@ def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, r
 
     try:
         try:
-            chunks = asyncio.run(asyncio.wait_for(mod.replay(cap, opts, out, on_chunk), opts.timeout))
+            chunks = await asyncio.wait_for(mod.replay(cap, opts, out, on_chunk), opts.timeout)
         except asyncio.TimeoutError:
             raise TimeoutExpired(f"the replay took longer than --timeout {opts.timeout} s") from None
     except WiretoolError as exc:
