@@ -172,3 +172,11 @@ def test_h2_secrets_blanked_in_hpack_bytes_unless_show_secrets(tmp_path: Path, s
                    "frame")
     sent = next(dict(f["headers"]) for f in frames if f["dir"] == "send" and f["frame_type"] == "HEADERS")
     assert sent["authorization"] == "Bearer h2-s3cret"
+
+
+def test_sse_replay_against_a_silent_stream_ends_on_idle_timeout(tmp_path: Path, servers: list[Server]) -> None:
+    sse = start(servers, "sse", "--interval", "0.01")
+    cap = tmp_path / "two.wtcap"
+    assert run_wiretool(["sse", "tail", f"{sse.url}/events", "--max-events", "2", "--record", str(cap)]).exit_code == 0
+    r = run_wiretool(["replay", str(cap), f"{sse.url}/silent", "--idle-timeout", "0.5", "--json"])
+    assert r.exit_code == 6 and "nothing received for 0.5 s (--idle-timeout)" in r.stderr

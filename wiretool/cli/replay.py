@@ -56,6 +56,7 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
     protocol(cap.proto)
     opts = ReplayOptions(url=url, headers=net.headers, exact=exact, same_mask=same_mask, speed=speed,
                          no_delay=no_delay, timeout=net.timeout, connect_timeout=net.connect_timeout,
+                         idle_timeout=net.idle_timeout,
                          insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
                          show_secrets=net.show_secrets)
     if same_mask and not exact:

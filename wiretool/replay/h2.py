@@ -93,6 +93,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
                              alpn=["h2", "http/1.1"])
     cfg = ClientConfig(scheme=parts.scheme, host=parts.hostname, port=port, authority=authority, requests=specs,
                        ssl_context=ctx, connect_timeout=opts.connect_timeout, timeout=opts.timeout,
+                       idle_timeout=opts.idle_timeout,
                        show_secrets=opts.show_secrets)
     chunks: list[Chunk] = []
 

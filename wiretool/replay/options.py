@@ -17,6 +17,8 @@ class ReplayOptions:
     no_delay: bool = False
     timeout: float | None = None
     connect_timeout: float | None = 10.0
+    idle_timeout: float | None = None
+    """Longest wait for the server's next bytes (None: twice the longest pause in the recording, at least 10 s)."""
     insecure: bool = False
     cacert: str | None = None
     cert: str | None = None

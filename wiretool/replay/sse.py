@@ -8,6 +8,7 @@ ones), every event (type, data, id, retry; JSON data compares as JSON) and wheth
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,9 +98,10 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
     verify: Any = True
     if parts.scheme == "https":
         verify = client_context(insecure=opts.insecure, cacert=opts.cacert, cert=opts.cert, key=opts.key)
+    idle = opts.idle_timeout or idle_default(cap.chunks)
     client = httpx.AsyncClient(http1=not http2, http2=http2 or (parts.scheme == "https" and not cap.header.get("http1")),
                                verify=verify, trust_env=False,
-                               timeout=httpx.Timeout(connect=opts.connect_timeout, read=None,
+                               timeout=httpx.Timeout(connect=opts.connect_timeout, read=idle,
                                                      write=opts.connect_timeout, pool=opts.connect_timeout))
     install(client, tap)
     async with client:
@@ -114,10 +116,18 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
             except httpx.ConnectError as exc:
                 raise ConnectError(f"cannot connect to {url}: {exc}") from None
             except httpx.TimeoutException:
-                raise TimeoutExpired(f"request {n} to {url} timed out") from None
+                raise TimeoutExpired(f"request {n} to {url}: nothing received for {idle:g} s "
+                                     "(--idle-timeout)") from None
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 out.note(f"response {n} broken: {exc}", level="warn")
     return chunks
+
+
+def idle_default(chunks: Sequence[Chunk]) -> float:
+    """Twice the longest pause between received chunks in the recording, and at least 10 s."""
+    times = [c.t for c in chunks if c.dir == "recv"]
+    longest = max((b - a for a, b in pairwise(times)), default=0.0)
+    return max(10.0, 2 * longest)
 
 
 async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,

@@ -28,7 +28,8 @@ from wiretool.replay.options import ReplayOptions
 from wiretool.replay.ws_session import OP_CLOSE, OP_PING, OP_PONG, Step, counts, read_recording
 
 STEP_WAIT = 5.0
-"""Longest wait for the server frames a send followed in the recording (then it is sent anyway)."""
+"""Longest wait for the server frames a send followed in the recording, then it is sent anyway
+(``--idle-timeout`` changes it)."""
 
 
 def remask(step: Step, same_mask: bool) -> bytes:
@@ -168,7 +169,7 @@ class WsReplay:
             self.sent += 1
 
     async def _wait_for(self, frames: int) -> None:
-        deadline = time.monotonic() + STEP_WAIT
+        deadline = time.monotonic() + (self.opts.idle_timeout or STEP_WAIT)
         while self.recv_frames < frames and not self.eof.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
