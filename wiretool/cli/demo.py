@@ -13,7 +13,7 @@ from wiretool.output.sink import Output
 
 
 @click.command()
-@click.option("--only", multiple=True, metavar="PART", help="Run only these parts (frame, ws, sse, h2, grpc).")
+@click.option("--only", multiple=True, metavar="PART", help="Run only these parts (frame, ws, sse, h2, grpc, replay).")
 @global_options
 def demo(only: tuple[str, ...]) -> int:
     """Run a short session of each protocol against the built-in servers (no network needed)."""

@@ -70,7 +70,8 @@ async def _serve(out, host, port, ctx, cacert, directory) -> int:  # type: ignor
     import signal
     from pathlib import Path
 
-    from wiretool.records.h2 import H2Listening, H2Request
+    from wiretool.records import Listening
+    from wiretool.records.h2 import H2Request
     from wiretool.serve.h2 import ServerConfig, start_server
 
     served = 0
@@ -87,7 +88,7 @@ async def _serve(out, host, port, ctx, cacert, directory) -> int:  # type: ignor
             loop.add_signal_handler(sig, stop.set)
     cfg = ServerConfig(directory=Path(directory) if directory else None, log=log)
     srv = await start_server(host, port, ssl_context=ctx, cacert=cacert, cfg=cfg)
-    out.emit(H2Listening(t=out.now(), url=srv.url, cacert=str(cacert) if cacert else None))
+    out.emit(Listening(t=out.now(), proto_name="h2", url=srv.url, cacert=str(cacert) if cacert else None))
     try:
         await stop.wait()
     finally:

@@ -74,7 +74,7 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
     import contextlib
     import signal
 
-    from wiretool.records.sse import SseListening
+    from wiretool.records import Listening
     from wiretool.serve.sse import running_server
 
     stop = asyncio.Event()
@@ -85,10 +85,7 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
     async with running_server(opts, host=host, port=port, self_signed=self_signed, certfile=cert, keyfile=key,
                               on_served=lambda rec: out.emit(rec.__class__(**{**_fields(rec), "t": out.now()}))
                               ) as server:
-        if out.env.json:
-            out.write_json(SseListening(url=server.url, cacert=server.ca_file).to_json())
-        else:
-            out.console.print(f"listening on {server.url}")
+        out.emit(Listening(t=out.now(), proto_name="sse", url=server.url, cacert=server.ca_file))
         if server.ca_file:
             out.env.stderr.write(f"wiretool: self-signed CA for clients: --cacert {server.ca_file}\n")
             out.env.stderr.flush()

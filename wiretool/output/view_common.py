@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wiretool.output.sanitize import safe_text
-from wiretool.records import Note, Record, Summary
+from wiretool.records import Listening, Note, Record, Summary
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -20,6 +20,11 @@ def render(record: Record, out: Output) -> None:
     console = out.console
     if isinstance(record, Note):
         console.print(Text(f"[{record.t:8.3f}] {safe_text(record.text)}", style=_LEVEL_STYLE.get(record.level, "")))
+        return
+    if isinstance(record, Listening):
+        console.print(Text(f"listening on {safe_text(record.url)}", style="bold green"))
+        if record.cacert:
+            console.print(Text(f"  CA certificate for clients: --cacert {safe_text(record.cacert)}", style="dim"))
         return
     if isinstance(record, Summary):
         parts = " ".join(f"{k}={safe_text(str(v))}" for k, v in record.counts.items())

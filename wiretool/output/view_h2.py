@@ -15,7 +15,6 @@ from wiretool.records.h2 import (
     H2Bytes,
     H2Connect,
     H2Frame,
-    H2Listening,
     H2Ping,
     H2Preface,
     H2Request,
@@ -62,10 +61,6 @@ def render(record: Record, out: Output) -> None:
         text.append(f"PING round trip {record.rtt_ms:.3f} ms", style="bold")
     elif isinstance(record, H2Stream):
         text = _stream(record)
-    elif isinstance(record, H2Listening):
-        text = Text(f"listening on {record.url}")
-        if record.cacert:
-            text.append(f"\ntrust it with --cacert {record.cacert}", style="dim")
     elif isinstance(record, H2Request):
         text = Text(f"[{record.t:8.3f}] ", style="dim")
         status = "reset" if record.status is None else str(record.status)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from wiretool.output.sanitize import safe_text
 from wiretool.records import Record
-from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent, SseListening, SseServed
+from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent, SseServed
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -62,9 +62,6 @@ def render(record: Record, out: Output) -> None:
         return
     if isinstance(record, SseChunk):
         _chunk(record, out)
-        return
-    if isinstance(record, SseListening):
-        console.print(Text(f"listening on {record.url}"))
         return
     if isinstance(record, SseServed):
         lei = f"  Last-Event-ID: {safe_text(record.last_event_id)}" if record.last_event_id is not None else ""

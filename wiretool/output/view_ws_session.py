@@ -17,7 +17,6 @@ from wiretool.records.ws_session import (
     WsConnect,
     WsDisconnect,
     WsHandshake,
-    WsListening,
     WsProtocolError,
     WsRtt,
 )
@@ -39,11 +38,6 @@ def render(record: Record, out: Output) -> None:
     from rich.text import Text
 
     console = out.console
-    if isinstance(record, WsListening):
-        console.print(Text(f"listening on {record.url}", style="bold green"))
-        if record.cacert:
-            console.print(Text(f"  CA certificate for clients: --cacert {record.cacert}", style="dim"))
-        return
     if isinstance(record, WsHandshake):
         console.print(_handshake(record))
         return

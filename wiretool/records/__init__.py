@@ -93,6 +93,27 @@ class Summary(Record):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Listening(Record):
+    """A ``serve`` command is ready: its first output line, so scripts and tests can read the URL.
+
+    One record for every server (``proto`` names which), since they all announce themselves alike.
+    """
+
+    type: ClassVar[str] = "listening"
+
+    proto_name: str = "ws"
+    url: str = ""
+    cacert: str | None = None
+    """With --self-signed: the CA file clients pass to --cacert."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"proto": self.proto_name, "type": "listening", "url": self.url}
+        if self.cacert:
+            out["cacert"] = self.cacert
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Note(Record):
     """A human remark in the stream of records (a reconnect, a decision); pretty output shows it dimmed.
 

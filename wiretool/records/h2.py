@@ -167,23 +167,6 @@ class H2Stream(Record):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Listening(Record):
-    """``serve h2`` is ready: the first line of its output, so scripts can read the URL."""
-
-    proto: ClassVar[str] = "h2"
-    type: ClassVar[str] = "listening"
-
-    url: str = ""
-    cacert: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"proto": "h2", "type": "listening", "url": self.url}
-        if self.cacert:
-            out["cacert"] = self.cacert
-        return out
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class H2Request(Record):
     """``serve h2``: one request served (status null when the route reset the stream or the connection)."""
 

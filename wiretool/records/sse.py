@@ -125,24 +125,6 @@ class SseChunk(Record):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseListening(Record):
-    """``serve sse`` is ready: the first line of its output."""
-
-    proto: ClassVar[str] = "sse"
-    type: ClassVar[str] = "listening"
-
-    url: str = ""
-    cacert: str | None = None
-    """With --self-signed: the CA file clients pass to --cacert."""
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"proto": "sse", "type": "listening", "url": self.url}
-        if self.cacert is not None:
-            out["cacert"] = self.cacert
-        return out
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class SseServed(Record):
     """``serve sse`` answered a request (one line per stream it served, when it ends)."""
 

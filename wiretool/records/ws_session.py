@@ -146,23 +146,6 @@ class WsProtocolError(Record):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsListening(Record):
-    """``serve ws`` is ready: the first stdout line, so scripts and tests can read the URL."""
-
-    proto: ClassVar[str] = "ws"
-    type: ClassVar[str] = "listening"
-
-    url: str = ""
-    cacert: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"proto": "ws", "type": "listening", "url": self.url}
-        if self.cacert:
-            out["cacert"] = self.cacert
-        return out
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class WsAccept(Record):
     """``serve ws``: a client connected (``conn`` numbers the connections of the run)."""
 

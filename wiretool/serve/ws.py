@@ -23,7 +23,8 @@ from websockets.http11 import Request
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
-from wiretool.records.ws_session import WsAccept, WsDisconnect, WsHandshake, WsListening
+from wiretool.records import Listening
+from wiretool.records.ws_session import WsAccept, WsDisconnect, WsHandshake
 from wiretool.serve.ws_script import Step
 from wiretool.transport.ws_tap import Tap
 
@@ -384,7 +385,7 @@ async def serve(out: Output, opts: ServeOptions) -> int:
             pass
     try:
         async with running_server(out, opts) as server:
-            out.emit(WsListening(t=out.now(), url=server.url, cacert=opts.cacert))
+            out.emit(Listening(t=out.now(), proto_name="ws", url=server.url, cacert=opts.cacert))
             await stop.wait()
     finally:
         for sig in installed:
