@@ -14,6 +14,8 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
 
 if TYPE_CHECKING:
     from wiretool.grpc_schema import Schema
+    from wiretool.output.sink import Output
+    from wiretool.transport.h2_outcome import Outcome
 
 
 @click.command()
@@ -73,7 +75,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     from wiretool.grpc_schema import Schema, split_method
     from wiretool.output.sink import Output
     from wiretool.transport.h2 import ClientConfig, H2Client
-    from wiretool.transport.h2_grpc import call_result, call_spec
+    from wiretool.transport.h2_grpc import call_spec
     from wiretool.transport.h2_grpc import reflect as fetch_by_reflection
 
     service, _ = split_method(method_path)
@@ -128,7 +130,14 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     finally:
         if capture is not None:
             capture.close()
-    code, message, status, made = call_result(outcome, 1, out.now)
+    return finish_call(outcome, out)
+
+
+def finish_call(outcome: Outcome, out: Output, stream_id: int = 1) -> int:
+    """Show how the call ended (its status, an error line, the summary) and return the exit code."""
+    from wiretool.transport.h2_grpc import call_result
+
+    code, message, status, made = call_result(outcome, stream_id, out.now)
     if made is not None:
         out.emit(made)
     if message:

@@ -23,9 +23,10 @@ MESSAGES = (bytes.fromhex("0a03626f62"), bytes.fromhex("0a03616e6e1003"))
 
 async def run(out: Output) -> int:
     """Call Echo with two messages against the built-in server; return the call's exit code (0 when OK)."""
+    from wiretool.cli.h2_grpc import finish_call
     from wiretool.serve.h2 import running_server
     from wiretool.transport.h2 import ClientConfig, H2Client
-    from wiretool.transport.h2_grpc import call_result, call_spec, frame_message
+    from wiretool.transport.h2_grpc import call_spec, frame_message
 
     async with running_server() as srv:
         url = srv.url.rstrip("/")
@@ -34,11 +35,4 @@ async def run(out: Output) -> int:
         cfg = ClientConfig(scheme="http", host="127.0.0.1", port=srv.port, authority=f"127.0.0.1:{srv.port}",
                            requests=[spec], push=False, timeout=10.0)
         outcome = await H2Client(cfg, out.emit, out.now).run()
-    code, message, status, made = call_result(outcome, 1, out.now)
-    if made is not None:
-        out.emit(made)
-    if message:
-        out.error(message, code)
-    extra = {"grpc_status": status.code, "grpc_status_name": status.name} if status else {}
-    out.summary(code, **extra, **outcome.counts())
-    return code
+    return finish_call(outcome, out)
