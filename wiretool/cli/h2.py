@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options, parse_header
+from wiretool.cli.options import F, NetOptions, global_options, make_env, network_options, parse_header
 
 if TYPE_CHECKING:
     from wiretool.transport.h2 import ClientConfig
@@ -19,6 +19,20 @@ if TYPE_CHECKING:
 
 def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
     return [parse_header(v) for v in value]
+
+
+def h2_connection_options(f: F) -> F:
+    """Options of every command that opens an HTTP/2 connection (``h2 get``, ``h2 grpc``)."""
+    for opt in reversed([
+        click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions."),
+        click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block."),
+        click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
+                     help="Initial stream (and connection) window of 2^N-1 bytes."),
+        click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
+                     help="SETTINGS_MAX_FRAME_SIZE to announce."),
+    ]):
+        f = opt(f)
+    return f
 
 
 @click.command()
@@ -34,15 +48,10 @@ def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
 @click.option("--upgrade", is_flag=True, help="http:// only: HTTP/1.1 Upgrade: h2c instead of prior knowledge.")
 @click.option("--no-push", is_flag=True, help="Refuse server push (SETTINGS_ENABLE_PUSH=0).")
 @click.option("--ping", is_flag=True, help="Send a PING and show the round-trip time.")
-@click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions.")
 @click.option("--body", is_flag=True, help="Show DATA content (text, or a hex dump), not only its size.")
-@click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block.")
 @click.option("--stats", is_flag=True, help="Per stream: time to headers, to first byte, duration, bytes.")
-@click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
-              help="Initial stream (and connection) window of 2^N-1 bytes.")
-@click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
-              help="SETTINGS_MAX_FRAME_SIZE to announce.")
 @click.option("--fail", is_flag=True, help="Exit 4 when a response has status >= 400.")
+@h2_connection_options
 @network_options
 @global_options
 def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: list[tuple[str, str]], repeat: int,

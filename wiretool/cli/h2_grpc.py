@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from wiretool.cli.h2 import h2_connection_options
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
 
 if TYPE_CHECKING:
@@ -36,13 +37,8 @@ if TYPE_CHECKING:
 @click.option("--max-message", type=click.IntRange(min=0), default=4 * 1024 * 1024, show_default=True, metavar="BYTES",
               help="Largest message the view reassembles or inflates; larger ones are reported and skipped.")
 @click.option("--no-frames", is_flag=True, help="Show only gRPC messages and the status, not the HTTP/2 frames.")
-@click.option("--hexdump", is_flag=True, help="Show the raw bytes of both directions.")
-@click.option("--hpack", is_flag=True, help="Show the HPACK dynamic table entries after each header block.")
 @click.option("--stats", is_flag=True, help="Time to headers, to first byte, duration and bytes of the call's stream.")
-@click.option("--window-bits", type=click.IntRange(0, 31), metavar="N",
-              help="Initial stream (and connection) window of 2^N-1 bytes.")
-@click.option("--max-frame-size", type=click.IntRange(16_384, 2**24 - 1), metavar="N",
-              help="SETTINGS_MAX_FRAME_SIZE to announce.")
+@h2_connection_options
 @network_options
 @global_options
 def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple[str, ...],
