@@ -101,6 +101,8 @@ def read_recording(chunks: Sequence[Chunk]) -> WsRecording:
     deflate, server_nct, client_nct = deflate_params(response)
     # server frames: the time each one became whole, to know how many had arrived before each send
     recv_times: list[float] = []
+    before_server_close: int | None = None
+    """How many server messages came before the server's CLOSE: the answers of the whole exchange."""
     if response is not None:
         rhead = len(got) - len(rest)
         parser = WsFrameParser(sender="server", dir="recv", rsv1_allowed=deflate, deflate=deflate,
@@ -108,7 +110,11 @@ def read_recording(chunks: Sequence[Chunk]) -> WsRecording:
         for pos, ct in rmarks:
             end = next((p for p, _ in rmarks if p > pos), len(got))
             piece = got[max(pos, rhead):end] if end > rhead else b""
-            recv_times += [ct for r in parser.feed(piece, ct) if counts(r)]
+            for r in parser.feed(piece, ct):
+                if isinstance(r, WsFrame) and r.opcode == OP_CLOSE and before_server_close is None:
+                    before_server_close = len(recv_times)
+                if counts(r):
+                    recv_times.append(ct)
     rec.recv_frames = len(recv_times)
     hlen = len(sent) - len(after)
     parser = WsFrameParser(sender="client", dir="send", rsv1_allowed=deflate, deflate=deflate,
@@ -119,8 +125,13 @@ def read_recording(chunks: Sequence[Chunk]) -> WsRecording:
         start = f.offset
         end = frames[i + 1].offset if i + 1 < len(frames) else len(after)
         t = _t_at(smarks, hlen + start)
-        rec.frames.append(Step(t - base_t, sum(1 for rt in recv_times if rt < t), "frame", f.opcode, f.payload,
-                               f, after[start:end]))
+        after_recv = sum(1 for rt in recv_times if rt < t)
+        if f.opcode == OP_CLOSE and before_server_close is not None:
+            # Our close ends the exchange: every answer the server gave before its own close was part of
+            # it, however fast the recording client sent its close. Waiting for them keeps a replay from
+            # closing on a server still answering (timing alone would say "no answers yet").
+            after_recv = max(after_recv, before_server_close)
+        rec.frames.append(Step(t - base_t, after_recv, "frame", f.opcode, f.payload, f, after[start:end]))
     last_t: dict[int, Step] = {}
     for r in records:
         if isinstance(r, WsFrame):
