@@ -68,10 +68,11 @@ def test_version_does_not_import_network_stacks() -> None:
 
 def test_sigint_during_a_command_exits_130() -> None:
     """click's Abort/KeyboardInterrupt path ends with 130, not 1, and prints no traceback."""
-    code = ("import signal, os, sys; from wiretool.cli import main as m; import click\n"
+    code = ("import signal, os, sys, time; from wiretool.cli import main as m; import click\n"
             "@m.cli.command('sleepy')\n"
             "def sleepy():\n"
             "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    time.sleep(10)  # the signal is delivered here at the latest\n"
             "sys.exit(m.run(['sleepy']))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert proc.returncode == ExitCode.INTERRUPTED
