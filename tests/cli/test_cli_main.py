@@ -33,17 +33,40 @@ def test_python_dash_m_runs_the_same_cli() -> None:
 def test_help_lists_every_subcommand() -> None:
     result = run_cli(["--help"])
     assert result.exit_code == 0
-    for name in ("frame", "ws", "sse", "h2", "serve", "demo", "completion"):
+    for name in ("frame", "ws", "sse", "h2", "serve", "demo", "completion", "replay"):
         assert f"\n  {name} " in result.stdout, name
 
 
 @pytest.mark.parametrize("group,subs", [("frame", ["decode", "craft"]), ("serve", ["ws", "sse", "h2"]),
-                                        ("ws", ["connect"]), ("sse", ["tail"]), ("h2", ["get"])])
+                                        ("ws", ["connect"]), ("sse", ["tail"]), ("h2", ["get", "grpc"])])
 def test_group_help_lists_its_commands(group: str, subs: list[str]) -> None:
     result = run_cli([group, "--help"])
     assert result.exit_code == 0
     for sub in subs:
         assert f"\n  {sub} " in result.stdout
+
+
+def test_every_lazy_command_resolves_to_a_click_command() -> None:
+    """A typo in a command table would only show when that command runs: resolve them all here."""
+    import click
+
+    from wiretool.cli.lazy import LazyGroup
+    from wiretool.cli.main import cli
+
+    def walk(group: LazyGroup, path: str) -> list[str]:
+        seen = []
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            assert isinstance(cmd, click.Command), f"{path} {name}"
+            seen.append(f"{path} {name}".strip())
+            if isinstance(cmd, LazyGroup):
+                seen += walk(cmd, f"{path} {name}")
+        return seen
+
+    names = walk(cli, "")
+    assert {"frame decode", "frame craft", "ws connect", "sse tail", "h2 get", "h2 grpc", "serve ws", "serve sse",
+            "serve h2", "demo", "completion", "replay"} <= set(names)
 
 
 def test_unknown_command_is_a_usage_error() -> None:
