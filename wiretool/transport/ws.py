@@ -111,6 +111,10 @@ class WsClient(asyncio.Protocol):
         self._lines: list[str] | None = None
         self._t = 0.0
         self._length_check: LengthCheck | None = None
+        self._after_close = 0
+        """Bytes received since our close frame went out: the view stops decoding past a bound (see
+        :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
+        self._tap_stopped = False
         self.capture: Any = None
         """A CaptureWriter (``--record``): every chunk both ways, and the records (then no fast path)."""
         self._fast_json = out.env.json and opts.show == "messages" and not opts.record
@@ -149,10 +153,15 @@ class WsClient(asyncio.Protocol):
         proto = self.proto
         if self.send_tap is None:  # still in the HTTP handshake
             self.handshake_bytes += data
-        elif self.recv_tap is not None:
-            found = self.recv_tap.feed(data)
-            if found and self.violation is None:
-                self._violated(found)
+        elif self.recv_tap is not None and not self._tap_stopped:
+            if self.proto.close_sent is not None:
+                self._after_close += len(data)
+            if self._after_close > self._tap_budget():
+                self._stop_tap()
+            else:
+                found = self.recv_tap.feed(data)
+                if found and self.violation is None:
+                    self._violated(found)
         elif self._length_check is not None:
             bad = self._length_check.feed(data)
             if bad is not None and self.violation is None:
@@ -206,7 +215,7 @@ class WsClient(asyncio.Protocol):
             else:
                 self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
         else:
-            if self.recv_tap is not None:
+            if self.recv_tap is not None and not self._tap_stopped:
                 self.recv_tap.finish()
             if self.send_tap is not None:
                 self.send_tap.finish()
@@ -312,6 +321,20 @@ class WsClient(asyncio.Protocol):
         if self._close_timer is None and self.transport is not None:
             self._close_timer = asyncio.get_running_loop().call_later(self.opts.close_timeout,
                                                                       self.transport.abort)
+
+    def _tap_budget(self) -> int:
+        """How many bytes after our close frame are still decoded for the view: --max-size (16 MiB when
+        unlimited), enough for the peer's close frame after what it had in flight."""
+        return self.opts.max_size or 16 * 2**20
+
+    def _stop_tap(self) -> None:
+        """The peer goes on sending after our close: stop decoding (and drop what the view buffered)."""
+        assert self.recv_tap is not None
+        self._tap_stopped = True
+        pending = self.recv_tap.parser.pending
+        self.recv_tap.parser = type(self.recv_tap.parser)(sender="server", dir="recv")
+        self.out.note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
+                      f"not decoded ({pending} buffered bytes dropped)", level="warn")
 
     def _after_receive(self) -> None:
         proto = self.proto

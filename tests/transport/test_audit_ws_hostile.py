@@ -1,0 +1,103 @@
+"""Audit: ``ws connect`` against hostile servers on 127.0.0.1 stays bounded in memory and ends with the right code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+
+from conftest import WIRETOOL
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def _accept(request: bytes) -> bytes:
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            return base64.b64encode(hashlib.sha1(line.split(b":", 1)[1].strip() + GUID).digest())
+    return b""
+
+
+def switching(request: bytes) -> bytes:
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + _accept(request) + b"\r\n\r\n")
+
+
+def hostile_server(script: Callable[[socket.socket, bytes], None]) -> tuple[str, threading.Thread]:
+    """One connection on 127.0.0.1: read the upgrade request, then run ``script(conn, request)``."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    srv.settimeout(20)
+    url = f"ws://127.0.0.1:{srv.getsockname()[1]}/"
+
+    def serve() -> None:
+        with srv:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(20)
+                request = b""
+                while b"\r\n\r\n" not in request and len(request) < 65536:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                try:
+                    script(conn, request)
+                except OSError:
+                    pass  # the client hung up on us: that is the point
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return url, thread
+
+
+def run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, str, int]:
+    """Run wiretool from a fresh parent, so the children's peak RSS is wiretool's alone: (code, out, err, kB)."""
+    code = ("import json, resource, subprocess, sys\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
+            "print(json.dumps([p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace'),"
+            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, WIRETOOL, *args], capture_output=True, timeout=timeout,
+                          env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    rc, out, err, rss = json.loads(proc.stdout)
+    return rc, out, err, rss
+
+
+def test_huge_frame_then_endless_bytes_keeps_memory_bounded() -> None:
+    """A 2**62-byte frame header then 256 MiB of payload: close 1009, exit 5, and the view stops buffering."""
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(switching(request) + b"\x82\x7f" + (2**62).to_bytes(8, "big"))
+        chunk = b"\0" * 65536
+        for _ in range(4096):  # 256 MiB at most
+            conn.sendall(chunk)
+
+    url, thread = hostile_server(script)
+    rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--max-size", "64k", "--timeout", "20"])
+    thread.join(20)
+    assert rc == 5, (out, err)
+    assert "message larger than --max-size" in err
+    assert "kept sending after our close frame" in out
+    assert rss_kb < 150_000, f"peak RSS {rss_kb} kB: the tap buffered what the peer streamed"
+
+
+def test_fragmented_flood_past_max_size_keeps_memory_bounded() -> None:
+    """A text message that never ends (CONT frames forever): exit 5 at --max-size, memory stays near it."""
+    def script(conn: socket.socket, request: bytes) -> None:
+        frame = b"\x7e\xff\xff" + b"a" * 65535
+        conn.sendall(switching(request) + b"\x01" + frame)
+        for _ in range(4096):
+            conn.sendall(b"\x00" + frame)
+
+    url, thread = hostile_server(script)
+    rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--max-size", "1MiB", "--timeout", "20", "--json"])
+    thread.join(20)
+    assert rc == 5, (out, err)
+    records = [json.loads(line) for line in out.splitlines()]  # valid NDJSON, every line
+    assert records[-2]["type"] == "error" and records[-1]["type"] == "summary"
+    assert rss_kb < 150_000, f"peak RSS {rss_kb} kB"
