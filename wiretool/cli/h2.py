@@ -134,7 +134,10 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     origins = set()
     paths = []
     for url in urls:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "Invalid IPv6 URL" for an unclosed bracket
+            raise UsageError(f"bad URL {url!r}: {exc}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"not an http:// or https:// URL: {url}")
         try:

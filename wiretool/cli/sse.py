@@ -41,6 +41,39 @@ def _read_data(value: str | None) -> bytes | None:
     return value.encode()
 
 
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""RFC 9110 token: what a method or a header name may be made of (h11 refuses anything else, mid-run)."""
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL httpx cannot parse or connect to as a usage error, before any output."""
+    import httpx
+
+    from wiretool.errors import UsageError
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise UsageError(f"bad URL {url!r}: {exc}") from None
+    if not parsed.host:
+        raise UsageError(f"bad URL {url!r}: no host")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise UsageError(f"bad URL {url!r}: port {parsed.port} is not in 1-65535")
+
+
+def _check_request(method: str | None, headers: list[tuple[str, str]]) -> None:
+    """A method and header names must be tokens, values free of CR, LF and NUL: say so before connecting."""
+    from wiretool.errors import UsageError
+
+    if method is not None and not _TOKEN.fullmatch(method):
+        raise UsageError(f"bad method {method!r}: an HTTP method is a token (letters, digits, !#$%&'*+-.^_`|~)")
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name):
+            raise UsageError(f"bad header name {name!r}: a header name is a token (letters, digits, !#$%&'*+-.^_`|~)")
+        if any(c in value for c in "\r\n\0"):
+            raise UsageError(f"header {name!r} holds CR, LF or NUL")
+
+
 def _content_type(body: bytes) -> str:
     import json
 
@@ -104,6 +137,7 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
         url = "http://" + url
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"expected an http:// or https:// URL, got {url!r}")
+    _check_url(url)
     if http1 and http2:
         raise UsageError("--http1 and --http2 exclude each other")
     try:
@@ -112,6 +146,7 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
         raise UsageError(f"bad --expect regex: {exc}") from None
     body = _read_data(data)
     headers = list(net.headers)
+    _check_request(method, headers)
     if body is not None and not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", _content_type(body)))
     request = SseRequest(url=url, method=(method or ("POST" if body is not None else "GET")).upper(),

@@ -43,6 +43,10 @@ SchemaDecode = Callable[[bytes], "tuple[Any, str | None, str | None]"]
 _SPEC = "gRPC PROTOCOL-HTTP2"
 
 
+MAX_STATUS = 191
+"""The largest grpc-status taken as given: ``h2 grpc`` exits 64 + N, and an exit status stops at 255."""
+
+
 def status_name(code: int) -> str:
     """The canonical name of a grpc-status code, or ``CODE_n`` for codes outside the table."""
     return STATUS_NAMES[code] if 0 <= code < len(STATUS_NAMES) else f"CODE_{code}"
@@ -67,8 +71,15 @@ def parse_status(headers: list[tuple[str, str]], *, stream_id: int = 0, t: float
     raw = values.get("grpc-status")
     if raw is None:
         return None
-    code = int(raw) if raw.strip().isdigit() else 2
     message = unquote(values.get("grpc-message", ""), errors="replace")
+    text = raw.strip()
+    # ASCII digits only ('²'.isdigit() is true but int() refuses it), and small enough that 64 + code is an
+    # exit status: anything else is malformed, which gRPC clients report as UNKNOWN.
+    if text.isascii() and text.isdigit() and int(text) <= MAX_STATUS:
+        code = int(text)
+    else:
+        code = 2
+        message = f"malformed grpc-status {raw[:40]!r}" + (f": {message}" if message else "")
     return GrpcStatus(t=t, stream_id=stream_id, code=code, name=status_name(code), message=message)
 
 

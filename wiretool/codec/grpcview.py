@@ -152,7 +152,7 @@ class GrpcStreams:
             out.append(self._status(st, status))
         elif first_response and not st.status_sent and values[":status"] != "200":
             http = values[":status"]
-            code = http_status_to_grpc(int(http)) if http.isdigit() else 2
+            code = http_status_to_grpc(int(http)) if http.isascii() and http.isdigit() else 2
             out.append(self._status(st, GrpcStatus(t=rec.t, stream_id=sid, code=code, name=status_name(code),
                                                    message=f"HTTP status {http}", source="http-status")))
         if end_stream:

@@ -53,7 +53,14 @@ class _Wire(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
-        self.client._received(data)
+        try:
+            self.client._received(data)
+        except Exception as exc:  # a bug met on peer bytes: end the run (internal error), never let asyncio log a traceback
+            done = self.client.done
+            if done is not None and not done.done():
+                done.set_exception(exc)
+            if self.transport is not None:
+                self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.client._lost(exc)
@@ -223,7 +230,7 @@ class H2Client:
         head, rest = bytes(self.http1_buf[:end]), bytes(self.http1_buf[end + 4:])
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
-        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
         headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
         self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
         if status != 101:
@@ -522,4 +529,4 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 def _status(headers: list[tuple[bytes, bytes]]) -> int | None:
     value = _header(headers, b":status")
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None  # not '²': int() refuses it

@@ -104,6 +104,7 @@ class SseSession:
         self.events = 0
         self.comments = 0
         self.bytes = 0
+        self._encoding = "identity"
         self.tap: Callable[[int, str, bytes], None] | None = None
         """``--record``: called with (connection number, send|recv, bytes) for every byte on the socket."""
 
@@ -180,7 +181,10 @@ class SseSession:
         first = self.attempts == 1
         sent_id = self.parser.last_event_id or None
         try:
-            async with client.stream(req.method, req.url, headers=self._headers(), content=req.body) as resp:
+            # Values go as UTF-8 bytes: httpx would encode str as ASCII and crash on a non-ASCII value, and the
+            # server's own ``id`` (thus Last-Event-ID) may be any Unicode, U+FFFD for its invalid UTF-8 included.
+            headers = [(n, v.encode()) for n, v in self._headers()]
+            async with client.stream(req.method, req.url, headers=headers, content=req.body) as resp:
                 ctype = resp.headers.get("content-type", "")
                 reason = resp.reason_phrase or _phrase(resp.status_code)
                 yield SseConnect(
@@ -214,10 +218,18 @@ class SseSession:
             if first or not self.policy.reconnect or isinstance(exc, httpx.UnsupportedProtocol):
                 raise ConnectError(message) from None
             raise _Retryable(ExitCode.CONNECT, message) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
             raise _Retryable(ExitCode.ABNORMAL_CLOSE, f"stream broken: {exc or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
             raise TimeoutExpired(f"timed out: {exc or type(exc).__name__}") from None
+        except httpx.TooManyRedirects:
+            raise WiretoolError(f"too many redirects (more than {client.max_redirects}) from {req.url}",
+                                ExitCode.REFUSED) from None
+        except httpx.DecodingError as exc:
+            raise WiretoolError(f"cannot decode the body (Content-Encoding "
+                                f"{safe_text(self._encoding)!r}): {exc}", ExitCode.PROTOCOL) from None
+        except httpx.LocalProtocolError as exc:
+            raise WiretoolError(f"cannot send this request: {exc}", ExitCode.USAGE) from None
 
     async def _stream(self, resp: httpx.Response) -> AsyncIterator[Record]:
         """Feed the body to the parser and yield what it completes; a clean end returns normally."""
@@ -226,8 +238,8 @@ class SseSession:
         clock = self.clock
         raw = self.raw
         stamps = self.timestamps
-        chunks = resp.aiter_bytes() if resp.headers.get("content-encoding", "identity") != "identity" \
-            else resp.aiter_raw()
+        self._encoding = resp.headers.get("content-encoding", "identity")
+        chunks = resp.aiter_bytes() if self._encoding != "identity" else resp.aiter_raw()
         async for chunk in chunks:
             self.bytes += len(chunk)
             t = clock()

@@ -1,0 +1,220 @@
+"""Audit of hostile servers and careless users against ``sse tail``, ``h2 get`` and ``h2 grpc``.
+
+Each case once ended in an "internal error" (exit 1), a traceback, or a nonsense exit status; each now ends
+with a one-line error and its documented exit code. The servers are raw sockets on 127.0.0.1 that answer
+every connection with canned bytes, so the hostile part is exactly what the test says.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import h2.config
+import h2.connection
+import h2.events
+from conftest import run_cli, run_wiretool
+
+
+@contextmanager
+def canned_http(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A loopback server that reads a request head, then lets ``answer`` write; yields its base URL."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    answer(conn)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}/"
+    finally:
+        stop.set()
+        thread.join(5)
+        srv.close()
+
+
+def _http1(response: bytes) -> Callable[[socket.socket], None]:
+    def answer(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        conn.sendall(response)
+    return answer
+
+
+def _grpc_trailers(trailers: list[tuple[bytes, bytes]]) -> Callable[[socket.socket], None]:
+    """An h2c server answering one gRPC call with an empty message and ``trailers``."""
+    def answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            events = h2c.receive_data(data)
+            conn.sendall(h2c.data_to_send())
+            if any(isinstance(e, h2.events.StreamEnded) for e in events):
+                break
+        h2c.send_headers(1, [(b":status", b"200"), (b"content-type", b"application/grpc")])
+        h2c.send_data(1, b"\x00\x00\x00\x00\x00")
+        h2c.send_headers(1, trailers, end_stream=True)
+        conn.sendall(h2c.data_to_send())
+        conn.recv(65536)  # the client's GOAWAY
+    return answer
+
+
+def _ndjson(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+SSE = ["sse", "tail", "--timeout", "10", "--json"]
+
+
+def test_sse_bad_gzip_body_is_a_protocol_error_not_internal() -> None:
+    body = b"this is not gzip"
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    with canned_http(_http1(resp)) as url:
+        res = run_cli([*SSE, url, "--no-reconnect"])
+    assert res.exit_code == 5, res.stderr
+    assert "cannot decode the body" in res.stderr and "internal error" not in res.stderr
+    assert [r["type"] for r in _ndjson(res.stdout)][-2:] == ["error", "summary"]
+
+
+def test_sse_good_gzip_body_still_decodes() -> None:
+    body = gzip.compress(b"data: hello\n\n")
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    with canned_http(_http1(resp)) as url:
+        res = run_cli([*SSE, url, "--no-reconnect"])
+    assert res.exit_code == 0, res.stderr
+    assert [r["data"] for r in _ndjson(res.stdout) if r["type"] == "event"] == ["hello"]
+
+
+def test_sse_redirect_loop_is_refused_exit_4() -> None:
+    with canned_http(_http1(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")) as url:
+        res = run_cli([*SSE, url, "--no-reconnect"])
+    assert res.exit_code == 4, res.stderr
+    assert "too many redirects" in res.stderr
+    assert _ndjson(res.stdout)[-1]["type"] == "summary"
+
+
+def test_sse_non_ascii_server_id_is_sent_back_as_last_event_id() -> None:
+    # Invalid UTF-8 in the id becomes U+FFFD; the reconnection must still send it (as UTF-8), not crash.
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        seen.append(head)
+        body = b"id: \xff\ndata: x\n\n"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n"
+                     % len(body) + body)
+
+    with canned_http(answer) as url:
+        res = run_cli([*SSE, url, "--reconnect-delay", "0", "--max-reconnects", "1"])
+    assert res.exit_code == 0, res.stderr
+    assert len(seen) == 2
+    assert "last-event-id: \ufffd" in seen[1].decode("utf-8").lower()
+
+
+def test_sse_careless_inputs_are_usage_errors() -> None:
+    for args, words in [
+        (["http://127.0.0.1:99999/"], "port 99999"),
+        (["http://127.0.0.1:abc/"], "bad URL"),
+        (["http://[::1/"], "bad URL"),
+        (["http://"], "no host"),
+        (["http://127.0.0.1:9/", "-X", "GE T"], "bad method"),
+        (["http://127.0.0.1:9/", "-H", "Bad Name: v"], "bad header name"),
+        (["http://127.0.0.1:9/", "-H", "X: a\rb"], "CR, LF or NUL"),
+    ]:
+        res = run_cli(["sse", "tail", *args, "--timeout", "5"])
+        assert res.exit_code == 2, (args, res.stderr)
+        assert words in res.stderr and "internal error" not in res.stderr, (args, res.stderr)
+
+
+def test_sse_non_ascii_header_value_is_sent_as_utf8() -> None:
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket) -> None:
+        head = conn.recv(65536)
+        seen.append(head)
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with canned_http(answer) as url:
+        res = run_cli([*SSE, url, "-H", "X-Name: caf\u00e9"])
+    assert res.exit_code == 0, res.stderr
+    assert "x-name: caf\u00e9" in seen[0].decode("utf-8").lower()
+
+
+def test_h2_get_unclosed_ipv6_bracket_is_a_usage_error() -> None:
+    res = run_cli(["h2", "get", "http://[::1/", "--timeout", "5"])
+    assert res.exit_code == 2, res.stderr
+    assert "bad URL" in res.stderr and "internal error" not in res.stderr
+
+
+def test_grpc_status_not_ascii_digits_is_unknown_without_traceback() -> None:
+    # '²'.isdigit() is true but int('²') raises: this once crashed inside data_received (asyncio traceback).
+    with canned_http(_grpc_trailers([(b"grpc-status", "\u00b2".encode())])) as url:
+        res = run_wiretool(["h2", "grpc", url, "/a.B/C", "--timeout", "10", "--json"], timeout=30)
+    assert res.exit_code == 64 + 2, res.stderr
+    assert "Traceback" not in res.stderr
+    status = [r for r in _ndjson(res.stdout) if r["type"] == "status"]
+    assert status[0]["code"] == 2 and "malformed grpc-status" in status[0]["message"]
+
+
+def test_grpc_status_too_large_does_not_overflow_the_exit_status() -> None:
+    with canned_http(_grpc_trailers([(b"grpc-status", b"99999999999999999999")])) as url:
+        res = run_cli(["h2", "grpc", url, "/a.B/C", "--timeout", "10", "--json"])
+    assert res.exit_code == 64 + 2, res.stderr
+    assert _ndjson(res.stdout)[-1]["exit_code"] == 66
+
+
+def test_h2_non_digit_status_is_no_traceback() -> None:
+    def answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, validate_outbound_headers=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            events = h2c.receive_data(data)
+            conn.sendall(h2c.data_to_send())
+            if any(isinstance(e, h2.events.StreamEnded) for e in events):
+                break
+        h2c.send_headers(1, [(b":status", "\u00b2\u00b2\u00b2".encode())], end_stream=True)
+        conn.sendall(h2c.data_to_send())
+        conn.recv(65536)
+
+    with canned_http(answer) as url:
+        res = run_wiretool(["h2", "get", url, "--timeout", "10"], timeout=30)
+    assert res.exit_code not in (0, 1), res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
