@@ -218,3 +218,12 @@ def test_h2_non_digit_status_is_no_traceback() -> None:
         res = run_wiretool(["h2", "get", url, "--timeout", "10"], timeout=30)
     assert res.exit_code not in (0, 1), res.stderr
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+
+
+def test_cacert_that_is_not_pem_is_a_usage_error(tmp_path) -> None:
+    garbage = tmp_path / "ca.pem"
+    garbage.write_bytes(b"\x00not a certificate\xff" * 10)
+    for command in (["sse", "tail", "https://127.0.0.1:9/"], ["h2", "get", "https://127.0.0.1:9/"]):
+        res = run_cli([*command, "--cacert", str(garbage), "--timeout", "5"])
+        assert res.exit_code == 2, (command, res.stderr)
+        assert "cannot load CA certificates" in res.stderr and "internal error" not in res.stderr

@@ -15,7 +15,10 @@ def client_context(*, insecure: bool = False, cacert: str | None = None, cert: s
 
     SSLKEYLOGFILE is honoured (as browsers and curl do) so that a capture can be decrypted in Wireshark.
     """
-    ctx = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
+    try:
+        ctx = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
+    except (OSError, ssl.SSLError) as exc:  # not PEM, a directory, unreadable: a usage error, not a crash
+        raise UsageError(f"cannot load CA certificates {cacert}: {getattr(exc, 'reason', None) or exc}") from None
     if insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
