@@ -227,3 +227,18 @@ def test_cacert_that_is_not_pem_is_a_usage_error(tmp_path) -> None:
         res = run_cli([*command, "--cacert", str(garbage), "--timeout", "5"])
         assert res.exit_code == 2, (command, res.stderr)
         assert "cannot load CA certificates" in res.stderr and "internal error" not in res.stderr
+
+
+def test_replay_with_a_bad_target_url_is_a_usage_error(tmp_path) -> None:
+    sse_cap, h2_cap = tmp_path / "sse.wtcap", tmp_path / "h2.wtcap"
+    body = b"data: x\n\n"
+    resp = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    with canned_http(_http1(resp)) as url:
+        assert run_cli([*SSE, url, "--no-reconnect", "--record", str(sse_cap)]).exit_code == 0
+    with canned_http(_grpc_trailers([(b"grpc-status", b"0")])) as url:
+        assert run_cli(["h2", "get", url, "--timeout", "10", "--record", str(h2_cap)]).exit_code == 0
+    for cap in (sse_cap, h2_cap):
+        for target in ("http://[::1", "http://127.0.0.1:70000/"):
+            res = run_cli(["replay", str(cap), target, "--timeout", "5"])
+            assert res.exit_code == 2, (cap.name, target, res.stderr)
+            assert "bad URL" in res.stderr and "internal error" not in res.stderr, res.stderr

@@ -61,12 +61,16 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
     if not recorded:
         raise UsageError("the capture holds no HTTP/2 request to replay")
     base = opts.url or str(cap.header.get("url", ""))
-    parts = urlsplit(base)
+    try:
+        parts = urlsplit(base)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number in 0-65535
+        raise UsageError(f"bad URL {base!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     default = 443 if parts.scheme == "https" else 80
-    authority = parts.hostname + ("" if port == default else f":{port}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    authority = host + ("" if port == default else f":{port}")
     overrides = {n.lower(): (n, v) for n, v in opts.headers}
     specs = []
     warned: set[str] = set()

@@ -83,7 +83,11 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
     if not recorded:
         raise UsageError("the capture holds no HTTP request to replay")
     base = opts.url or str(cap.header.get("url", ""))
-    parts = urlsplit(base)
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise UsageError(f"bad URL {base!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
     chunks: list[Chunk] = []
@@ -118,8 +122,10 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
             except httpx.TimeoutException:
                 raise TimeoutExpired(f"request {n} to {url}: nothing received for {idle:g} s "
                                      "(--idle-timeout)") from None
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
                 out.note(f"response {n} broken: {exc}", level="warn")
+            except httpx.LocalProtocolError as exc:  # a hand-edited capture: a header or method h11 will not send
+                raise UsageError(f"request {n} of the capture cannot be sent: {exc}") from None
     return chunks
 
 
