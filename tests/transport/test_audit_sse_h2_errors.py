@@ -242,3 +242,35 @@ def test_replay_with_a_bad_target_url_is_a_usage_error(tmp_path) -> None:
             res = run_cli(["replay", str(cap), target, "--timeout", "5"])
             assert res.exit_code == 2, (cap.name, target, res.stderr)
             assert "bad URL" in res.stderr and "internal error" not in res.stderr, res.stderr
+
+
+def _wait_for_close(conn: socket.socket) -> None:
+    while conn.recv(65536):
+        pass
+
+
+def test_h2_frame_above_max_size_fails_at_its_header_with_frame_size_error() -> None:
+    # A 16 MiB frame header and then silence: h2 alone would wait (and buffer) for the whole body.
+    def answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"\xff\xff\xff\x04\x00\x00\x00\x00\x00")
+        _wait_for_close(conn)
+
+    with canned_http(answer) as url:
+        res = run_wiretool(["h2", "get", url, "--timeout", "60", "--json"], timeout=50)
+    assert res.exit_code == 5, res.stderr
+    assert "frame_too_large" in res.stderr
+    goaways = [r for r in _ndjson(res.stdout) if r.get("frame_type") == "GOAWAY" and r["dir"] == "send"]
+    assert goaways and goaways[0]["error_code"] == "FRAME_SIZE_ERROR", goaways
+
+
+def test_h2_prior_knowledge_answered_in_http1_says_so() -> None:
+    def answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        _wait_for_close(conn)
+
+    with canned_http(answer) as url:
+        res = run_cli(["h2", "get", url, "--timeout", "60"])
+    assert res.exit_code == 5, res.stderr
+    assert "answered in HTTP/1.x (HTTP/1.1 400 Bad Request)" in res.stderr

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
@@ -29,7 +30,7 @@ from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.output.sanitize import SECRET_HEADERS as SECRET_HEADER_NAMES
-from wiretool.output.sanitize import redact
+from wiretool.output.sanitize import redact, safe_text
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
@@ -74,6 +75,8 @@ class H2Client:
         self.cfg = cfg
         self._emit = emit
         self.output_closed = False
+        self.frame_too_large = False
+        """The server sent a frame header above our SETTINGS_MAX_FRAME_SIZE: h2 would wait for its whole body."""
         self.clock = clock
         self.tap = tap
         self.view = H2FrameView(clock=clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
@@ -284,6 +287,8 @@ class H2Client:
                 continue
             if rec.violations:
                 self.outcome.violations += len(rec.violations)
+                if direction == "recv" and any(v.code == "frame_too_large" for v in rec.violations):
+                    self.frame_too_large = True
                 if direction == "recv" and not self.outcome.protocol_error:
                     v = rec.violations[0]
                     self.outcome.protocol_error = f"protocol violation from the server: {v.code} ({v.rfc}): {v.message}"
@@ -314,8 +319,19 @@ class H2Client:
         if self.mode == "http1":
             self._http1_received(data)
             return
+        if self.outcome.bytes_received == 0 and data.startswith(b"HTTP/"):
+            # An HTTP/1.x server read our preface as a bad request: its answer would parse as a huge frame.
+            line = data.split(b"\r\n", 1)[0][:80].decode("latin-1")
+            self.outcome.protocol_error = (f"the server answered in HTTP/1.x ({safe_text(line)}), not HTTP/2: "
+                                           "it does not speak h2c with prior knowledge")
         self.outcome.bytes_received += len(data)
         self._observe("recv", data)
+        if self.frame_too_large:
+            # Fail at the header (RFC 9113 §4.2) instead of buffering up to 16 MiB of a frame we will refuse.
+            self.conn.close_connection(error_code=h2.errors.ErrorCodes.FRAME_SIZE_ERROR)
+            self._flush()
+            self._resolve()
+            return
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
