@@ -15,7 +15,13 @@ from wiretool.cli.options import global_options, make_env
 from wiretool.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from wiretool.output.sink import Output
+    from wiretool.records import Record
+
+CHUNK = 1 << 18
+"""Bytes fed to the frame parser at a time by ``decode_ws`` (memory stays proportional to this, not the input)."""
 
 
 @click.command()
@@ -81,7 +87,15 @@ def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bo
                            no_context_takeover=no_context_takeover, messages=True)
     frames = messages = violations = 0
     t = out.now()
-    for records in (parser.feed(raw, t), parser.finish(t)):
+    view = memoryview(raw)
+
+    def batches() -> Iterator[list[Record]]:
+        """The records a chunk at a time: a large input never holds all of its records at once."""
+        for start in range(0, len(raw), CHUNK):
+            yield parser.feed(view[start:start + CHUNK], t)
+        yield parser.finish(t)
+
+    for records in batches():
         for record in records:
             if isinstance(record, WsFrame):
                 frames += 1
@@ -90,5 +104,7 @@ def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bo
                 messages += 1
             out.emit(record)
     code = ExitCode.PROTOCOL if violations else ExitCode.OK
+    if violations:  # like every failing run: one stderr line, and an `error` record before the summary
+        out.error(f"{violations} protocol violation(s) in the decoded bytes", int(code))
     out.summary(int(code), frames=frames, messages=messages, violations=violations, bytes=len(raw))
     return int(code)
