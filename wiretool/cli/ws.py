@@ -120,7 +120,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
             re.compile(pattern)
         except re.error as exc:
             raise UsageError(f"--expect {pattern!r} is not a valid regex: {exc}") from None
-    sends = _in_order({"send_text": [("text", t.encode()) for t in send_text],
+    sends = _in_order({"send_text": [("text", t.encode("utf-8", "surrogateescape")) for t in send_text],
                        "send_hex": [("binary", b) for b in send_hex],
                        "send_file": [("binary", Path(p).read_bytes()) for p in send_file],
                        "raw": [("raw", b) for b in raw]})

@@ -237,8 +237,9 @@ class WsClient(asyncio.Protocol):
 
     # -- sending -----------------------------------------------------------------------------------
     def send_text(self, text: str) -> None:
+        """Send a TEXT message; bytes that were not UTF-8 where they came from (argv, stdin) go out as they were."""
         self._guard()
-        self.proto.send_text(text.encode())
+        self.proto.send_text(text.encode("utf-8", "surrogateescape"))
         self.messages_out += 1
         self._flush()
 

@@ -53,11 +53,11 @@ def parse_command(line: str) -> Command:
     name, _, arg = line[1:].partition(" ")
     name = name.strip().lower()
     if name in ("ping", "pong"):
-        return Command(name, arg.encode())
+        return Command(name, arg.encode("utf-8", "surrogateescape"))
     if name in ("binary", "raw"):
         return Command(name, parse_hex(arg))
     if name == "text":
-        return Command("text", arg.encode())
+        return Command("text", arg.encode("utf-8", "surrogateescape"))
     if name == "help":
         return Command("help")
     if name == "close":
@@ -66,7 +66,8 @@ def parse_command(line: str) -> Command:
             return Command("close", code=1000)
         if not code_text.isdigit():
             raise UsageError(f"/close: code must be a number, got {code_text!r}")
-        return Command("close", code=int(code_text), reason=reason)
+        # a close reason must be UTF-8 on the wire: bytes that were not are shown as U+FFFD
+        return Command("close", code=int(code_text), reason=reason.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     raise UsageError(f"unknown command /{name} (try /help)")
 
 
@@ -88,6 +89,9 @@ async def read_stdin(stream: IO[Any], *, binary: bool = False) -> AsyncIterator[
                 data = raw.read() if raw is not None else stream.read().encode()
                 if data:
                     put(data)
+            elif getattr(stream, "buffer", None) is not None:  # bytes that are not UTF-8 must not end the input
+                for raw_line in iter(stream.buffer.readline, b""):
+                    put(raw_line.rstrip(b"\r\n").decode("utf-8", "surrogateescape"))
             else:
                 for line in iter(stream.readline, ""):
                     put(line.rstrip("\r\n"))

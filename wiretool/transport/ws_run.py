@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from websockets.exceptions import ProtocolError
+
 from wiretool.errors import ConnectError, UsageError
 from wiretool.exitcodes import ExitCode
 from wiretool.transport.ws import ClientOptions, Outcome, WsClient, _HandshakeFailed
@@ -296,8 +298,10 @@ class Run:
                             self._command(client, parse_command(item))
                         except UsageError as exc:  # a typo: say so and keep reading
                             self.out.note(exc.message, level="warn")
+                        except ProtocolError as exc:  # e.g. /ping with more than 125 bytes: not sent
+                            self.out.note(f"{item.split(' ', 1)[0]}: not sent: {exc}", level="warn")
                     else:
-                        self._send(client, "text", item.encode())
+                        self._send(client, "text", item.encode("utf-8", "surrogateescape"))
                     await asyncio.sleep(0)
                 if interactive:
                     self.finish(ExitCode.OK)  # Ctrl-D at the terminal ends the session cleanly
