@@ -48,3 +48,10 @@ def test_large_input_is_fed_in_chunks_with_the_same_records(monkeypatch) -> None
     want = [r for r in parse_bytes(raw) if r.type == "frame"]
     assert [(f["offset"], f["length"]) for f in frames] == [(w.offset, len(w.payload)) for w in want]
     assert got[-1]["frames"] == 120 and got[-1]["bytes"] == len(raw)
+
+
+def test_craft_close_reason_not_utf8_is_written_as_is(cli) -> None:
+    """``--close-reason`` with bytes that are not UTF-8 (a hostile close to test a peer with): no internal error."""
+    r = cli(["frame", "craft", "--close-code", "1000", "--close-reason", "\udcff"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == "880303e8ff"

@@ -89,7 +89,7 @@ def craft(opcode: str | None, payload: str | None, payload_hex: str | None, payl
     if close_code is not None or close_reason is not None:
         if close_reason is not None and close_code is None:
             raise UsageError("--close-reason needs --close-code")
-        body = close_payload(close_code, close_reason or "") + body
+        body = close_payload(close_code, (close_reason or "").encode("utf-8", "surrogateescape")) + body
     key = None
     if mask_key is not None:
         key = parse_hex(mask_key)
