@@ -175,8 +175,11 @@ def read_capture(path: str | Path, *, records: bool = True) -> Capture:
             except (KeyError, ValueError):
                 cap.warnings.append("a bytes line holds no valid base64; skipped")
                 continue
-            cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data,
-                                    int(obj.get("conn", 0))))
+            try:
+                cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data,
+                                        int(obj.get("conn", 0))))
+            except (TypeError, ValueError):  # a hand-edited or corrupt line: "t": "abc", "conn": "x"
+                cap.warnings.append("a bytes line holds an invalid t or conn; skipped")
         elif kind == "record":
             cap.records.append(obj.get("record", {}))
     return cap

@@ -20,12 +20,19 @@ from wiretool.capture import Capture, Chunk
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.codec.wsmask import apply_mask
-from wiretool.errors import ConnectError, TimeoutExpired, UsageError
+from wiretool.errors import ConnectError, TimeoutExpired, UsageError, WiretoolError
+from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.records.ws import WsFrame
 from wiretool.replay.http1 import build_head, split_head
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.ws_session import OP_CLOSE, OP_PING, OP_PONG, Step, counts, read_recording
+
+MAX_HEAD = 256 * 1024
+"""Longest handshake response head read (a peer that never ends its header lines is refused, exit 4)."""
+
+MAX_PENDING = 16 * 2**20
+"""Most bytes received towards one unfinished message (a frame or fragments that never end: exit 5)."""
 
 STEP_WAIT = 5.0
 """Longest wait for the server frames a send followed in the recording, then it is sent anyway
@@ -56,7 +63,10 @@ def request_head(cap: Capture, opts: ReplayOptions, out: Output) -> tuple[bytes,
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
     secure = parts.scheme == "wss"
-    port = parts.port or (443 if secure else 80)
+    try:
+        port = parts.port or (443 if secure else 80)
+    except ValueError as exc:  # ws://host:99999/ or ws://host:abc/
+        raise UsageError(f"invalid port in {url!r}: {exc}") from None
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "") if opts.url else rec.request.target
     overrides = {n.lower(): (n, v) for n, v in opts.headers}
     headers = []
@@ -98,6 +108,8 @@ class WsReplay:
         self.send_parser = WsFrameParser(sender="client", dir="send", messages=False)
         self.recv_parser = WsFrameParser(sender="server", dir="recv", messages=True)
         self.on_chunk: Any = None
+        self.unfinished = 0  # bytes received since the last whole message or control frame
+        self.failure: WiretoolError | None = None
 
     async def run(self) -> list[Chunk]:
         """Connect, handshake, send every step, end the connection; return the chunks both ways."""
@@ -125,12 +137,23 @@ class WsReplay:
         self._write(head, frames=False)
         got = bytearray()
         try:
-            while b"\r\n\r\n" not in got:
+            end = -1
+            while end < 0:
                 data = await asyncio.wait_for(reader.read(65536), self.opts.connect_timeout)
                 if not data:
                     break
+                start = max(0, len(got) - 3)
                 got += data
+                end = got.find(b"\r\n\r\n", start)
                 self._chunk("recv", data)
+                if len(got) >= 5 and not got.startswith(b"HTTP/"):
+                    writer.close()
+                    first = bytes(got.split(b"\n", 1)[0][:80].rstrip(b"\r")).decode("ascii", "backslashreplace")
+                    raise WiretoolError(f"handshake failed: not an HTTP response: {first!r}", ExitCode.REFUSED)
+                if end < 0 and len(got) > MAX_HEAD:
+                    writer.close()
+                    raise WiretoolError(f"handshake failed: response head longer than {MAX_HEAD} bytes",
+                                        ExitCode.REFUSED)
         except asyncio.TimeoutError:
             writer.close()
             raise TimeoutExpired(f"no handshake response within {self.opts.connect_timeout} s") from None
@@ -145,6 +168,8 @@ class WsReplay:
         finally:
             reading.cancel()
             writer.close()
+        if self.failure is not None:
+            raise self.failure
         return self.chunks
 
     # -- sending -------------------------------------------------------------------------------------
@@ -212,7 +237,16 @@ class WsReplay:
                 self.eof.set()
                 self.progress.set()
                 return
+            self.unfinished += len(data)
             self._chunk("recv", data, self.recv_parser)
+            if self.unfinished > MAX_PENDING:  # a hostile peer: a frame or a message that never ends
+                self.failure = WiretoolError(f"protocol violation: the server sent more than {MAX_PENDING} bytes "
+                                             "without finishing a message; replay stopped", ExitCode.PROTOCOL)
+                assert self.writer is not None
+                self.writer.transport.abort()
+                self.eof.set()
+                self.progress.set()
+                return
 
     def _chunk(self, dir: str, data: bytes, parser: WsFrameParser | None = None) -> None:
         t = self.out.now()
@@ -230,6 +264,8 @@ class WsReplay:
     def _on_frames(self, recs: list[Any]) -> None:
         for r in recs:
             self.out.emit(r)
+            if not isinstance(r, WsFrame) or (not r.missing and r.opcode >= 8):
+                self.unfinished = self.recv_parser.pending
             if counts(r):
                 self.recv_frames += 1
             if not isinstance(r, WsFrame) or r.missing:
