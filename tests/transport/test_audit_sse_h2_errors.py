@@ -274,3 +274,50 @@ def test_h2_prior_knowledge_answered_in_http1_says_so() -> None:
         res = run_cli(["h2", "get", url, "--timeout", "60"])
     assert res.exit_code == 5, res.stderr
     assert "answered in HTTP/1.x (HTTP/1.1 400 Bad Request)" in res.stderr
+
+
+def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
+    """Start wiretool, wait for its first received record, send SIGINT (as Ctrl-C does), return (status, records)."""
+    import signal
+    import subprocess
+
+    from conftest import WIRETOOL
+
+    proc = subprocess.Popen([WIRETOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        first = b""
+        while b'"dir":"recv"' not in first:  # by then the run waits for the server, past connecting
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                break
+            first += line
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, _ndjson((first + rest).decode())
+
+
+def test_ctrl_c_ends_sse_and_h2_with_an_error_record_and_a_summary() -> None:
+    def sse_answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n")
+        _wait_for_close(conn)
+
+    def h2_answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        _wait_for_close(conn)  # never answers the request
+
+    with canned_http(sse_answer) as url:
+        code, records = _interrupt_after_first_recv(["sse", "tail", url, "--json", "--timeout", "60"])
+    assert code == 130
+    assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
+    with canned_http(h2_answer) as url:
+        code, records = _interrupt_after_first_recv(["h2", "get", url, "--json", "--timeout", "60"])
+    assert code == 130
+    assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130

@@ -7,7 +7,8 @@ The options only get wired here; the connection lives in ``transport/h2.py`` and
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -15,6 +16,8 @@ from wiretool.cli.options import F, NetOptions, global_options, make_env, networ
 
 if TYPE_CHECKING:
     from wiretool.transport.h2 import ClientConfig
+
+T = TypeVar("T")
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -105,7 +108,7 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
 
     client = H2Client(cfg, emit, out.now, tap=tap)
     try:
-        outcome = asyncio.run(client.run())
+        outcome = asyncio.run(interruptible(client.run()))
     except WiretoolError as exc:
         out.error(exc.message, exc.exit_code)
         out.summary(exc.exit_code, **client.outcome.counts())
@@ -118,6 +121,19 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
         out.error(message, code)
     out.summary(code, **outcome.counts())
     return code
+
+
+async def interruptible(awaitable: Awaitable[T]) -> T:
+    """Ctrl-C makes ``asyncio.run`` cancel the main task: end as a WiretoolError (exit 130) so a summary follows."""
+    import asyncio
+
+    from wiretool.errors import WiretoolError
+    from wiretool.exitcodes import ExitCode
+
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        raise WiretoolError("interrupted", ExitCode.INTERRUPTED) from None
 
 
 def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None, trailers: list[tuple[str, str]],

@@ -65,7 +65,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     import asyncio
     import dataclasses
 
-    from wiretool.cli.h2 import build_config
+    from wiretool.cli.h2 import build_config, interruptible
     from wiretool.codec.grpcview import GrpcStreams
     from wiretool.errors import UsageError, WiretoolError
     from wiretool.grpc_schema import Schema, split_method
@@ -118,7 +118,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
 
     holder: list[H2Client] = []
     try:
-        outcome = asyncio.run(main())
+        outcome = asyncio.run(interruptible(main()))
     except WiretoolError as exc:
         out.error(exc.message, exc.exit_code)
         out.summary(exc.exit_code, **(holder[0].outcome.counts() if holder else {}))

@@ -255,6 +255,8 @@ async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[st
             await consume()
     except WiretoolError as exc:
         code, message = exc.exit_code, exc.message
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task; end with a summary all the same
+        code, message = ExitCode.INTERRUPTED, "interrupted"
     if pattern is not None and not state["matched"] and code in (ExitCode.OK, ExitCode.TIMEOUT):
         reason = message or state["end"]
         code, message = ExitCode.EXPECTATION, f"--expect {pattern.pattern!r} not met ({reason})"

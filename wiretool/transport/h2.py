@@ -132,6 +132,11 @@ class H2Client:
         except asyncio.TimeoutError:
             self._close()
             raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s ({which})") from None
+        task = asyncio.current_task()
+        if task is not None and getattr(task, "cancelling", lambda: 0)():
+            # Ctrl-C as connecting ended: Python 3.11's wait_for returns the result and drops the cancellation.
+            self._goodbye()
+            raise asyncio.CancelledError
         watchdog = asyncio.ensure_future(self._idle_watch()) if self.cfg.idle_timeout else None
         left = None if self.cfg.timeout is None else max(self.cfg.timeout - (loop.time() - start), 0.001)
         try:
