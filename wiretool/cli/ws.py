@@ -115,6 +115,9 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
 
     if not url.lower().startswith(("ws://", "wss://")):
         raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+    for name, value in net.headers:
+        if any(c in name + value for c in "\r\n\0"):  # it would end the header line: request smuggling
+            raise UsageError(f"-H {name!r}: header names and values cannot hold CR, LF or NUL")
     for pattern in expect:
         try:
             re.compile(pattern)

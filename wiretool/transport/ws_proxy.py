@@ -36,7 +36,11 @@ def parse_proxy(url: str) -> ProxyTarget:
     auth = None
     if parsed.username is not None:
         auth = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
-    return ProxyTarget(url=url, host=parsed.hostname, port=parsed.port or 80, auth=auth)
+    try:
+        port = parsed.port or 80
+    except ValueError as exc:  # http://proxy:99999 or http://proxy:abc
+        raise ConnectError(f"unsupported proxy {url!r}: {exc}") from None
+    return ProxyTarget(url=url, host=parsed.hostname, port=port, auth=auth)
 
 
 def proxy_from_env(host: str, port: int, secure: bool) -> str | None:

@@ -207,7 +207,7 @@ class Run:
         plan = self.plan
         try:
             uri = parse_uri(plan.client.url)
-        except InvalidURI as exc:
+        except (InvalidURI, ValueError) as exc:  # ValueError: a port out of range, "[::1" (urllib's checks)
             raise UsageError(f"invalid WebSocket URL {plan.client.url!r}: {exc}") from None
         ssl_context = None
         if uri.secure:
