@@ -321,3 +321,10 @@ def test_ctrl_c_ends_sse_and_h2_with_an_error_record_and_a_summary() -> None:
         code, records = _interrupt_after_first_recv(["h2", "get", url, "--json", "--timeout", "60"])
     assert code == 130
     assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
+
+
+def test_hpack_error_message_holds_no_memory_address() -> None:
+    # An HPACK integer that never ends: hpack's message carried "<memory at 0x...>" into the violation.
+    res = run_cli(["frame", "decode", "--proto", "h2", "000000040000000000", "00000a010400000001ffffffffffffffffff7f"])
+    assert res.exit_code == 5, res.stderr
+    assert "hpack_error" in res.stdout and "<memory at" not in res.stdout

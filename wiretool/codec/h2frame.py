@@ -13,6 +13,7 @@ bomb costs a counter, not memory).
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ DEFAULT_MAX_FRAME_SIZE = 16_384
 DEFAULT_MAX_HEADER_BLOCK = 64 * 1024
 
 DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = range(10)
+_MEMORY_REPR = re.compile(r"<memory at 0x[0-9a-fA-F]+>")
+
 _NEEDS_STREAM = frozenset({DATA, HEADERS, PRIORITY, RST_STREAM, PUSH_PROMISE, CONTINUATION})
 _NO_STREAM = frozenset({SETTINGS, PING, GOAWAY})
 _FIXED_LENGTH = {PRIORITY: (5, "6.3"), RST_STREAM: (4, "6.4"), PING: (8, "6.7"), WINDOW_UPDATE: (4, "6.9")}
@@ -387,7 +390,8 @@ class H2FrameView:
         try:
             f["headers"] = d.hpack.decode(bytes(block))
         except HpackError as exc:
-            viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {exc}"))
+            reason = _MEMORY_REPR.sub("", str(exc)).rstrip(": ")  # hpack puts a memoryview's repr in some messages
+            viol.append(Violation("hpack_error", "RFC 9113 §4.3", f"HPACK decoding failed: {reason}"))
             d.hpack_broken = True
             return
         f["hpack_table_size"] = d.hpack.table_size

@@ -201,7 +201,7 @@ class SseSession:
                     what = (f"HTTP {status} {reason}".rstrip() if status != 200
                             else f"content type {ctype or '(none)'!r}")
                     if status >= 500 and self.policy.retry_5xx:
-                        raise _Retryable(ExitCode.REFUSED, f"{what} (--retry-5xx: will retry)")
+                        raise _Retryable(ExitCode.REFUSED, f"{what} (--retry-5xx)")
                     excerpt = await _excerpt(resp)
                     raise WiretoolError(f"{what}: an event stream needs 200 with text/event-stream; "
                                         f"body: {excerpt}", ExitCode.REFUSED)
