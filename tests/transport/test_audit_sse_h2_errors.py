@@ -95,7 +95,7 @@ SSE = ["sse", "tail", "--timeout", "10", "--json"]
 
 def test_sse_bad_gzip_body_is_a_protocol_error_not_internal() -> None:
     body = b"this is not gzip"
-    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body)
     with canned_http(_http1(resp)) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
@@ -106,7 +106,7 @@ def test_sse_bad_gzip_body_is_a_protocol_error_not_internal() -> None:
 
 def test_sse_good_gzip_body_still_decodes() -> None:
     body = gzip.compress(b"data: hello\n\n")
-    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body)
     with canned_http(_http1(resp)) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
@@ -115,7 +115,7 @@ def test_sse_good_gzip_body_still_decodes() -> None:
 
 
 def test_sse_redirect_loop_is_refused_exit_4() -> None:
-    with canned_http(_http1(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")) as url:
+    with canned_http(_http1(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
     assert res.exit_code == 4, res.stderr
     assert "too many redirects" in res.stderr
@@ -135,7 +135,7 @@ def test_sse_non_ascii_server_id_is_sent_back_as_last_event_id() -> None:
             head += chunk
         seen.append(head)
         body = b"id: \xff\ndata: x\n\n"
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n"
                      % len(body) + body)
 
     with canned_http(answer) as url:
@@ -166,7 +166,7 @@ def test_sse_non_ascii_header_value_is_sent_as_utf8() -> None:
     def answer(conn: socket.socket) -> None:
         head = conn.recv(65536)
         seen.append(head)
-        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 
     with canned_http(answer) as url:
         res = run_cli([*SSE, url, "-H", "X-Name: caf\u00e9"])
@@ -232,7 +232,7 @@ def test_cacert_that_is_not_pem_is_a_usage_error(tmp_path) -> None:
 def test_replay_with_a_bad_target_url_is_a_usage_error(tmp_path) -> None:
     sse_cap, h2_cap = tmp_path / "sse.wtcap", tmp_path / "h2.wtcap"
     body = b"data: x\n\n"
-    resp = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    resp = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     with canned_http(_http1(resp)) as url:
         assert run_cli([*SSE, url, "--no-reconnect", "--record", str(sse_cap)]).exit_code == 0
     with canned_http(_grpc_trailers([(b"grpc-status", b"0")])) as url:
@@ -304,7 +304,7 @@ def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
 def test_ctrl_c_ends_sse_and_h2_with_an_error_record_and_a_summary() -> None:
     def sse_answer(conn: socket.socket) -> None:
         conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n")
         _wait_for_close(conn)
 
     def h2_answer(conn: socket.socket) -> None:

@@ -219,9 +219,9 @@ class SseSession:
                 raise ConnectError(message) from None
             raise _Retryable(ExitCode.CONNECT, message) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
-            raise _Retryable(ExitCode.ABNORMAL_CLOSE, f"stream broken: {exc or type(exc).__name__}") from None
+            raise _Retryable(ExitCode.ABNORMAL_CLOSE, f"stream broken: {str(exc) or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
-            raise TimeoutExpired(f"timed out: {exc or type(exc).__name__}") from None
+            raise TimeoutExpired(f"timed out: {str(exc) or type(exc).__name__}") from None
         except httpx.TooManyRedirects:
             raise WiretoolError(f"too many redirects (more than {client.max_redirects}) from {req.url}",
                                 ExitCode.REFUSED) from None
@@ -312,4 +312,4 @@ def _connect_message(exc: BaseException, url: str) -> str:
         if isinstance(seen, ssl.SSLError):
             return describe_ssl_error(seen)
         seen = seen.__cause__ or seen.__context__
-    return f"cannot connect to {url}: {exc or type(exc).__name__}"
+    return f"cannot connect to {url}: {str(exc) or type(exc).__name__}"
