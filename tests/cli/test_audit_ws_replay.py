@@ -101,3 +101,36 @@ def test_frame_that_never_ends_stops_the_replay(wiretool, capture: str) -> None:
     assert r.exit_code == 5, r.stderr
     assert "without finishing a message" in r.stderr
     assert [rec["type"] for rec in r.json_lines()[-2:]] == ["error", "summary"]
+
+
+def test_ctrl_c_ends_the_ndjson_with_error_and_summary(tmp_path: Path) -> None:
+    """SIGINT while the replay waits for the server: exit 130, and the NDJSON still ends error, summary."""
+    import json
+    import signal
+    import subprocess
+
+    from conftest import WIRETOOL
+
+    path = tmp_path / "wait.wtcap"
+    with CaptureWriter(path, proto="ws", url="ws://127.0.0.1:9/") as w:
+        w.chunk("send", 0.0, REQUEST)
+        w.chunk("recv", 0.01, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                + build_frame(1, b"hello"))
+        w.chunk("send", 0.02, build_frame(1, b"hi", mask=True))  # sent after that frame: the replay waits for it
+    asked = threading.Event()
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        asked.set()
+        conn.recv(10)  # never sends the frame the replay waits for
+
+    url = hostile(script)
+    proc = subprocess.Popen([WIRETOOL, "replay", str(path), url, "--json", "--idle-timeout", "60", "--timeout", "60"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert asked.wait(20)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    records = [json.loads(line) for line in out.decode().splitlines()]
+    assert [r["type"] for r in records[-2:]] == ["error", "summary"]
+    assert records[-1]["exit_code"] == 130

@@ -66,6 +66,10 @@ async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, chec
         out.error(exc.message, exc.exit_code)
         out.summary(exc.exit_code)
         return exc.exit_code
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task; the NDJSON still ends error + summary
+        out.error("interrupted", ExitCode.INTERRUPTED)
+        out.summary(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     finally:
         if writer is not None:
             writer.close()
