@@ -24,3 +24,10 @@ def test_header_with_crlf_is_refused_before_connecting(cli) -> None:
     assert r.exit_code == 2
     assert "cannot hold CR, LF or NUL" in r.stderr
     assert "connect" not in r.stdout  # nothing was sent
+
+
+def test_unreadable_send_file_is_a_usage_error(wiretool) -> None:
+    """/proc/self/mem passes click's exists/not-a-directory check, and reading it fails (EIO)."""
+    r = wiretool(["ws", "connect", "ws://127.0.0.1:1/", "--send-file", "/proc/self/mem", "--no-stdin"])
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.startswith("wiretool: error: cannot read --send-file") and "internal error" not in r.stderr

@@ -31,6 +31,17 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     return int(float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)])
 
 
+def _read_file(path: str) -> bytes:
+    """A --send-file's content; unreadable (permissions, a special file) is a usage error, not a traceback."""
+    from wiretool.errors import UsageError
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read --send-file {path}: {exc.strerror or exc}") from None
+
+
 _SEND_OPTIONS = ("send_text", "send_hex", "send_file", "raw")
 _ORDER_KEY = "wiretool.ws.send_order"
 
@@ -106,7 +117,6 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     """
     import asyncio
     import re
-    from pathlib import Path
 
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
@@ -125,7 +135,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
             raise UsageError(f"--expect {pattern!r} is not a valid regex: {exc}") from None
     sends = _in_order({"send_text": [("text", t.encode("utf-8", "surrogateescape")) for t in send_text],
                        "send_hex": [("binary", b) for b in send_hex],
-                       "send_file": [("binary", Path(p).read_bytes()) for p in send_file],
+                       "send_file": [("binary", _read_file(p)) for p in send_file],
                        "raw": [("raw", b) for b in raw]})
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
