@@ -42,6 +42,8 @@ class CaptureWriter:
             raise UsageError(f"cannot write capture {path}: {exc.strerror or exc}") from None
         self.show_secrets = show_secrets
         self.proto = proto
+        self.failed: str | None = None
+        """Why the capture stopped being written (a full disk mid-run): the run goes on, the capture is cut."""
         self._redactors: dict[tuple[int, str], Any] = {}
         self._last_t = 0.0
         header = {
@@ -52,6 +54,8 @@ class CaptureWriter:
             **(extra or {}),
         }
         self._line(header)
+        if self.failed:  # nothing could be written at all: a usage error before the run starts
+            raise UsageError(self.failed)
 
     def chunk(self, dir: str, t: float, data: bytes, conn: int = 0) -> None:
         """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``).
@@ -99,7 +103,10 @@ class CaptureWriter:
                     if conn:
                         line["conn"] = conn
                     self._line(line)
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError:
+                pass  # the failure was reported when it happened
 
     def __enter__(self) -> CaptureWriter:
         return self
@@ -108,8 +115,18 @@ class CaptureWriter:
         self.close()
 
     def _line(self, obj: dict[str, Any]) -> None:
-        self._file.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
-        self._file.flush()
+        if self.failed:
+            return
+        try:
+            self._file.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+            self._file.flush()
+        except OSError as exc:  # e.g. no space left on device: say so once, keep the run going
+            self.failed = f"cannot write capture {self.path}: {exc.strerror or exc}"
+            if obj.get("capture") != "wiretool":
+                import sys
+
+                sys.stderr.write(f"wiretool: warning: {self.failed}; the capture is incomplete\n")
+                sys.stderr.flush()
 
 
 @dataclass
