@@ -12,6 +12,7 @@ from conftest import WIRETOOL, run_wiretool
 from wiretool.capture import CaptureWriter
 from wiretool.errors import UsageError
 
+
 def test_writer_on_a_full_device_raises_usage_error() -> None:
     with pytest.raises(UsageError, match="cannot write capture /dev/full: No space left on device"):
         CaptureWriter("/dev/full", proto="ws", url="ws://127.0.0.1:1/")
