@@ -101,3 +101,23 @@ def test_fragmented_flood_past_max_size_keeps_memory_bounded() -> None:
     records = [json.loads(line) for line in out.splitlines()]  # valid NDJSON, every line
     assert records[-2]["type"] == "error" and records[-1]["type"] == "summary"
     assert rss_kb < 150_000, f"peak RSS {rss_kb} kB"
+
+
+def test_deflate_bomb_is_not_inflated_past_max_size() -> None:
+    """One compressed frame that inflates to 200 MiB, --max-size 16MiB: exit 5 and the view inflates no further."""
+    import zlib
+
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = (comp.compress(b"\0" * (200 * 2**20)) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+    def script(conn: socket.socket, request: bytes) -> None:
+        head = switching(request).replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+        conn.sendall(head + b"\xc2\x7f" + len(data).to_bytes(8, "big") + data)
+        conn.recv(1024)
+
+    url, thread = hostile_server(script)
+    rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--compression", "deflate", "--timeout", "20",
+                                         "--json"])
+    thread.join(20)
+    assert rc == 5, (out, err)
+    assert rss_kb < 250_000, f"peak RSS {rss_kb} kB: the tap inflated the whole bomb"

@@ -68,7 +68,8 @@ class WsFrameParser:
     """
 
     def __init__(self, sender: str | None = None, dir: str | None = None, *, rsv1_allowed: bool = False,
-                 deflate: bool = False, no_context_takeover: bool = False, messages: bool = True) -> None:
+                 deflate: bool = False, no_context_takeover: bool = False, messages: bool = True,
+                 max_inflated: int | None = None) -> None:
         if sender not in (None, "client", "server"):
             raise ValueError(f"sender must be 'client', 'server' or None, got {sender!r}")
         self.sender = sender
@@ -77,6 +78,8 @@ class WsFrameParser:
         self.deflate = deflate
         self.no_context_takeover = no_context_takeover
         self.messages = messages
+        self.max_inflated = max_inflated
+        """Largest inflated message (None: the codec's own bound); a bigger one is reported, not inflated."""
         self.fast = True
         """Use the inline path for common frames (tests turn it off to compare both paths)."""
         # the MASK bit value that is a violation for this sender (-1: none is)
@@ -317,9 +320,10 @@ class WsFrameParser:
         if self._mcomp:
             if self.deflate:
                 if self._inflater is None:
-                    from wiretool.codec.wsdeflate import Inflater
+                    from wiretool.codec.wsdeflate import MAX_INFLATED, Inflater
 
-                    self._inflater = Inflater(no_context_takeover=self.no_context_takeover)
+                    self._inflater = Inflater(no_context_takeover=self.no_context_takeover,
+                                              max_size=self.max_inflated or MAX_INFLATED)
                 self._inflater.start()
                 self._minflate = True
             else:

@@ -428,7 +428,7 @@ class WsClient(asyncio.Protocol):
                             no_context_takeover=client_nct)
         if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
             self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate, fast=fast,
-                                no_context_takeover=server_nct)
+                                no_context_takeover=server_nct, max_size=self.opts.max_size)
         else:
             self._length_check = LengthCheck()
 

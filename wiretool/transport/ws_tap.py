@@ -115,11 +115,11 @@ class Tap:
                  "show", "violations")
 
     def __init__(self, out: Output, *, sender: str, dir: str, show: str = "frames", deflate: bool = False,
-                 no_context_takeover: bool = False, fast: bool = True) -> None:
+                 no_context_takeover: bool = False, fast: bool = True, max_size: int | None = None) -> None:
         from wiretool.codec.wsframe import WsFrameParser
 
         self.parser = WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
-                                    no_context_takeover=no_context_takeover, messages=True)
+                                    no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size)
         self.dir = dir
         self._dir_json = _dumps(dir)
         self.show = show
