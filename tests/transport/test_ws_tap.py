@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
+from wiretool.output.ndjson_ws import frame_json_line, message_json_line
 from wiretool.records.ws import new_message
-from wiretool.transport.ws_tap import V_NON_MINIMAL, LengthCheck, frame_json_line, message_json_line
+from wiretool.transport.ws_tap import V_NON_MINIMAL, LengthCheck
 
 payloads = st.one_of(st.binary(max_size=300), st.text(max_size=100).map(str.encode))
 

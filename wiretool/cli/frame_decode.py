@@ -95,14 +95,15 @@ def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bo
             yield parser.feed(view[start:start + CHUNK], t)
         yield parser.finish(t)
 
-    for records in batches():
-        for record in records:
-            if isinstance(record, WsFrame):
-                frames += 1
-                violations += len(record.violations)
-            else:
-                messages += 1
-            out.emit(record)
+    with out.batched():
+        for records in batches():
+            for record in records:
+                if isinstance(record, WsFrame):
+                    frames += 1
+                    violations += len(record.violations)
+                else:
+                    messages += 1
+                out.emit(record)
     code = ExitCode.PROTOCOL if violations else ExitCode.OK
     if violations:  # like every failing run: one stderr line, and an `error` record before the summary
         out.error(f"{violations} protocol violation(s) in the decoded bytes", int(code))

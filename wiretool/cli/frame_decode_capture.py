@@ -41,31 +41,13 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
         raise UsageError(f"{path}: cannot decode a {cap.proto!r} capture")
     counts: dict[str, int] = {"frames": 0, "messages": 0, "events": 0, "violations": 0}
     kinds = {"frame": "frames", "message": "messages", "event": "events"}
-    fast = None
-    if out.env.json and cap.proto == "ws":  # the same lines as to_json() gives (ws connect's fast path)
-        from wiretool.transport.ws_tap import frame_json_line
-
-        fast = frame_json_line
-    stdout = out.env.stdout
-    lines: list[str] = []
-    for rec in records:
-        kind = kinds.get(rec.type)
-        if kind:
-            counts[kind] += 1
-        counts["violations"] += len(getattr(rec, "violations", ()) or ())
-        if fast is not None and kind == "frames":
-            lines.append(fast(rec))
-            if len(lines) >= 512:
-                stdout.write("".join(lines))
-                lines.clear()
-            continue
-        if lines:
-            stdout.write("".join(lines))
-            lines.clear()
-        out.emit(rec)
-    if lines:
-        stdout.write("".join(lines))
-        stdout.flush()
+    with out.batched():  # the capture is already whole: no need to flush every line
+        for rec in records:
+            kind = kinds.get(rec.type)
+            if kind:
+                counts[kind] += 1
+            counts["violations"] += len(getattr(rec, "violations", ()) or ())
+            out.emit(rec)
     code = ExitCode.PROTOCOL if counts["violations"] else ExitCode.OK
     if counts["violations"]:
         out.error(f"{counts['violations']} protocol violation(s) in the captured bytes", code)

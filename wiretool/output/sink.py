@@ -7,10 +7,11 @@ directly; that keeps ``--json`` clean and every terminal write sanitised.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from wiretool.output.env import Environment
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 Renderer = Callable[[Record, "Output"], None]
+
+_BATCH = 512
+"""Lines written together inside :meth:`Output.batched`."""
 
 
 class Output:
@@ -33,6 +37,8 @@ class Output:
         self._console: Console | None = None
         self._err_console: Console | None = None
         self._renderers: dict[str, Renderer] = {}
+        self._json_writers: dict[type, Callable[[Record], str]] = {}
+        self._pending: list[str] | None = None
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self.options: dict[str, Any] = {}
         """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
@@ -61,15 +67,69 @@ class Output:
         if self.env.json:
             if isinstance(record, Note):
                 return
-            self.write_json(record.to_json())
+            writer = self._json_writers.get(type(record))
+            if writer is None:
+                writer = self._json_writer(record)
+            self._write_line(writer(record))
             return
         self._renderer(record.proto or "common")(record, self)
 
     def write_json(self, obj: dict[str, Any]) -> None:
         """Write one NDJSON line and flush it, so a reader piping us sees each record at once."""
+        self._write_line(self._dumps(obj) + "\n")
+
+    def _write_line(self, line: str) -> None:
+        if self._pending is not None:
+            self._pending.append(line)
+            if len(self._pending) >= _BATCH:
+                self._drain()
+            return
         out = self.env.stdout
-        out.write(self._dumps(obj) + "\n")
+        out.write(line)
         out.flush()
+
+    def _drain(self) -> None:
+        if self._pending:
+            self.env.stdout.write("".join(self._pending))
+            self._pending.clear()
+        self.env.stdout.flush()
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Write NDJSON lines in batches while decoding input that is already whole (a file, a capture).
+
+        Live sessions flush every line so a reader sees each record at once; a file decode gains
+        nothing from that and would pay a write per record.
+        """
+        if self._pending is not None:
+            yield
+            return
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+            if pending:
+                self.env.stdout.write("".join(pending))
+            self.env.stdout.flush()
+
+    def _json_writer(self, record: Record) -> Callable[[Record], str]:
+        """The line writer of a record type: a fast one from ``output/ndjson_<proto>.py``, else ``to_json()``."""
+        writer = None
+        if record.proto:
+            try:
+                writers = importlib.import_module(f"wiretool.output.ndjson_{record.proto}").WRITERS
+                writer = writers.get(type(record))
+            except (ModuleNotFoundError, AttributeError):
+                writer = None
+        if writer is None:
+            dumps = self._dumps
+
+            def writer(rec: Record) -> str:
+                return dumps(rec.to_json()) + "\n"
+
+        self._json_writers[type(record)] = writer
+        return writer
 
     def note(self, text: str, *, level: str = "info") -> None:
         """A remark for the person watching (pretty mode); not part of the NDJSON contract."""

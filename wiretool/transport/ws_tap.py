@@ -7,11 +7,10 @@ them, so the caller can close with the right code and exit 5 even when the recor
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from wiretool.output.ndjson_ws import dumps, frame_json_line
 from wiretool.records import Violation
-from wiretool.records.ws import OPCODE_NAMES
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -28,79 +27,6 @@ def close_code_for(violations: list[Violation]) -> int:
         if "too-big" in code or "too_big" in code or "max-size" in code:
             return 1009
     return 1002
-
-
-_BOOL = ("false", "true")
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-_SEGMENTS: dict[bytes, tuple[str, str, int]] = {}
-_TAIL = ',"close_code":null,"close_code_name":null,"close_reason":null,"violations":[],"truncated":false,"missing":0}\n'
-
-
-def _segments(head: bytes) -> tuple[str, str, int]:
-    """The parts of a frame's line that depend only on its header up to the length field (cached)."""
-    key = bytes(head[:10]) if (head[1] & 0x7F) == 127 else bytes(head[:4]) if (head[1] & 0x7F) == 126 else bytes(head[:2])
-    seg = _SEGMENTS.get(key)
-    if seg is None:
-        b0, b1 = head[0], head[1]
-        op = b0 & 0x0F
-        n = b1 & 0x7F
-        if n < 126:
-            bits, length, end = 7, n, 2
-        elif n == 126:
-            bits, length, end = 16, int.from_bytes(head[2:4], "big"), 4
-        else:
-            bits, length, end = 64, int.from_bytes(head[2:10], "big"), 10
-        masked = (b1 >> 7) & 1
-        name = OPCODE_NAMES.get(op) or f"RESERVED_{op}"
-        seg_a = (f',"fin":{_BOOL[b0 >> 7]},"rsv1":{_BOOL[(b0 >> 6) & 1]},"rsv2":{_BOOL[(b0 >> 5) & 1]},'
-                 f'"rsv3":{_BOOL[(b0 >> 4) & 1]},"opcode":{op},"opcode_name":"{name}","masked":{_BOOL[masked]},'
-                 '"mask_key":')
-        seg_b = f',"length":{length},"length_bits":{bits},"header_length":{end + 4 * masked},"payload_hex":"'
-        seg = (seg_a, seg_b, end if masked else -1)
-        if len(_SEGMENTS) > 4096:
-            _SEGMENTS.clear()
-        _SEGMENTS[key] = seg
-    return seg
-
-
-def frame_json_line(rec: Any, dir_json: str | None = None) -> str:
-    """The NDJSON line of a frame record, as ``json.dumps(rec.to_json())`` would write it, but faster.
-
-    A plain frame (whole, no violation, not CLOSE) is formatted from cached pieces of its header; any
-    other frame goes through ``to_json()``. A test checks both give the same object.
-    """
-    head = rec.head
-    if rec.violations or rec.missing or len(head) < 2 or (head[0] & 0x0F) == 8:
-        return _dumps(rec.to_json()) + "\n"
-    seg_a, seg_b, key_at = _segments(head)
-    payload = rec.payload
-    if payload.isascii():
-        text = _encode_str(payload.decode("ascii"))
-    else:
-        try:
-            text = _encode_str(payload.decode("utf-8"))
-        except UnicodeDecodeError:
-            text = "null"
-    key = f'"{head[key_at:key_at + 4].hex()}"' if key_at >= 0 else "null"
-    return "".join(('{"proto":"ws","type":"frame","t":', repr(rec.t), ',"dir":',
-                    dir_json if dir_json is not None else _dumps(rec.dir), ',"offset":', str(rec.offset), seg_a,
-                    key, seg_b, payload.hex(), '","payload_text":', text, _TAIL))
-
-
-def message_json_line(t: float, opcode: int, data: bytes, text: str | None, frames: int) -> str:
-    """The NDJSON line of a received, uncompressed, complete message (``--show messages`` fast path).
-
-    Same object as ``new_message(...).to_json()`` (a test checks it), without building the record.
-    """
-    if text is not None:
-        body = f'"opcode_name":"TEXT","length":{len(data)},"text":{_encode_str(text)}'
-    else:
-        body = f'"opcode_name":"{OPCODE_NAMES.get(opcode, "BINARY")}","length":{len(data)},"hex":"{data.hex()}"'
-    return (f'{{"proto":"ws","type":"message","t":{t!r},"dir":"recv",{body},"compressed":false,"inflated":false,'
-            f'"frames":{frames},"complete":true,"violations":[]}}\n')
 
 
 class Tap:
@@ -121,7 +47,7 @@ class Tap:
         self.parser = WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
                                     no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size)
         self.dir = dir
-        self._dir_json = _dumps(dir)
+        self._dir_json = dumps(dir)
         self.show = show
         self._out = out
         self._emit = out.emit
@@ -159,7 +85,7 @@ class Tap:
                 elif kind == "frame":
                     lines.append(frame_json_line(rec, self._dir_json))
                 else:
-                    lines.append(_dumps(rec.to_json()) + "\n")
+                    lines.append(dumps(rec.to_json()) + "\n")
             violations = rec.violations
             if violations:
                 found.extend(violations)
@@ -170,7 +96,7 @@ class Tap:
                     if lines is None:
                         self._emit(extra)
                     else:
-                        lines.append(_dumps(extra.to_json()) + "\n")
+                        lines.append(dumps(extra.to_json()) + "\n")
         if lines:
             assert self._stdout is not None
             self._stdout.write("".join(lines))

@@ -1,0 +1,49 @@
+"""The fast NDJSON writers Output uses for ws records write the same objects as ``to_json()``."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiretool.codec.wsbuild import build_frame
+from wiretool.codec.wsframe import WsFrameParser
+from wiretool.output.env import Environment
+from wiretool.output.ndjson_ws import WRITERS
+from wiretool.output.sink import Output
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2, 8, 9, 10, 3]), st.binary(max_size=40), st.booleans(),
+                          st.booleans()), min_size=1, max_size=8),
+       st.sampled_from(["client", "server", None]), st.sampled_from(["send", "recv", None]))
+def test_fast_lines_equal_to_json(frames: list[tuple[int, bytes, bool, bool]], sender: str | None,
+                                  dir: str | None) -> None:
+    wire = b"".join(build_frame(op, payload, fin=fin, mask=mask) for op, payload, fin, mask in frames)
+    parser = WsFrameParser(sender=sender, dir=dir, messages=True)
+    records = parser.feed(wire, 1.25) + parser.finish(1.5)
+    for rec in records:
+        line = WRITERS[type(rec)](rec)
+        assert line.endswith("\n")
+        assert json.loads(line) == rec.to_json()
+
+
+def test_text_message_with_invalid_utf8_keeps_its_name_and_hex() -> None:
+    (_frame, message) = WsFrameParser(messages=True).feed(build_frame(1, b"\xff\xfe"))
+    assert json.loads(WRITERS[type(message)](message)) == message.to_json()
+    assert message.to_json()["opcode_name"] == "TEXT" and message.to_json()["hex"] == "fffe"
+
+
+def test_output_batched_writes_everything_once_and_in_order() -> None:
+    stdout = io.StringIO()
+    out = Output(Environment(stdout=stdout, stderr=io.StringIO(), json=True))
+    wire = b"".join(build_frame(1, b"m%d" % i) for i in range(1200))
+    with out.batched():
+        for rec in WsFrameParser(messages=False).feed(wire):
+            out.emit(rec)
+        out.summary(0, frames=1200)
+    lines = [json.loads(x) for x in stdout.getvalue().splitlines()]
+    assert [x["payload_text"] for x in lines[:-1]] == [f"m{i}" for i in range(1200)]
+    assert lines[-1]["type"] == "summary"
