@@ -109,13 +109,16 @@ def test_serve_sse_command_self_signed_serves_h2_over_tls() -> None:
     assert proc.returncode == 0
 
 
-def test_serve_sse_command_rejects_busy_port() -> None:
+@pytest.mark.parametrize("proto", ["sse", "ws", "h2"])
+def test_serve_command_rejects_busy_port_with_exit_3(proto: str) -> None:
+    """Every server says the same when its port is taken: one line, exit 3 (the socket could not be set up)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        proc = subprocess.run([WIRETOOL, "serve", "sse", "--port", str(port)], capture_output=True, text=True,
+        proc = subprocess.run([WIRETOOL, "serve", proto, "--port", str(port)], capture_output=True, text=True,
                               timeout=20)
-    assert proc.returncode == 2 and "cannot listen" in proc.stderr
+    assert proc.returncode == 3, proc.stderr
+    assert "cannot listen" in proc.stderr and "Traceback" not in proc.stderr

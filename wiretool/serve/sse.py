@@ -300,9 +300,9 @@ async def running_server(options: ServeOptions | None = None, *, host: str = "12
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        from wiretool.errors import UsageError
+        from wiretool.errors import ConnectError
 
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise ConnectError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(128)
     bound = sock.getsockname()[1]
     config = Config()
