@@ -56,6 +56,35 @@ def run_wiretool(args: Sequence[str], *, input: bytes | str | None = None, timeo
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 
+class ServeProcess:
+    """``wiretool --json serve PROTO --port 0 ARGS`` in a subprocess, ready when its ``listening`` line is read.
+
+    ``url`` (without a trailing slash) and ``cacert`` come from that line; :meth:`stop` sends SIGINT and
+    returns the records the server printed (its exit status is then ``proc.returncode``).
+    """
+
+    def __init__(self, proto: str, *args: str) -> None:
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+        self.proc = subprocess.Popen([WIRETOOL, "--json", "serve", proto, "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert self.proc.stdout is not None
+        import json
+
+        first = json.loads(self.proc.stdout.readline())
+        assert first["type"] == "listening", first
+        self.url: str = first["url"].rstrip("/")
+        self.cacert: str | None = first.get("cacert")
+
+    def stop(self) -> list[dict]:
+        import json
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=20)
+        return [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:

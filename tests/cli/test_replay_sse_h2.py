@@ -3,36 +3,19 @@ against ``serve sse`` and ``serve h2``."""
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import WIRETOOL, run_wiretool
+from conftest import ServeProcess, run_wiretool
 
 from wiretool.capture import read_capture
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
 
 
-class Server:
-    """``wiretool --json serve PROTO --port 0 ...``; ``url`` without its trailing slash."""
-
-    def __init__(self, proto: str, *args: str) -> None:
-        self.proc = subprocess.Popen([WIRETOOL, "--json", "serve", proto, "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
-        assert self.proc.stdout is not None
-        first = json.loads(self.proc.stdout.readline())
-        assert first["type"] == "listening"
-        self.url: str = first["url"].rstrip("/")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        self.proc.communicate(timeout=20)
+Server = ServeProcess
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import WIRETOOL, run_wiretool
+from conftest import WIRETOOL, ServeProcess, run_wiretool
 
 from wiretool.capture import CaptureWriter, read_capture
 
@@ -24,22 +24,11 @@ SESSION = "hello\n/binary 0102ff\n/raw 01 82 00 00 00 00 68 65\n/raw 80 83 00 00
 """Text, binary, "hello" fragmented by hand into TEXT(FIN=0) + CONT(FIN=1) with zero masks, a ping, a close."""
 
 
-class Server:
+class Server(ServeProcess):
     """``wiretool --json serve ws --port 0 ...``; ``stop()`` returns the records it printed."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([WIRETOOL, "--json", "serve", "ws", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-        assert self.proc.stdout is not None
-        first = json.loads(self.proc.stdout.readline())
-        assert first["type"] == "listening"
-        self.url: str = first["url"]
-
-    def stop(self) -> list[dict]:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=20)
-        return [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+        super().__init__("ws", *args)
 
 
 @pytest.fixture

@@ -15,36 +15,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import WIRETOOL, run_wiretool
+from conftest import WIRETOOL, ServeProcess, run_wiretool
 
 from wiretool.codec.wsbuild import build_frame
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
 
 
-class Server:
-    """``wiretool serve ws --port 0 ...`` in a subprocess; ``url`` (and ``cacert``) from its first line."""
+class Server(ServeProcess):
+    """``wiretool serve ws --port 0 ...`` in a subprocess."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([WIRETOOL, "--json", "serve", "ws", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-        assert self.proc.stdout is not None
-        first = json.loads(self.proc.stdout.readline())
-        assert first["type"] == "listening"
-        self.url: str = first["url"]
-        self.cacert: str | None = first.get("cacert")
-
-    def stop(self) -> tuple[int, list[dict]]:
-        self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=20)
-        return self.proc.returncode, [json.loads(line) for line in out.decode().splitlines() if line]
+        super().__init__("ws", *args)
 
 
 @pytest.fixture
 def echo_server() -> Iterator[Server]:
     server = Server()
     yield server
-    code, _ = server.stop()
+    server.stop()
+    code = server.proc.returncode
     assert code == 0
 
 
@@ -135,7 +125,8 @@ def test_wss_with_self_signed_ca() -> None:
         refused = run_wiretool(["ws", "connect", url, "--send", "tls", "--count", "1", "--json"])
         insecure = run_wiretool(["ws", "connect", url, "--insecure", "--send", "tls", "--count", "1"])
     finally:
-        assert server.stop()[0] == 0
+        server.stop()
+        assert server.proc.returncode == 0
     assert ok.exit_code == 0, ok.stderr
     assert of(ok.json_lines(), "connect")[0]["tls_version"].startswith("TLS")
     assert refused.exit_code == 3 and "certificate" in refused.stderr
