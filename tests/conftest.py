@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,54 @@ class ServeProcess:
             self.proc.send_signal(signal.SIGINT)
         out, _ = self.proc.communicate(timeout=20)
         return [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+
+
+_WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def ws_switching(request: bytes) -> bytes:
+    """A correct ``101 Switching Protocols`` answer to a WebSocket upgrade request (raw bytes)."""
+    import base64
+    import hashlib
+
+    key = b""
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = base64.b64encode(hashlib.sha1(line.split(b":", 1)[1].strip() + _WS_GUID).digest())
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + key + b"\r\n\r\n")
+
+
+def hostile_ws_server(script) -> tuple[str, threading.Thread]:  # type: ignore[no-untyped-def]
+    """One connection on 127.0.0.1: read the upgrade request, then run ``script(conn, request)``.
+
+    For servers that break the protocol on purpose; the client hanging up on it is expected.
+    """
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    srv.settimeout(20)
+    url = f"ws://127.0.0.1:{srv.getsockname()[1]}/"
+
+    def serve() -> None:
+        with srv:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(20)
+                request = b""
+                while b"\r\n\r\n" not in request and len(request) < 65536:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                try:
+                    script(conn, request)
+                except OSError:
+                    pass  # the client hung up on us: that is the point
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return url, thread
 
 
 def free_port() -> int:

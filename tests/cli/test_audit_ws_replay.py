@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import hostile_ws_server
 
 from wiretool.capture import CaptureWriter
 from wiretool.codec.wsbuild import build_frame
@@ -27,29 +28,8 @@ def capture(tmp_path: Path) -> str:
 
 def hostile(script: Callable[[socket.socket], None]) -> str:
     """A one-connection server on 127.0.0.1 that reads the request head, then runs ``script``."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    srv.settimeout(20)
-
-    def serve() -> None:
-        with srv:
-            conn, _ = srv.accept()
-            with conn:
-                conn.settimeout(20)
-                got = b""
-                while b"\r\n\r\n" not in got and len(got) < 65536:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    got += data
-                try:
-                    script(conn)
-                except OSError:
-                    pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    return f"ws://127.0.0.1:{srv.getsockname()[1]}/"
+    url, _thread = hostile_ws_server(lambda conn, _request: script(conn))
+    return url
 
 
 @pytest.mark.parametrize("url", ["ws://127.0.0.1:99999/", "ws://127.0.0.1:abc/"])

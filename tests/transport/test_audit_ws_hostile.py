@@ -2,59 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
 
-from conftest import WIRETOOL
-
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def _accept(request: bytes) -> bytes:
-    for line in request.split(b"\r\n"):
-        if line.lower().startswith(b"sec-websocket-key:"):
-            return base64.b64encode(hashlib.sha1(line.split(b":", 1)[1].strip() + GUID).digest())
-    return b""
-
-
-def switching(request: bytes) -> bytes:
-    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + _accept(request) + b"\r\n\r\n")
-
-
-def hostile_server(script: Callable[[socket.socket, bytes], None]) -> tuple[str, threading.Thread]:
-    """One connection on 127.0.0.1: read the upgrade request, then run ``script(conn, request)``."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    srv.settimeout(20)
-    url = f"ws://127.0.0.1:{srv.getsockname()[1]}/"
-
-    def serve() -> None:
-        with srv:
-            conn, _ = srv.accept()
-            with conn:
-                conn.settimeout(20)
-                request = b""
-                while b"\r\n\r\n" not in request and len(request) < 65536:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    request += data
-                try:
-                    script(conn, request)
-                except OSError:
-                    pass  # the client hung up on us: that is the point
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return url, thread
+from conftest import WIRETOOL, hostile_ws_server, ws_switching
 
 
 def run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, str, int]:
@@ -72,12 +25,12 @@ def run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, str, i
 def test_huge_frame_then_endless_bytes_keeps_memory_bounded() -> None:
     """A 2**62-byte frame header then 256 MiB of payload: close 1009, exit 5, and the view stops buffering."""
     def script(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(switching(request) + b"\x82\x7f" + (2**62).to_bytes(8, "big"))
+        conn.sendall(ws_switching(request) + b"\x82\x7f" + (2**62).to_bytes(8, "big"))
         chunk = b"\0" * 65536
         for _ in range(4096):  # 256 MiB at most
             conn.sendall(chunk)
 
-    url, thread = hostile_server(script)
+    url, thread = hostile_ws_server(script)
     rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--max-size", "64k", "--timeout", "20"])
     thread.join(20)
     assert rc == 5, (out, err)
@@ -90,11 +43,11 @@ def test_fragmented_flood_past_max_size_keeps_memory_bounded() -> None:
     """A text message that never ends (CONT frames forever): exit 5 at --max-size, memory stays near it."""
     def script(conn: socket.socket, request: bytes) -> None:
         frame = b"\x7e\xff\xff" + b"a" * 65535
-        conn.sendall(switching(request) + b"\x01" + frame)
+        conn.sendall(ws_switching(request) + b"\x01" + frame)
         for _ in range(4096):
             conn.sendall(b"\x00" + frame)
 
-    url, thread = hostile_server(script)
+    url, thread = hostile_ws_server(script)
     rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--max-size", "1MiB", "--timeout", "20", "--json"])
     thread.join(20)
     assert rc == 5, (out, err)
@@ -111,11 +64,11 @@ def test_deflate_bomb_is_not_inflated_past_max_size() -> None:
     data = (comp.compress(b"\0" * (200 * 2**20)) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
     def script(conn: socket.socket, request: bytes) -> None:
-        head = switching(request).replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+        head = ws_switching(request).replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
         conn.sendall(head + b"\xc2\x7f" + len(data).to_bytes(8, "big") + data)
         conn.recv(1024)
 
-    url, thread = hostile_server(script)
+    url, thread = hostile_ws_server(script)
     rc, out, err, rss_kb = run_measured(["ws", "connect", url, "--compression", "deflate", "--timeout", "20",
                                          "--json"])
     thread.join(20)

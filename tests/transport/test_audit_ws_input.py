@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 
 import pytest
-from conftest import WIRETOOL
+from conftest import WIRETOOL, hostile_ws_server, ws_switching
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
 
@@ -43,42 +44,21 @@ def test_send_argument_not_utf8_is_sent_as_is_not_an_internal_error(echo_url: st
 
 def test_stdin_line_not_utf8_does_not_end_the_input() -> None:
     """A sink server (no echo, so no race with a 1007 reply) closes after three text frames: all three were sent."""
-    import base64
-    import hashlib
-    import socket
-    import threading
 
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    srv.settimeout(20)
+    def sink(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request))
+        data, frames = b"", 0
+        while frames < 3:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+            while len(data) >= 6 and len(data) >= 6 + (data[1] & 0x7F):  # short masked frames only
+                data = data[6 + (data[1] & 0x7F):]
+                frames += 1
+        conn.sendall(b"\x88\x02\x03\xe8")
 
-    def serve() -> None:
-        with srv:
-            conn, _ = srv.accept()
-            with conn:
-                conn.settimeout(20)
-                buf = b""
-                while b"\r\n\r\n" not in buf:
-                    buf += conn.recv(4096)
-                key = next(line.split(b":", 1)[1].strip() for line in buf.split(b"\r\n")
-                           if line.lower().startswith(b"sec-websocket-key:"))
-                accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                             b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-                data, frames = b"", 0
-                while frames < 3:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-                    while len(data) >= 6 and len(data) >= 6 + (data[1] & 0x7F):  # short masked frames only
-                        data = data[6 + (data[1] & 0x7F):]
-                        frames += 1
-                conn.sendall(b"\x88\x02\x03\xe8")
-
-    threading.Thread(target=serve, daemon=True).start()
-    url = f"ws://127.0.0.1:{srv.getsockname()[1]}/"
+    url, _thread = hostile_ws_server(sink)
     _code, records, err = connect([url], stdin=b"ok\n\xff\xfe\nafter\n")
     assert "internal error" not in err
     assert sent_text(records) == ["6f6b", "fffe", b"after".hex()]
