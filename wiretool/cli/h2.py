@@ -6,7 +6,6 @@ The options only get wired here; the connection lives in ``transport/h2.py`` and
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -173,7 +172,9 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
                              "pseudo-headers and has no connection-specific headers")
         if any(c in name + value for c in "\r\n\0"):
             raise UsageError(f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)")
-    payload = _read_data(data)
+    from wiretool.cli.input_bytes import read_data_option
+
+    payload = read_data_option(data)
     if upgrade and (payload is not None or trailers):
         raise UsageError("--upgrade sends the first request as an HTTP/1.1 GET: -d and --trailer need prior knowledge")
     default_port = 443 if scheme == "https" else 80
@@ -193,19 +194,3 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
 
 
 _CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
-
-
-def _read_data(data: str | None) -> bytes | None:
-    from wiretool.errors import UsageError
-
-    if data is None:
-        return None
-    if data == "-":
-        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-    if data.startswith("@"):
-        try:
-            with open(data[1:], "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {data[1:]}: {exc.strerror or exc}") from None
-    return data.encode()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from wiretool.cli.h2 import h2_connection_options
+from wiretool.cli.input_bytes import read_path
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
 
 if TYPE_CHECKING:
@@ -86,8 +87,8 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     schema: Schema | None = Schema.from_protoset(list(protoset)) if protoset else None
     if schema is not None:
         schema.method(method)  # an unknown method is a usage error before connecting
-    raw = [_hex(h) for h in data_hex] + [_read(f) for f in data_file if not framed]
-    ready = b"".join(_read(f) for f in data_file) if framed else b""
+    raw = [_hex(h) for h in data_hex] + [read_path(f) for f in data_file if not framed]
+    ready = b"".join(read_path(f) for f in data_file) if framed else b""
     json_values = [v for d in json_data for v in _json_values(d)]
     if json_values and schema is None and not reflect:
         raise UsageError("-d JSON needs a schema: --protoset FILE or --reflect (or give --data-hex)")
@@ -198,20 +199,6 @@ def _hex(text: str) -> bytes:
         raise UsageError(f"--data-hex is not hex: {text!r}") from None
 
 
-def _read(path: str) -> bytes:
-    import sys
-
-    from wiretool.errors import UsageError
-
-    if path == "-":
-        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def _json_values(text: str) -> list[Any]:
     """One -d: inline JSON, or @FILE / - holding one or more JSON values (JSON lines or concatenated)."""
     import json
@@ -219,7 +206,7 @@ def _json_values(text: str) -> list[Any]:
     from wiretool.errors import UsageError
 
     if text == "-" or text.startswith("@"):
-        text = _read(text[1:] if text.startswith("@") else "-").decode("utf-8", "replace")
+        text = read_path(text[1:] if text.startswith("@") else "-").decode("utf-8", "replace")
     decoder = json.JSONDecoder()
     values, pos = [], 0
     while True:

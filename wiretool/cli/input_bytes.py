@@ -96,3 +96,24 @@ def read_input(args: tuple[str, ...] | list[str], *, file: str | None = None, en
     if encoding == "raw":
         return b"".join(os.fsencode(a) for a in args)
     return decode_text(" ".join(args) if encoding == "hex" else "".join(args), encoding)
+
+
+def read_path(path: str) -> bytes:
+    """The bytes of a file, or of stdin for ``-``; an unreadable file is a usage error (exit 2)."""
+    if path == "-":
+        stdin = sys.stdin
+        return stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_data_option(value: str | None) -> bytes | None:
+    """A request body as curl spells it: ``-d TEXT``, ``-d @FILE`` or ``-d -`` (stdin)."""
+    if value is None:
+        return None
+    if value == "-" or value.startswith("@"):
+        return read_path(value[1:] if value.startswith("@") else "-")
+    return value.encode()

@@ -7,7 +7,6 @@ This module only wires options to :class:`wiretool.transport.sse.SseSession` and
 from __future__ import annotations
 
 import re
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,24 +20,6 @@ if TYPE_CHECKING:
     from wiretool.transport.sse import SseSession
 
 _MIB = 1 << 20
-
-
-def _read_data(value: str | None) -> bytes | None:
-    """``-d TEXT``, ``-d @FILE`` or ``-d -`` (stdin), as curl spells them."""
-    from wiretool.errors import UsageError
-
-    if value is None:
-        return None
-    if value == "-":
-        stream = sys.stdin
-        return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-    if value.startswith("@"):
-        try:
-            with open(value[1:], "rb") as f:
-                return f.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {value[1:]}: {exc.strerror or exc}") from None
-    return value.encode()
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -144,7 +125,9 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
         pattern = re.compile(expect) if expect is not None else None
     except re.error as exc:
         raise UsageError(f"bad --expect regex: {exc}") from None
-    body = _read_data(data)
+    from wiretool.cli.input_bytes import read_data_option
+
+    body = read_data_option(data)
     headers = list(net.headers)
     _check_request(method, headers)
     if body is not None and not any(n.lower() == "content-type" for n, _ in headers):
