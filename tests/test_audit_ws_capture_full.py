@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import WIRETOOL, run_wiretool
 
-from wiretool.capture import CaptureWriter
+from wiretool.capture.file import CaptureWriter
 from wiretool.errors import UsageError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wiretool.capture import CaptureWriter, read_capture
+from wiretool.capture.file import CaptureWriter, read_capture
 
 
 def test_bytes_only_read_keeps_chunks_and_the_truncation_warning(tmp_path: Path) -> None:

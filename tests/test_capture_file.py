@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wiretool.capture import FORMAT, CaptureWriter, read_capture
+from wiretool.capture.file import FORMAT, CaptureWriter, read_capture
 from wiretool.errors import UsageError
 
 

@@ -6,7 +6,7 @@ import hpack
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wiretool.capture_redact import H2_PREFACE, H2Redactor, Http1Redactor
+from wiretool.capture.redact import H2_PREFACE, H2Redactor, Http1Redactor
 
 HEAD = (b"GET /chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nCookie: sid=abc\r\n"
         b"X-Keep: 1\r\n\r\n")

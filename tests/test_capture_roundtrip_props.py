@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wiretool.capture import CaptureWriter, read_capture
+from wiretool.capture.file import CaptureWriter, read_capture
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import parse_bytes
 from wiretool.records.ws import WsFrame

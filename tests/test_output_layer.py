@@ -8,9 +8,10 @@ import json
 import pytest
 
 from wiretool.output.env import Environment, decide_color
-from wiretool.output.sanitize import hexdump, redact, safe_text
+from wiretool.output.sanitize import hexdump, safe_text
 from wiretool.output.sink import Output
 from wiretool.records import Note
+from wiretool.secrets import redact
 
 
 class TTY(io.StringIO):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wiretool.capture import Chunk
+from wiretool.capture.file import Chunk
+from wiretool.codec.http1 import MessageStream
 from wiretool.codec.wsbuild import build_frame
-from wiretool.replay.http1 import MessageStream
 from wiretool.replay.ws_session import answers, read_recording
 
 RESPONSES = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3;x=1\r\nabc\r\n0\r\nT: 1\r\n\r\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import hostile_ws_server
 
-from wiretool.capture import CaptureWriter
+from wiretool.capture.file import CaptureWriter
 from wiretool.codec.wsbuild import build_frame
 
 REQUEST = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

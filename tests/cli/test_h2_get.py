@@ -241,7 +241,7 @@ def test_hexdump_records_both_directions(h2c):
 
 
 def test_record_writes_a_capture(h2c, tmp_path):
-    from wiretool.capture import read_capture
+    from wiretool.capture.file import read_capture
 
     path = tmp_path / "h2.capture"
     res = run_cli(["h2", "get", f"{h2c}/", "--record", str(path), "--json"])

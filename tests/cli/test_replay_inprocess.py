@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from wiretool.capture import CaptureWriter, read_capture
+from wiretool.capture.file import CaptureWriter, read_capture
 from wiretool.codec.wsbuild import build_frame
 
 

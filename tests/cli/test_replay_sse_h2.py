@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ServeProcess, run_wiretool
 
-from wiretool.capture import read_capture
+from wiretool.capture.file import read_capture
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import WIRETOOL, ServeProcess, run_wiretool
 
-from wiretool.capture import CaptureWriter, read_capture
+from wiretool.capture.file import CaptureWriter, read_capture
 
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
 

@@ -346,7 +346,7 @@ def test_message_larger_than_max_size_closes_1009() -> None:
 # -- --record and --proxy ------------------------------------------------------------------------------
 
 def test_record_writes_every_chunk_and_record(tmp_path: Any) -> None:
-    from wiretool.capture import read_capture
+    from wiretool.capture.file import read_capture
 
     path = tmp_path / "session.ndjson"
     with ThreadServer(websockets_handler=echo, compression=None) as srv:

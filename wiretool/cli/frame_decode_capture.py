@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from wiretool.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from wiretool.capture import Capture
+    from wiretool.capture.file import Capture
     from wiretool.output.sink import Output
     from wiretool.records import Record
 
 
 def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_secrets: bool = False) -> int:
     """Emit every record the capture's bytes decode to, then a summary; 5 if any violation, else 0."""
-    from wiretool.capture import read_capture
+    from wiretool.capture.file import read_capture
 
     cap = read_capture(path, records=False)  # only the bytes are decoded
     for warning in cap.warnings:
@@ -74,9 +74,9 @@ def _h2(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Recor
 
 
 def _ws(cap: Capture, show_secrets: bool) -> Iterator[Record]:
+    from wiretool.codec.http1 import split_head
     from wiretool.codec.wsframe import WsFrameParser
     from wiretool.records.ws_session import WsHandshake
-    from wiretool.replay.http1 import split_head
     from wiretool.replay.ws_session import deflate_params
 
     heads: dict[str, Any] = {}
@@ -123,10 +123,10 @@ def _sse(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Reco
     the events of its body, each stamped with the time of the bytes that completed it."""
     from urllib.parse import urlsplit
 
+    from wiretool.capture.exchanges import exchanges
     from wiretool.codec.sse import Comment, Event, SseParser
     from wiretool.records import Note
     from wiretool.records.sse import SseComment, SseConnect, SseEvent
-    from wiretool.replay.exchanges import exchanges
 
     parts = urlsplit(str(cap.header.get("url", "")))
     origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
@@ -156,7 +156,7 @@ def _sse(cap: Capture, hpack_entries: bool, show_secrets: bool) -> Iterator[Reco
 
 
 def _redact(name: str, value: str, show: bool) -> str:
-    from wiretool.output.sanitize import redact
+    from wiretool.secrets import redact
 
     return redact(name, value, show)
 

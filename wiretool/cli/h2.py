@@ -90,7 +90,7 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
     if net.record:
         import base64
 
-        from wiretool.capture import CaptureWriter
+        from wiretool.capture.file import CaptureWriter
 
         first = cfg.requests[0]
         capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,

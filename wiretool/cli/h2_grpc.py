@@ -15,7 +15,7 @@ from wiretool.cli.input_bytes import read_path
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
 
 if TYPE_CHECKING:
-    from wiretool.grpc_schema import Schema
+    from wiretool.grpc.schema import Schema
     from wiretool.output.sink import Output
     from wiretool.transport.h2_outcome import Outcome
 
@@ -69,7 +69,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     from wiretool.cli.h2 import build_config, interruptible
     from wiretool.codec.grpcview import GrpcStreams
     from wiretool.errors import UsageError, WiretoolError
-    from wiretool.grpc_schema import Schema, split_method
+    from wiretool.grpc.schema import Schema, split_method
     from wiretool.output.sink import Output
     from wiretool.transport.h2 import ClientConfig, H2Client
     from wiretool.transport.h2_grpc import call_spec
@@ -174,7 +174,7 @@ def _sinks(out: Any, net: NetOptions, url: str, no_frames: bool) -> tuple[Any, A
                 out.emit(rec)
     if not net.record:
         return show, None, None
-    from wiretool.capture import CaptureWriter
+    from wiretool.capture.file import CaptureWriter
 
     capture = CaptureWriter(net.record, proto="h2", url=url, request_headers=net.headers,
                             show_secrets=net.show_secrets)

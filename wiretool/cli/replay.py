@@ -39,7 +39,7 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
     Exit status: 0 replayed (and, with --check, every answer matched: a one-line summary); 7 an answer
     differs (a diff shows the first difference); 2 unreadable capture; 3, 4, 6 as for the recording command.
     """
-    from wiretool.capture import read_capture
+    from wiretool.capture.file import read_capture
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
     from wiretool.replay.compare import Rules

@@ -15,7 +15,7 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
 from wiretool.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from wiretool.capture import CaptureWriter
+    from wiretool.capture.file import CaptureWriter
     from wiretool.output.sink import Output
     from wiretool.transport.sse import SseSession
 
@@ -149,7 +149,7 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     if net.record:
         import base64
 
-        from wiretool.capture import CaptureWriter
+        from wiretool.capture.file import CaptureWriter
 
         writer = CaptureWriter(net.record, proto="sse", url=url, request_headers=session._headers(),
                                show_secrets=net.show_secrets,

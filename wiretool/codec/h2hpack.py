@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from hpack import Decoder
 
-SECRET_HEADERS = frozenset({b"authorization", b"cookie", b"set-cookie", b"proxy-authorization"})
+from wiretool.secrets import SECRET_HEADERS_B as SECRET_HEADERS
+
 _CACHE_MAX = 256
 
 Headers = list[tuple[str, str]]

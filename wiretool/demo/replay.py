@@ -23,7 +23,7 @@ PROTO = "ws"
 
 async def run(out: Output) -> int:
     """``ws connect --record`` against one echo server, then ``replay --check`` against another."""
-    from wiretool.capture import read_capture
+    from wiretool.capture.file import read_capture
     from wiretool.output.env import Environment
     from wiretool.output.sink import Output as Sink
     from wiretool.replay.compare import Rules

@@ -47,13 +47,3 @@ def hexdump(data: bytes, *, width: int = 16, limit: int | None = None) -> str:
     if limit is not None and len(data) > limit:
         lines.append(f"... {len(data) - limit} more bytes")
     return "\n".join(lines)
-
-
-SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
-
-
-def redact(name: str, value: str, show_secrets: bool = False) -> str:
-    """Hide the value of a secret header (Authorization, Cookie...) unless ``--show-secrets``."""
-    if show_secrets or name.lower() not in SECRET_HEADERS:
-        return value
-    return "<redacted>"

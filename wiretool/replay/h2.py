@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from wiretool.capture import Capture, Chunk
+from wiretool.capture.exchanges import exchanges
+from wiretool.capture.file import Capture, Chunk
 from wiretool.errors import UsageError
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
-from wiretool.replay.exchanges import exchanges
 from wiretool.replay.options import ReplayOptions
 
 SKIP_REQUEST = frozenset({":authority", "user-agent", "content-length", "host"})

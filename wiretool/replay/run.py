@@ -11,7 +11,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from wiretool.capture import Capture, CaptureWriter
+from wiretool.capture.file import Capture, CaptureWriter
 from wiretool.errors import TimeoutExpired, UsageError, WiretoolError
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output

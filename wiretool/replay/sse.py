@@ -12,12 +12,12 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
-from wiretool.capture import Capture, Chunk
+from wiretool.capture.exchanges import Exchange, exchanges
+from wiretool.capture.file import Capture, Chunk
 from wiretool.codec.sse import Event, SseParser
 from wiretool.errors import ConnectError, TimeoutExpired, UsageError
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
-from wiretool.replay.exchanges import Exchange, exchanges
 from wiretool.replay.options import ReplayOptions
 
 SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})

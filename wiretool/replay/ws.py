@@ -16,7 +16,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from wiretool.capture import Capture, Chunk
+from wiretool.capture.file import Capture, Chunk
+from wiretool.codec.http1 import build_head, split_head
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.codec.wsmask import apply_mask
@@ -24,7 +25,6 @@ from wiretool.errors import ConnectError, TimeoutExpired, UsageError, WiretoolEr
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.records.ws import WsFrame
-from wiretool.replay.http1 import build_head, split_head
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.ws_session import OP_CLOSE, OP_PING, OP_PONG, Step, counts, read_recording
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from wiretool.capture import Capture, Chunk
+from wiretool.capture.file import Capture, Chunk
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import Answer

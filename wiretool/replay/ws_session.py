@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from wiretool.capture import Chunk
+from wiretool.capture.file import Chunk
+from wiretool.codec.http1 import Head, split_head
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
-from wiretool.replay.http1 import Head, split_head
 
 OP_CLOSE, OP_PING, OP_PONG = 8, 9, 10
 

@@ -305,7 +305,7 @@ class ServerConn(asyncio.Protocol):
 
 
 def _redactor(show_secrets: bool):  # type: ignore[no-untyped-def]
-    from wiretool.output.sanitize import redact
+    from wiretool.secrets import redact
 
     return lambda name, value: redact(name, value, show_secrets)
 

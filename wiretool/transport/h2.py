@@ -29,11 +29,12 @@ from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
-from wiretool.output.sanitize import SECRET_HEADERS as SECRET_HEADER_NAMES
-from wiretool.output.sanitize import redact, safe_text
+from wiretool.output.sanitize import safe_text
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
+from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
+from wiretool.secrets import redact
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
 

@@ -26,9 +26,10 @@ from wiretool import __version__
 from wiretool.codec.sse import DEFAULT_MAX_EVENT, DEFAULT_MAX_LINE, Event, LimitExceeded, SseParser
 from wiretool.errors import ConnectError, TimeoutExpired, WiretoolError
 from wiretool.exitcodes import ExitCode
-from wiretool.output.sanitize import redact, safe_text
+from wiretool.output.sanitize import safe_text
 from wiretool.records import Note, Record
 from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
+from wiretool.secrets import redact
 from wiretool.transport.tls import client_context, describe_ssl_error
 
 EXCERPT_BYTES = 1024

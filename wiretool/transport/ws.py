@@ -30,9 +30,9 @@ from websockets.utils import accept_key
 
 from wiretool.exitcodes import ExitCode
 from wiretool.output.ndjson_ws import message_json_line
-from wiretool.output.sanitize import redact
 from wiretool.records import Violation
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
+from wiretool.secrets import redact
 from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
 from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for
 

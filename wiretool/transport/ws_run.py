@@ -241,7 +241,7 @@ class Run:
 
     def _start_capture(self, path: str) -> Any:
         """``--record FILE``: every chunk both ways plus every record shown (the fast paths are off)."""
-        from wiretool.capture import CaptureWriter
+        from wiretool.capture.file import CaptureWriter
 
         c = self.plan.client
         writer = CaptureWriter(path, proto="ws", url=c.url, request_headers=c.headers, show_secrets=c.show_secrets,

@@ -24,8 +24,8 @@ from typing import IO, Any
 
 from wiretool import __version__
 from wiretool.errors import UsageError
-from wiretool.output.sanitize import redact
 from wiretool.records import Record
+from wiretool.secrets import redact
 
 FORMAT = 1
 
@@ -61,7 +61,7 @@ class CaptureWriter:
         """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``).
 
         ``conn`` numbers the connections of a run that opens several (an SSE reconnection): 0, 1, ...
-        Without ``show_secrets`` the bytes pass through :mod:`wiretool.capture_redact` first (a head or a
+        Without ``show_secrets`` the bytes pass through :mod:`wiretool.capture.redact` first (a head or a
         header block may then be held back until it is whole).
         """
         if not data:
@@ -77,7 +77,7 @@ class CaptureWriter:
         self._line(line)
 
     def _redactor(self, conn: int, dir: str, data: bytes) -> Any:
-        from wiretool.capture_redact import H2_PREFACE, H2Redactor, Http1Redactor
+        from wiretool.capture.redact import H2_PREFACE, H2Redactor, Http1Redactor
 
         key = (conn, dir)
         red = self._redactors.get(key)

@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import re
 
-from wiretool.output.sanitize import SECRET_HEADERS
+from wiretool.codec.h2frame import PREFACE as H2_PREFACE
+from wiretool.secrets import SECRET_HEADERS, redact_head
 
 _HEAD_START = re.compile(rb"^(?:[A-Z]+ |HTTP/1\.)")
 """How an HTTP/1 head begins: a request line's method, or a status line."""
-_SECRET_LINE = re.compile(rb"(?im)^(" + b"|".join(n.encode() for n in sorted(SECRET_HEADERS)) + rb")[ \t]*:[^\r\n]*")
 MAX_HEAD = 1 << 16
-H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
-
-def redact_head(head: bytes) -> bytes:
-    """An HTTP/1 head with the values of secret headers replaced by ``<redacted>``."""
-    return _SECRET_LINE.sub(lambda m: m.group(1) + b": <redacted>", head)
 
 
 class Http1Redactor:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from wiretool.capture import Chunk
-from wiretool.replay.http1 import Head, MessageStream
-
-H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+from wiretool.capture.file import Chunk
+from wiretool.codec.h2frame import PREFACE as H2_PREFACE
+from wiretool.codec.http1 import Head, MessageStream
 
 
 @dataclass

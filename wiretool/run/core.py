@@ -1,0 +1,197 @@
+"""``run()``: one session, to its end, with the limits, signals, output, summary and capture of every command."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+import time
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from wiretool.errors import WiretoolError
+from wiretool.exitcodes import ExitCode
+from wiretool.records import Note, Record
+from wiretool.run.goals import Goals, NoGoals
+from wiretool.session import RECV, S2C, Chunk, Outcome, Session
+
+if TYPE_CHECKING:
+    from wiretool.capture.file import CaptureWriter
+    from wiretool.output.sink import Output
+
+_INTERRUPTED = Outcome(ExitCode.INTERRUPTED, "interrupted")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The clocks every network command shares (``--timeout``, ``--idle-timeout``) and the grace to stop."""
+
+    timeout: float | None = None
+    """The whole run, seconds."""
+    idle_timeout: float | None = None
+    """Nothing received for this long ends the run (exit 6)."""
+    stop_grace: float = 5.0
+    """After asking a session to stop, how long its graceful end (close handshake, GOAWAY) may take."""
+
+
+class RunSink:
+    """The sink every session writes to: records to the view and the capture, chunks to the capture.
+
+    The first outcome given wins; later ones (the connection dropping after our own close) are ignored.
+    A closed stdout ends the run quietly (``| head``): it is reported as ``broken_pipe`` and exit 0.
+    """
+
+    def __init__(self, out: Output, *, goals: Goals, capture: CaptureWriter | None = None,
+                 show: Callable[[Record], None] | None = None) -> None:
+        self.out = out
+        self.goals = goals
+        self.capture = capture
+        self.show = show or out.emit
+        self.now = out.now
+        self.last_recv = time.monotonic()
+        self.broken_pipe = False
+        self.stopped: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return self.stopped.result() if self.stopped.done() else None
+
+    def emit(self, record: Record) -> None:
+        if self.capture is not None and type(record) is not Note:
+            self.capture.record(record)
+        try:
+            self.show(record)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            self.finish(Outcome(ExitCode.OK))
+            return
+        if not self.stopped.done():
+            reached = self.goals.on_record(record)
+            if reached is not None:
+                self.finish(reached)
+
+    def chunk(self, chunk: Chunk) -> None:
+        if chunk.dir in (RECV, S2C):
+            self.last_recv = time.monotonic()
+        if self.capture is not None:
+            self.capture.chunk(chunk.dir, chunk.t, chunk.data, chunk.conn)
+
+    def finish(self, outcome: Outcome) -> None:
+        if not self.stopped.done():
+            self.stopped.set_result(outcome)
+
+
+async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals: Goals | None = None,
+              capture: CaptureWriter | None = None, show: Callable[[Record], None] | None = None) -> int:
+    """Run ``session`` to its end and return the exit status; the summary record is always the last line.
+
+    ``show`` replaces ``out.emit`` for commands that route records themselves (``sse tail --raw``).
+    A closed stdout raises :class:`BrokenPipeError` at the end, which ``main`` turns into a quiet exit 0.
+    """
+    goals = goals or NoGoals()
+    loop = asyncio.get_running_loop()
+    sink = RunSink(out, goals=goals, capture=capture, show=show)
+    started = time.monotonic()
+    old_handler = loop.get_exception_handler()
+    loop.set_exception_handler(_loop_errors(sink, session, out.env.debug))
+    removers = _install_signals(loop, sink, session)
+    timers: list[asyncio.TimerHandle] = []
+    if limits.timeout:
+        timers.append(loop.call_later(limits.timeout, lambda: sink.finish(goals.on_timeout(limits.timeout))))
+    watchers = [asyncio.ensure_future(_idle_watch(sink, limits.idle_timeout))] if limits.idle_timeout else []
+    task = asyncio.ensure_future(session.run(sink))
+    try:
+        await asyncio.wait([task, sink.stopped], return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            session.stop(sink.stopped.result())
+            done, _ = await asyncio.wait([task], timeout=limits.stop_grace)
+            if not done:
+                session.abort()
+                task.cancel()
+        own = await _result(task)
+    except asyncio.CancelledError:  # Ctrl-C where no signal handler could be installed
+        session.abort()
+        task.cancel()
+        own = _INTERRUPTED
+    finally:
+        for remove in removers:
+            remove()
+        for timer in timers:
+            timer.cancel()
+        for w in watchers:
+            w.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
+        loop.set_exception_handler(old_handler)
+    outcome = goals.on_end(sink.outcome or own)
+    try:
+        if sink.broken_pipe:
+            raise BrokenPipeError
+        if outcome.code and outcome.message:
+            out.error(outcome.message, outcome.code)
+        out.summary(outcome.code, **{"elapsed_s": round(time.monotonic() - started, 3), **session.counts()})
+    finally:
+        if capture is not None:
+            capture.close()
+    return outcome.code
+
+
+def run_sync(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run`` for a command's main coroutine; Ctrl-C before the loop handles signals is exit 130."""
+    try:
+        return asyncio.run(main)
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+
+
+async def _result(task: asyncio.Future[Outcome]) -> Outcome:
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return _INTERRUPTED
+    except WiretoolError as exc:
+        return Outcome(exc.exit_code, exc.message)
+
+
+async def _idle_watch(sink: RunSink, idle: float) -> None:
+    while True:
+        left = sink.last_recv + idle - time.monotonic()
+        if left <= 0:
+            sink.finish(Outcome(ExitCode.TIMEOUT, f"--idle-timeout {idle:g}s: nothing received"))
+            return
+        await asyncio.sleep(left)
+
+
+def _install_signals(loop: asyncio.AbstractEventLoop, sink: RunSink, session: Session) -> list[Callable[[], Any]]:
+    """SIGINT and SIGTERM: the first stops the session gracefully (exit 130), the second aborts it."""
+
+    def on_signal() -> None:
+        if sink.stopped.done():
+            session.abort()
+        sink.finish(_INTERRUPTED)
+
+    removers: list[Callable[[], Any]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no such signal here
+            continue
+        removers.append(lambda sig=sig: loop.remove_signal_handler(sig))
+    return removers
+
+
+def _loop_errors(sink: RunSink, session: Session, debug: bool) -> Callable[[asyncio.AbstractEventLoop, dict], None]:
+    """An exception escaped an I/O callback: a closed stdout ends quietly; anything else is a bug (exit 1)."""
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BrokenPipeError):
+            sink.broken_pipe = True
+            sink.finish(Outcome(ExitCode.OK))
+            session.abort()
+            return
+        if debug:
+            loop.default_exception_handler(context)
+        message = f"internal error: {type(exc).__name__}: {exc}" if exc else f"internal error: {context.get('message')}"
+        sink.finish(Outcome(ExitCode.INTERNAL, message))
+
+    return handler
