@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from wiretool import __version__
 from wiretool.errors import UsageError
 from wiretool.records import Record
 from wiretool.secrets import redact
+from wiretool.session import Chunk
 
 FORMAT = 1
 
@@ -130,17 +132,6 @@ class CaptureWriter:
 
 
 @dataclass
-class Chunk:
-    """One recorded chunk of bytes."""
-
-    dir: str
-    t: float
-    data: bytes
-    conn: int = 0
-    """Which connection of the run (an SSE reconnection opens another; 0 for the first)."""
-
-
-@dataclass
 class Capture:
     """A capture read back: its header, chunks and records in order, and any warning about its end."""
 
@@ -178,28 +169,80 @@ def read_capture(path: str | Path, *, records: bool = True) -> Capture:
         raise UsageError(f"{path} is not a wiretool capture (no capture header line)")
     header = items[0][0]
     fmt = header.get("format")
-    if not isinstance(fmt, int) or fmt > FORMAT:
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt > FORMAT:
         raise UsageError(f"{path} uses capture format {fmt}; this wiretool reads formats up to {FORMAT}")
+    _check_header(header, str(path))
     cap = Capture(header=header)
+    last_t = 0.0
     for obj, warning in items[1:]:
         if warning:
             cap.warnings.append(warning)
             continue
         kind = obj.get("kind")
         if kind == "bytes":
+            b64 = obj.get("b64")
             try:
-                data = base64.b64decode(obj["b64"], validate=True)
-            except (KeyError, ValueError):
+                if not isinstance(b64, str):
+                    raise ValueError
+                data = base64.b64decode(b64, validate=True)
+            except ValueError:
                 cap.warnings.append("a bytes line holds no valid base64; skipped")
                 continue
-            try:
-                cap.chunks.append(Chunk(str(obj.get("dir", "recv")), float(obj.get("t", 0.0)), data,
-                                        int(obj.get("conn", 0))))
-            except (TypeError, ValueError):  # a hand-edited or corrupt line: "t": "abc", "conn": "x"
+            dir, t, conn = obj.get("dir", "recv"), obj.get("t", 0.0), obj.get("conn", 0)
+            if not isinstance(dir, str) or dir not in _DIRS:
+                cap.warnings.append(f"a bytes line has an unknown dir {str(dir)[:20]!r}; skipped")
+                continue
+            if not _is_number(t) or not isinstance(conn, int) or isinstance(conn, bool) or not 0 <= conn < 1 << 31:
                 cap.warnings.append("a bytes line holds an invalid t or conn; skipped")
+                continue
+            t = float(t)
+            if not math.isfinite(t) or t < last_t or t > MAX_T:
+                cap.warnings.append(f"a bytes line's t ({_short(obj.get('t'))}) is not finite, goes back in time or "
+                                    f"is past {MAX_T:g} s; taken as {last_t:g} s")
+                t = last_t
+            last_t = t
+            cap.chunks.append(Chunk(dir, t, data, conn))
         elif kind == "record":
-            cap.records.append(obj.get("record", {}))
+            record = obj.get("record", {})
+            if isinstance(record, dict):
+                cap.records.append(record)
     return cap
+
+
+MAX_T = 1e7
+"""A chunk's time past this (about 115 days into the run) is taken as corrupt rather than as a pause to keep."""
+_DIRS = frozenset({"send", "recv", "c2s", "s2c"})
+_HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "proto": str, "url": str, "method": str, "request_headers": list, "subprotocols": (list, type(None)),
+    "urls": list, "body_b64": (str, type(None)), "origin": (str, type(None)),
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _check_header(header: dict[str, Any], name: str) -> None:
+    """Refuse a header whose fields have the wrong shape (a tampered file) with one line, before anything uses it."""
+    for key, kind in _HEADER_TYPES.items():
+        if key in header and not isinstance(header[key], kind):
+            raise UsageError(f"unreadable capture {name}: header field {key!r} is not a {_kind_name(kind)}")
+    for pair in header.get("request_headers", []):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise UsageError(f"unreadable capture {name}: request_headers must be a list of [name, value] strings")
+    for url in header.get("urls", []):
+        if not isinstance(url, str):
+            raise UsageError(f"unreadable capture {name}: urls must be a list of strings")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join({"str": "string", "list": "list", "NoneType": "null"}[k.__name__] for k in kinds)
 
 
 def _parse_lines(lines: list[str], complete_last: bool, name: str) -> Iterator[tuple[dict[str, Any], str]]:
@@ -209,10 +252,13 @@ def _parse_lines(lines: list[str], complete_last: bool, name: str) -> Iterator[t
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, or an integer of thousands of digits
             if i == last and not complete_last:
                 yield {}, f"{name}: last line is truncated (the writer was stopped mid-line); ignored"
                 continue
-            raise UsageError(f"{name}: line {i + 1} is not valid JSON") from None
+            why = "is nested too deeply" if isinstance(exc, RecursionError) else "is not valid JSON"
+            if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError):
+                why = "holds a number too long to read"
+            raise UsageError(f"unreadable capture {name}: line {i + 1} {why}") from None
         if isinstance(obj, dict):
             yield obj, ""
