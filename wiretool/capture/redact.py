@@ -9,7 +9,7 @@ in a way every decoder still reads:
   as a plain (not Huffman) string of the same length, so every frame keeps its length and the HPACK
   state stays in step. Frames are written whole (a header block with its CONTINUATIONs together).
 
-Only the first head of each direction of an HTTP/1 connection is touched; the rest streams through.
+Every head of a kept-alive HTTP/1 connection is redacted; bodies, and everything after an upgrade, stream through.
 """
 
 from __future__ import annotations
@@ -17,45 +17,222 @@ from __future__ import annotations
 import re
 
 from wiretool.codec.h2frame import PREFACE as H2_PREFACE
-from wiretool.secrets import SECRET_HEADERS, redact_head
+from wiretool.secrets import REDACTED, SECRET_HEADERS, is_secret, redact_head
 
-_HEAD_START = re.compile(rb"^(?:[A-Z]+ |HTTP/1\.)")
-"""How an HTTP/1 head begins: a request line's method, or a status line."""
-MAX_HEAD = 1 << 16
+MAX_LINE = 8 * 1024
+"""A head line is held back until it is whole, up to this; a longer one is decided on what has arrived."""
+_HTTP1_START = re.compile(rb"(?:[A-Z]{1,20} [^ \r\n]+ HTTP/1\.|HTTP/1\.)")
+"""How an HTTP/1 head begins: a request line (method, target, version) or a status line."""
 
+_FIRST, _HEADERS, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _TRAILERS, _PASS = range(7)
 
 
 class Http1Redactor:
-    """One direction of an HTTP/1 connection: the head comes out redacted, whole; the body as it comes."""
+    """One direction of an HTTP/1 connection: every head comes out with its secret values as ``<redacted>``.
+
+    It follows the messages of a kept-alive connection (Content-Length and chunked bodies pass through
+    uncounted-for bytes untouched), so the second and later requests and responses on one connection are
+    redacted too, and it works a line at a time: memory stays bounded by :data:`MAX_LINE` however long a head
+    is, and a secret header line longer than that is cut to ``name: <redacted>`` without being held. After a
+    ``101`` (WebSocket, h2c), an ``Upgrade`` request, or a response whose body runs to the end of the
+    connection, nothing more is HTTP/1 and everything streams through.
+    """
 
     def __init__(self) -> None:
-        self._buf = bytearray()
-        self._done = False
+        self._state = _FIRST
+        self._line = bytearray()
+        self._skip = False  # inside an over-long secret line: drop until its end
+        self._pass_line = False  # inside an over-long plain line: pass until its end
+        self._secret = False  # the last header line was a secret (an obs-fold continuation is one too)
+        self._left = 0  # body or chunk bytes still to pass
+        self._response = False
+        self._status = 0
+        self._length: int | None = None
+        self._chunked = False
+        self._upgrade = False
 
     def feed(self, data: bytes) -> bytes:
-        """The bytes that may be written now (possibly none while a head is incomplete)."""
-        if self._done:
+        """The bytes that may be written now (possibly fewer than given while a head line is incomplete)."""
+        if self._state == _PASS:
             return data
-        self._buf += data
-        if not self._buf:
-            return b""
-        if not 65 <= self._buf[0] <= 90 or (len(self._buf) >= 8 and not _HEAD_START.match(bytes(self._buf[:64]))):
-            return self.flush()  # not an HTTP/1 head (frames, an HTTP/2 preface): nothing to hide
-        end = self._buf.find(b"\r\n\r\n")
-        if end < 0 and len(self._buf) < MAX_HEAD:
-            return b""
-        cut = end + 4 if end >= 0 else len(self._buf)
-        out = redact_head(bytes(self._buf[:cut])) + bytes(self._buf[cut:])
-        self._buf = bytearray()
-        self._done = True
-        return out
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        out = bytearray()
+        view = memoryview(data)
+        pos, end = 0, len(data)
+        while pos < end:
+            state = self._state
+            if state == _PASS:
+                out += view[pos:]
+                break
+            if state in (_BODY, _CHUNK_DATA):
+                n = min(self._left, end - pos)
+                out += view[pos:pos + n]
+                pos += n
+                self._left -= n
+                if not self._left:
+                    self._state = _CHUNK_SIZE if state == _CHUNK_DATA else _FIRST
+                continue
+            pos = self._line_bytes(data, view, pos, end, out)
+        return bytes(out)
 
     def flush(self) -> bytes:
-        """Whatever is held back (at the end of the capture, redacted as far as it goes)."""
-        out = redact_head(bytes(self._buf))
-        self._buf = bytearray()
-        self._done = True
+        """Whatever is held back (the capture ended inside a line), redacted as far as it goes."""
+        out = redact_head(bytes(self._line)) if not self._skip else b""
+        self._line = bytearray()
+        self._state = _PASS
         return out
+
+    # -- lines ------------------------------------------------------------------------------------
+    def _line_bytes(self, data: bytes, view: memoryview, pos: int, end: int, out: bytearray) -> int:
+        """Take bytes up to the end of the current line; handle the line when it is whole."""
+        nl = data.find(b"\n", pos, end)
+        stop = end if nl < 0 else nl + 1
+        piece = view[pos:stop]
+        if self._skip or self._pass_line:
+            if self._pass_line:
+                out += piece
+            elif nl >= 0:
+                out += b"\r\n" if (stop - pos >= 2 and piece[-2] == 0x0D) or self._line[-1:] == b"\r" else b"\n"
+            if nl >= 0:
+                self._skip = self._pass_line = False
+                self._line = bytearray()
+            elif self._skip:
+                self._line = bytearray(piece[-1:])  # remember a trailing CR for the line ending
+            return stop
+        self._line += piece
+        if nl < 0:
+            if self._state == _FIRST and not _could_be_http1(self._line):
+                out += self._line
+                self._line = bytearray()
+                self._state = _PASS
+            elif len(self._line) > MAX_LINE:
+                self._long_line(out)
+            return stop
+        line, self._line = bytes(self._line), bytearray()
+        self._whole_line(line, out)
+        return stop
+
+    def _long_line(self, out: bytearray) -> None:
+        """A line past MAX_LINE: decide on its start, then let the rest stream (a secret's rest is dropped)."""
+        held = bytes(self._line)
+        self._line = bytearray()
+        name = _header_name(held)
+        if self._state in (_HEADERS, _TRAILERS) and (is_secret(name) or (self._secret and held[:1] in b" \t")):
+            if held[:1] not in b" \t":
+                out += held[:len(name)] + b": " + REDACTED.encode()
+            self._skip = True
+            self._secret = True
+            return
+        self._secret = False
+        out += held
+        self._pass_line = True
+        if self._state == _FIRST:
+            self._state = _PASS  # a request or status line this long is no head we can follow
+        elif self._state == _CHUNK_SIZE:
+            self._state = _PASS
+
+    def _whole_line(self, line: bytes, out: bytearray) -> None:
+        state = self._state
+        body = line.rstrip(b"\r\n")
+        if state == _FIRST:
+            if not body:  # an empty line between messages
+                out += line
+                return
+            if not _HTTP1_START.match(body):
+                out += line
+                self._state = _PASS
+                return
+            self._start_head(body)
+            out += line
+            self._state = _HEADERS
+            return
+        if state == _CHUNK_SIZE:
+            out += line
+            try:
+                size = int(body.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self._state = _PASS  # not chunked after all: stop interpreting, never hold
+                return
+            if size:
+                self._left, self._state = size + 2, _CHUNK_DATA  # the data and its CRLF
+            else:
+                self._state = _TRAILERS
+            return
+        # a header or trailer line
+        if not body:
+            out += line
+            self._secret = False
+            self._state = self._after_head() if state == _HEADERS else _FIRST
+            return
+        if body[:1] in b" \t":  # obs-fold: continues the previous field
+            if not self._secret:
+                out += line
+            return
+        name = _header_name(body)
+        self._secret = is_secret(name)
+        if self._secret:
+            out += body[:len(name)] + b": " + REDACTED.encode() + line[len(body):]
+            return
+        out += line
+        if state == _HEADERS:
+            self._note_header(name.lower(), body[len(name) + 1:].strip())
+
+    # -- message framing (RFC 9112 §6) ------------------------------------------------------------
+    def _start_head(self, first: bytes) -> None:
+        self._response = first.startswith(b"HTTP/")
+        parts = first.split(b" ", 2)
+        status = parts[1] if self._response and len(parts) > 1 else b""
+        self._status = int(status) if len(status) == 3 and status.isdigit() and status.isascii() else 0
+        self._length, self._chunked, self._upgrade = None, False, False
+
+    def _note_header(self, name: bytes, value: bytes) -> None:
+        if name == b"content-length":
+            self._length = int(value) if value.isdigit() and value.isascii() and len(value) < 19 else None
+        elif name == b"transfer-encoding":
+            self._chunked = value.lower().rsplit(b",", 1)[-1].strip() == b"chunked"
+        elif name == b"upgrade":
+            self._upgrade = True
+
+    def _after_head(self) -> int:
+        """Where the bytes after a head's blank line belong: a body of known length, chunks, the next head, or
+        no longer HTTP/1 at all."""
+        if self._response:
+            if self._status == 101:
+                return _PASS
+            if 100 <= self._status < 200 or self._status in (204, 304):
+                return _FIRST
+        elif self._upgrade:
+            return _PASS
+        if self._chunked:
+            return _CHUNK_SIZE
+        if self._length is not None:
+            self._left = self._length
+            return _BODY if self._length else _FIRST
+        return _PASS if self._response else _FIRST
+
+
+def _header_name(line: bytes) -> bytes:
+    """The field name of a header line (what comes before ':', without trailing blanks), or the whole line."""
+    colon = line.find(b":")
+    return (line[:colon] if colon >= 0 else line).rstrip(b" \t")
+
+
+def _could_be_http1(held: bytearray) -> bool:
+    """Can the bytes so far still begin an HTTP/1 request or status line? (Frames, a preface: no.)"""
+    if not held:
+        return True
+    if held[:1] in (b"\r", b"\n"):
+        return True
+    if not 65 <= held[0] <= 90:
+        return False
+    probe = bytes(held[:40])
+    if probe.startswith(b"HTTP/1."[:len(probe)]) or probe.startswith(b"HTTP/1."):
+        return True
+    space = probe.find(b" ")
+    if space < 0:
+        return len(probe) <= 20 and probe.isalpha() and probe.isupper()
+    return 0 < space <= 20 and probe[:space].isalpha() and probe[:space].isupper()
 
 
 class H2Redactor:
