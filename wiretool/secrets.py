@@ -35,3 +35,29 @@ def redact(name: str, value: str, show_secrets: bool = False) -> str:
 def redact_head(head: bytes) -> bytes:
     """An HTTP/1 head with the values of secret headers replaced by ``<redacted>``."""
     return _SECRET_LINE.sub(lambda m: m.group(1) + b": " + REDACTED.encode(), head)
+
+
+def redact_url(url: str, show_secrets: bool = False) -> str:
+    """A URL with the password of its userinfo (``ws://alice:PASSWORD@host``) replaced by ``<redacted>``.
+
+    The user name stays (it says who connected); the password is sent as ``Authorization: Basic``, which is
+    redacted, so it must not reach a record, a capture header or an error line in clear either.
+    """
+    if show_secrets:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for stop in "/?#":
+        i = rest.find(stop)
+        if 0 <= i < end:
+            end = i
+    authority = rest[:end]
+    at = authority.rfind("@")
+    if at < 0:
+        return url
+    user, colon, _ = authority[:at].partition(":")
+    if not colon:
+        return url
+    return f"{scheme}://{user}:{REDACTED}@{authority[at + 1:]}{rest[end:]}"

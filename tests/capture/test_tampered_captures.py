@@ -86,3 +86,14 @@ def test_unknown_direction_is_skipped_with_a_warning(tmp_path: Path) -> None:
     cap = read_capture(write(tmp_path / "c.wtcap", {**HEADER, "proto": "h2"}, bytes_line(dir="sideways"),
                              bytes_line(0.2)))
     assert len(cap.chunks) == 1 and any("unknown dir" in w for w in cap.warnings)
+
+
+def test_capture_header_url_keeps_no_password(tmp_path: Path) -> None:
+    from wiretool.capture.file import CaptureWriter
+
+    for name, keep in (("hidden", False), ("kept", True)):
+        with CaptureWriter(tmp_path / name, proto="ws", url="ws://alice:PASSWORD@127.0.0.1:9/x", show_secrets=keep):
+            pass
+    assert read_capture(tmp_path / "hidden").header["url"] == "ws://alice:<redacted>@127.0.0.1:9/x"
+    assert "PASSWORD" not in (tmp_path / "hidden").read_text()
+    assert read_capture(tmp_path / "kept").header["url"] == "ws://alice:PASSWORD@127.0.0.1:9/x"

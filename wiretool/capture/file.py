@@ -26,7 +26,7 @@ from typing import IO, Any
 from wiretool import __version__
 from wiretool.errors import UsageError
 from wiretool.records import Record
-from wiretool.secrets import redact
+from wiretool.secrets import redact, redact_url
 from wiretool.session import Chunk
 
 FORMAT = 1
@@ -49,7 +49,8 @@ class CaptureWriter:
         self._redactors: dict[tuple[int, str], Any] = {}
         self._last_t = 0.0
         header = {
-            "capture": "wiretool", "format": FORMAT, "wiretool": __version__, "proto": proto, "url": url,
+            "capture": "wiretool", "format": FORMAT, "wiretool": __version__, "proto": proto,
+            "url": redact_url(url, show_secrets),
             "request_headers": [[n, redact(n, v, show_secrets)] for n, v in request_headers],
             "start": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
             "secrets": "kept" if show_secrets else "redacted",
