@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def is_digits(text: str, most: int) -> bool:
+    """ASCII digits only, at most ``most`` of them: ``'²'.isdigit()`` is true and a 5000-digit length is no length."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
 @dataclass
 class Head:
     """A request or response head: its start line and headers in order (names as sent)."""
@@ -27,7 +32,7 @@ class Head:
     def status(self) -> int | None:
         """The status code of a response head (None for a request or a broken line)."""
         parts = self.start_line.split(" ", 2)
-        if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0].startswith("HTTP/") and is_digits(parts[1], 3):
             return int(parts[1])
         return None
 
@@ -93,7 +98,7 @@ def body_of(head: Head, rest: bytes) -> bytes:
     if (head.get("transfer-encoding") or "").lower().endswith("chunked"):
         return dechunk(rest)
     length = head.get("content-length")
-    if length and length.isdigit():
+    if length and is_digits(length, 18):
         return rest[:int(length)]
     return rest
 
@@ -132,7 +137,7 @@ class MessageStream:
                 status = head.status
                 if te.endswith("chunked"):
                     self._mode, self._chunk_left, self._trailers = "chunked", 0, False
-                elif length and length.strip().isdigit():
+                elif length and is_digits(length.strip(), 18):
                     self._mode, self._left = "length", int(length)
                 elif self.requests or status in (204, 304) or (status is not None and status < 200):
                     self._mode, self._left = "length", 0
