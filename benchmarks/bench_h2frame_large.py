@@ -71,7 +71,8 @@ def main(argv: list[str]) -> int:
         print(f"  {size:>2} MiB  {seconds * 1000:8.2f} ms  ({per_mib[size] * 1000:.2f} ms/MiB)")
     ratio = per_mib[SIZES[-1]] / per_mib[SIZES[0]]
     verdict = "PASS" if ratio <= 2.5 else "MISS"
-    print(f"  linear: {SIZES[-1]} MiB costs {ratio:.2f}x per MiB what {SIZES[0]} MiB does (target <= 2.5x) {verdict}")
+    print(f"  linear: {SIZES[-1]} MiB costs {ratio:.2f}x per MiB what {SIZES[0]} MiB does "
+          f"(target <= 2.5x) {verdict}")
     return 0
 
 
