@@ -16,7 +16,7 @@ from wiretool.records.ws import close_code_name
 
 
 def close_name(code: int | None) -> str | None:
-    """The ``close`` record's ``code_name``: the name the ``frame`` record gives (one table, records/ws.py)."""
+    """The ``close`` record's ``code_name``: the name the ``frame`` record gives (records/ws.py)."""
     return None if code is None else close_code_name(code)
 
 
