@@ -357,14 +357,9 @@ class H2FrameView:
     def _start_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                      viol: list[Violation]) -> None:
         d.block_stream = sid
-        d.block_len = len(fragment)
-        if d.block_len > self.max_header_block:
-            d.block = None
-            self._too_large(d, viol)
-        else:
-            d.block = bytearray(fragment)
-        if end:
-            self._end_block(d, f, viol)
+        d.block_len = 0
+        d.block = bytearray()
+        self._add_fragment(d, fragment, end, f, viol)
 
     def _continue_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                         viol: list[Violation]) -> None:
@@ -375,6 +370,11 @@ class H2FrameView:
         if sid != d.block_stream:
             viol.append(_v("continuation_wrong_stream", "6.10",
                            f"CONTINUATION on stream {sid} inside the header block of stream {d.block_stream}"))
+        self._add_fragment(d, fragment, end, f, viol)
+
+    def _add_fragment(self, d: _Direction, fragment: bytes, end: bool, f: dict[str, object],
+                      viol: list[Violation]) -> None:
+        """Keep a header block fragment while the block stays under ``max_header_block``; decode it at the end."""
         d.block_len += len(fragment)
         if d.block is not None:
             if d.block_len > self.max_header_block:
