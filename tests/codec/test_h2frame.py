@@ -216,3 +216,26 @@ def test_repeated_blocks_follow_the_dynamic_table():
     view.feed("recv", headers_frame(enc, 5, [("x-v", "2")]))  # now index 62 is x-v: 2
     assert view.feed("recv", again)[0].headers == [("x-v", "2")]
     assert first[0].headers == [("x-v", "1")]
+
+
+def test_large_frame_in_small_reads_gives_the_same_records_as_one_feed():
+    """A 1 MiB DATA frame (the peer allowed 2^24-1) between small frames, fed whole or in reads of any size."""
+    allow_big = SettingsFrame(0, settings={5: 2**24 - 1}).serialize()
+    big = DataFrame(1, data=bytes(range(256)) * 4096, flags=["END_STREAM"]).serialize()
+    wire = (SettingsFrame(0).serialize() + PingFrame(0, opaque_data=b"abcdefgh").serialize() + big
+            + DataFrame(3, data=b"tail").serialize() + big[:9 + 100])
+
+    def decode(step: int) -> list[dict]:
+        view = H2FrameView(preface={"send": "none", "recv": "none"}, offsets=True, keep_data=True)
+        view.feed("send", allow_big)
+        out = []
+        for i in range(0, len(wire), step):
+            out += view.feed("recv", wire[i:i + step])
+        return [r.to_json() | {"data": getattr(r, "data", None)} for r in out + view.finish("recv")]
+
+    whole = decode(len(wire))
+    assert [r["frame_type"] for r in whole] == ["SETTINGS", "PING", "DATA", "DATA", "DATA"]
+    assert whole[2]["data_length"] == 1 << 20 and whole[2]["data"] == bytes(range(256)) * 4096
+    assert whole[4]["violations"][0]["code"] == "truncated_frame"
+    for step in (16 * 1024, 4093, 9, 1000):
+        assert decode(step) == whole

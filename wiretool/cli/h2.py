@@ -142,6 +142,7 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     """Check the URLs share one origin and turn the options into a :class:`ClientConfig`."""
     from urllib.parse import urlsplit
 
+    from wiretool.codec.headers import has_cr_lf_nul
     from wiretool.errors import UsageError
     from wiretool.transport.h2 import ClientConfig, RequestSpec
     from wiretool.transport.tls import client_context
@@ -170,7 +171,7 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
         if name.lower() in _CONNECTION_HEADERS or name.startswith(":"):
             raise UsageError(f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
                              "pseudo-headers and has no connection-specific headers")
-        if any(c in name + value for c in "\r\n\0"):
+        if has_cr_lf_nul(name + value):
             raise UsageError(f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)")
     from wiretool.cli.input_bytes import read_data_option
 

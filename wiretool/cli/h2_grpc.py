@@ -190,13 +190,13 @@ def _sinks(out: Any, net: NetOptions, url: str, no_frames: bool) -> tuple[Any, A
 
 
 def _hex(text: str) -> bytes:
+    from wiretool.codec.hexbytes import HexError, parse_hex
     from wiretool.errors import UsageError
 
-    cleaned = "".join(text.replace("0x", "").replace(":", "").split())
     try:
-        return bytes.fromhex(cleaned)
-    except ValueError:
-        raise UsageError(f"--data-hex is not hex: {text!r}") from None
+        return parse_hex(text)
+    except HexError as exc:
+        raise UsageError(f"--data-hex is not hex: {text!r} ({exc})") from None
 
 
 def _json_values(text: str) -> list[Any]:

@@ -14,23 +14,21 @@ import re
 import sys
 from typing import IO
 
+from wiretool.codec.hexbytes import HexError
+from wiretool.codec.hexbytes import parse_hex as hex_bytes
 from wiretool.errors import UsageError
 
 ENCODINGS = ("hex", "base64", "raw")
 
-_HEX_NOISE = re.compile(r"0[xX]|\\[xX]|[\s:,;_\-]")
 _B64_SPACE = re.compile(r"\s+")
 
 
 def parse_hex(text: str) -> bytes:
-    """Hex digits with any spaces, colons, commas, ``0x`` or ``\\x`` prefixes between them."""
-    digits = _HEX_NOISE.sub("", text)
-    bad = re.search(r"[^0-9a-fA-F]", digits)
-    if bad:
-        raise UsageError(f"invalid hex input: unexpected character {bad.group()!r}")
-    if len(digits) % 2:
-        raise UsageError(f"invalid hex input: odd number of hex digits ({len(digits)})")
-    return bytes.fromhex(digits)
+    """Hex as :func:`wiretool.codec.hexbytes.parse_hex` reads it; anything else is a usage error."""
+    try:
+        return hex_bytes(text)
+    except HexError as exc:
+        raise UsageError(f"invalid hex input: {exc}") from None
 
 
 def parse_base64(text: str) -> bytes:

@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 _MIB = 1 << 20
 
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-"""RFC 9110 token: what a method or a header name may be made of (h11 refuses anything else, mid-run)."""
-
-
 def _check_url(url: str) -> None:
     """Refuse a URL httpx cannot parse or connect to as a usage error, before any output."""
     import httpx
@@ -44,14 +40,15 @@ def _check_url(url: str) -> None:
 
 def _check_request(method: str | None, headers: list[tuple[str, str]]) -> None:
     """A method and header names must be tokens, values free of CR, LF and NUL: say so before connecting."""
+    from wiretool.codec.headers import has_cr_lf_nul, is_token
     from wiretool.errors import UsageError
 
-    if method is not None and not _TOKEN.fullmatch(method):
+    if method is not None and not is_token(method):
         raise UsageError(f"bad method {method!r}: an HTTP method is a token (letters, digits, !#$%&'*+-.^_`|~)")
     for name, value in headers:
-        if not _TOKEN.fullmatch(name):
+        if not is_token(name):
             raise UsageError(f"bad header name {name!r}: a header name is a token (letters, digits, !#$%&'*+-.^_`|~)")
-        if any(c in value for c in "\r\n\0"):
+        if has_cr_lf_nul(value):
             raise UsageError(f"header {name!r} holds CR, LF or NUL")
 
 

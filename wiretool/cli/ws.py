@@ -118,6 +118,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     import asyncio
     import re
 
+    from wiretool.codec.headers import has_cr_lf_nul
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
     from wiretool.transport.ws import ClientOptions
@@ -126,7 +127,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     if not url.lower().startswith(("ws://", "wss://")):
         raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
     for name, value in net.headers:
-        if any(c in name + value for c in "\r\n\0"):  # it would end the header line: request smuggling
+        if has_cr_lf_nul(name + value):  # it would end the header line: request smuggling
             raise UsageError(f"-H {name!r}: header names and values cannot hold CR, LF or NUL")
     for pattern in expect:
         try:

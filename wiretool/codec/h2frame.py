@@ -51,12 +51,13 @@ class _Direction:
     """The state of one direction of the connection."""
 
     __slots__ = ("block", "block_len", "block_stream", "buf", "first_frame", "hpack", "hpack_broken",
-                 "max_frame_size", "name", "offset", "preface", "settings_first", "skip")
+                 "max_frame_size", "name", "need", "offset", "preface", "settings_first", "skip")
 
     def __init__(self, name: str, preface: str, max_header_block: int, show_secrets: bool) -> None:
         self.name = name
         self.buf = bytearray()
         self.offset = 0  # bytes of this direction consumed so far (absolute offset of buf[0])
+        self.need = 0  # len(buf) at which parsing can progress again (a whole frame header, or frame)
         self.preface = preface  # "expect" | "auto" | "done"
         self.settings_first = preface == "expect"
         self.first_frame = True
@@ -108,15 +109,22 @@ class H2FrameView:
 
     # -- public --------------------------------------------------------------------------------------
     def feed(self, direction: str, data: bytes) -> list[Record]:
-        """Take the next chunk of ``direction``; return the records of every frame it completed."""
+        """Take the next chunk of ``direction``; return the records of every frame it completed.
+
+        Bytes of an unfinished frame are appended to one buffer and looked at again only once the
+        frame's ``need`` is met, so a large frame arriving in many small reads costs linear time.
+        """
         d = self._dirs[direction]
         out: list[Record] = []
         if d.buf:
             d.buf += data
+            if len(d.buf) < d.need:
+                return out  # the frame in progress is still short: nothing to parse, nothing to copy
             src: bytes | bytearray = d.buf
         else:
             src = data
         pos = 0
+        d.need = 0
         if d.preface != "done":
             pos = self._preface(d, src, out)
             if d.preface != "done":
@@ -124,6 +132,7 @@ class H2FrameView:
                 return out
         pos = self._frames(d, src, pos, out)
         d.offset += pos
+        # A fresh buffer for the rest: the old one may still be viewed by a memoryview of a frame body.
         d.buf = bytearray(src[pos:]) if pos < len(src) else bytearray()
         return out
 
@@ -152,7 +161,7 @@ class H2FrameView:
                 violations=(_v("unfinished_header_block", "6.10",
                                "stream ended inside a header block (no END_HEADERS)"),))))
         d.buf = bytearray()
-        d.skip = 0
+        d.skip = d.need = 0
         if self.grpc is not None:
             out += self.grpc.finish(self._clock(), direction)
         return out
@@ -200,6 +209,7 @@ class H2FrameView:
                 if d.skip:
                     return pos
             if n - pos < 9:
+                d.need = 9
                 return pos
             hi, lo, typ, flags, sid = _HEADER.unpack_from(src, pos)
             length = (hi << 8) | lo
@@ -211,6 +221,7 @@ class H2FrameView:
                 continue
             end = pos + 9 + length
             if end > n:
+                d.need = 9 + length
                 return pos
             rec = self._frame(d, typ, flags, sid, length, memoryview(src)[pos + 9:end], pos)
             out.append(rec)
@@ -346,14 +357,9 @@ class H2FrameView:
     def _start_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                      viol: list[Violation]) -> None:
         d.block_stream = sid
-        d.block_len = len(fragment)
-        if d.block_len > self.max_header_block:
-            d.block = None
-            self._too_large(d, viol)
-        else:
-            d.block = bytearray(fragment)
-        if end:
-            self._end_block(d, f, viol)
+        d.block_len = 0
+        d.block = bytearray()
+        self._add_fragment(d, fragment, end, f, viol)
 
     def _continue_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                         viol: list[Violation]) -> None:
@@ -364,6 +370,11 @@ class H2FrameView:
         if sid != d.block_stream:
             viol.append(_v("continuation_wrong_stream", "6.10",
                            f"CONTINUATION on stream {sid} inside the header block of stream {d.block_stream}"))
+        self._add_fragment(d, fragment, end, f, viol)
+
+    def _add_fragment(self, d: _Direction, fragment: bytes, end: bool, f: dict[str, object],
+                      viol: list[Violation]) -> None:
+        """Keep a header block fragment while the block stays under ``max_header_block``; decode it at the end."""
         d.block_len += len(fragment)
         if d.block is not None:
             if d.block_len > self.max_header_block:

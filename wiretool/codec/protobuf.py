@@ -1,5 +1,6 @@
 """Protocol Buffers wire format without a schema: PURE, lenient, bounded.
 
+The varint reader and writer here are the project's only ones (the gRPC reflection client uses them).
 Like ``protoc --decode_raw``: every field shows its number and wire type; varints and fixed-width
 numbers as integers; length-delimited values as a string when they are printable UTF-8, else as a
 nested message when they parse cleanly as one, else as bytes. Nesting depth and field counts are
@@ -16,7 +17,18 @@ MAX_FIELDS = 10_000
 WIRE_TYPES = {0: "varint", 1: "fixed64", 2: "len", 3: "sgroup", 4: "egroup", 5: "fixed32"}
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
+def write_varint(n: int) -> bytes:
+    """A non-negative integer as a base-128 varint, low 7 bits first (the encoding guide's "Base 128 Varints")."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int] | None:
     """Read a base-128 varint at ``pos``: (value, new position), or None if truncated or over 10 bytes."""
     result = shift = 0
     end = min(len(data), pos + 10)
@@ -49,7 +61,7 @@ def _decode(data: bytes, depth: int) -> tuple[tuple[ProtoField, ...], bool]:
         if len(fields) >= MAX_FIELDS:
             fields.append(ProtoField(0, 0, "invalid", f"more than {MAX_FIELDS} fields; rest not shown"))
             return tuple(fields), False
-        tag = _varint(data, pos)
+        tag = read_varint(data, pos)
         if tag is None:
             fields.append(ProtoField(0, 0, "invalid", f"truncated tag at byte {pos}"))
             return tuple(fields), False
@@ -59,7 +71,7 @@ def _decode(data: bytes, depth: int) -> tuple[tuple[ProtoField, ...], bool]:
             fields.append(ProtoField(0, wire_type, "invalid", f"field number 0 at byte {pos}"))
             return tuple(fields), False
         if wire_type == 0:
-            v = _varint(data, pos)
+            v = read_varint(data, pos)
             if v is None:
                 fields.append(ProtoField(number, 0, "invalid", "truncated varint"))
                 return tuple(fields), False
@@ -74,7 +86,7 @@ def _decode(data: bytes, depth: int) -> tuple[tuple[ProtoField, ...], bool]:
                                      int.from_bytes(data[pos : pos + size], "little")))
             pos += size
         elif wire_type == 2:
-            ln = _varint(data, pos)
+            ln = read_varint(data, pos)
             if ln is None or ln[1] + ln[0] > n:
                 fields.append(ProtoField(number, 2, "invalid", "length runs past the end of the message"))
                 return tuple(fields), False

@@ -23,6 +23,48 @@ def opcode_name(opcode: int) -> str:
     return name if name is not None else f"RESERVED_{opcode}"
 
 
+CLOSE_CODE_NAMES: dict[int, str] = {
+    1000: "NORMAL_CLOSURE",
+    1001: "GOING_AWAY",
+    1002: "PROTOCOL_ERROR",
+    1003: "UNSUPPORTED_DATA",
+    1004: "RESERVED",
+    1005: "NO_STATUS_RCVD",
+    1006: "ABNORMAL_CLOSURE",
+    1007: "INVALID_PAYLOAD_DATA",
+    1008: "POLICY_VIOLATION",
+    1009: "MESSAGE_TOO_BIG",
+    1010: "MANDATORY_EXTENSION",
+    1011: "INTERNAL_ERROR",
+    1012: "SERVICE_RESTART",
+    1013: "TRY_AGAIN_LATER",
+    1014: "BAD_GATEWAY",
+    1015: "TLS_HANDSHAKE",
+}
+"""Close codes by their RFC 6455 §7.4 / IANA "WebSocket Close Code Number Registry" names.
+
+The one table for every record that names a close code (the ``frame`` record's ``close_code_name``
+and the ``close`` record's ``code_name``); it lives here, not in codec/, because records do not
+import codec (codec/wsclose.py re-exports it with the wire rules).
+"""
+
+
+def close_code_name(code: int) -> str:
+    """The registry name of a close code, or the range it falls in (RFC 6455 §7.4.2)."""
+    name = CLOSE_CODE_NAMES.get(code)
+    if name is not None:
+        return name
+    if code < 1000:
+        return "UNUSED"
+    if code < 3000:
+        return "UNASSIGNED"
+    if code < 4000:
+        return "REGISTERED"
+    if code < 5000:
+        return "PRIVATE"
+    return "OUT_OF_RANGE"
+
+
 def _text_or_none(data: bytes) -> str | None:
     """The payload as text when it is valid UTF-8, else None (the contract's ``payload_text``)."""
     if data.isascii():
@@ -153,8 +195,6 @@ class WsFrame(Record):
 
     @property
     def close_code_name(self) -> str | None:
-        from wiretool.codec.wsclose import close_code_name
-
         code = self.close_code
         return None if code is None else close_code_name(code)
 

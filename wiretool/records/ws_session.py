@@ -12,24 +12,12 @@ import dataclasses
 from typing import Any, ClassVar
 
 from wiretool.records import Record, Violation
-
-CLOSE_NAMES: dict[int, str] = {
-    1000: "NORMAL_CLOSURE", 1001: "GOING_AWAY", 1002: "PROTOCOL_ERROR", 1003: "UNSUPPORTED_DATA",
-    1005: "NO_STATUS_RCVD", 1006: "ABNORMAL_CLOSURE", 1007: "INVALID_DATA", 1008: "POLICY_VIOLATION",
-    1009: "MESSAGE_TOO_BIG", 1010: "MANDATORY_EXTENSION", 1011: "INTERNAL_ERROR", 1012: "SERVICE_RESTART",
-    1013: "TRY_AGAIN_LATER", 1014: "BAD_GATEWAY", 1015: "TLS_HANDSHAKE",
-}
+from wiretool.records.ws import close_code_name
 
 
 def close_name(code: int | None) -> str | None:
-    """The RFC 6455 / IANA name of a close code, ``PRIVATE_n``/``UNKNOWN_n`` otherwise."""
-    if code is None:
-        return None
-    if code in CLOSE_NAMES:
-        return CLOSE_NAMES[code]
-    if 3000 <= code <= 4999:
-        return f"PRIVATE_{code}" if code >= 4000 else f"REGISTERED_{code}"
-    return f"UNKNOWN_{code}"
+    """The ``close`` record's ``code_name``: the name the ``frame`` record gives (records/ws.py)."""
+    return None if code is None else close_code_name(code)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

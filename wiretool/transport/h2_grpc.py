@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable
 
 from wiretool.codec.grpc import status_name
+from wiretool.codec.protobuf import read_varint, write_varint
 from wiretool.exitcodes import ExitCode, grpc_exit_code
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
@@ -94,17 +95,7 @@ def call_result(outcome: Outcome, stream_id: int, clock: Callable[[], float]) ->
 # -- server reflection -----------------------------------------------------------------------------
 def _string_field(number: int, value: str) -> bytes:
     data = value.encode()
-    return _varint((number << 3) | 2) + _varint(len(data)) + data
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+    return write_varint((number << 3) | 2) + write_varint(len(data)) + data
 
 
 def _fields(data: bytes) -> list[tuple[int, bytes | int]]:
@@ -114,15 +105,11 @@ def _fields(data: bytes) -> list[tuple[int, bytes | int]]:
 
     def varint() -> int:
         nonlocal pos
-        shift = value = 0
-        while pos < len(data) and shift < 70:
-            b = data[pos]
-            pos += 1
-            value |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return value
-            shift += 7
-        raise ValueError("truncated varint")
+        got = read_varint(data, pos)
+        if got is None:
+            raise ValueError("truncated varint")
+        value, pos = got
+        return value
 
     while pos < len(data):
         key = varint()

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from wiretool.codec.hexbytes import HexError
+from wiretool.codec.hexbytes import parse_hex as hex_bytes
 from wiretool.errors import UsageError
 
 HELP = """\
@@ -40,12 +42,11 @@ class Command:
 
 
 def parse_hex(text: str) -> bytes:
-    """Hex with spaces, colons, ``0x`` or ``\\x`` tolerated (as ``frame decode`` accepts it)."""
-    cleaned = text.strip().replace("\\x", "").replace("0x", "").replace(":", "").replace(" ", "")
+    """Hex as ``frame decode`` reads it (:func:`wiretool.codec.hexbytes.parse_hex`); else a usage error."""
     try:
-        return bytes.fromhex(cleaned)
-    except ValueError:
-        raise UsageError(f"not hex: {text.strip()!r}") from None
+        return hex_bytes(text)
+    except HexError as exc:
+        raise UsageError(f"not hex: {text.strip()!r} ({exc})") from None
 
 
 def parse_command(line: str) -> Command:
