@@ -22,8 +22,9 @@ _last: tuple[Payload, Any] | None = None
 
 def _parse(payload: Payload) -> Any:
     global _last
-    if _last is not None and _last[0] is payload:
-        return _last[1]
+    last = _last
+    if last is not None and last[0] is payload:
+        return last[1]
     value: Any = _NOT_JSON
     if payload[:1] in ("{", "[", b"{", b"[") and len(payload) < MAX_SIZE:
         try:
