@@ -33,17 +33,12 @@ class Result:
 
 
 def run_cli(args: Sequence[str], *, input: str | None = None) -> Result:
-    """Run ``wiretool ARGS`` in-process (the real ``run()``), capturing stdout and stderr."""
+    """Run ``wiretool ARGS`` in-process (the real ``run()``) with an Environment of StringIO streams."""
     from wiretool.cli.main import run
+    from wiretool.output.env import Environment
 
     out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr, sys.stdin
-    sys.stdout, sys.stderr = out, err
-    sys.stdin = io.StringIO(input or "")
-    try:
-        code = run(list(args))
-    finally:
-        sys.stdout, sys.stderr, sys.stdin = old
+    code = run(list(args), env=Environment(stdout=out, stderr=err, stdin=io.StringIO(input or "")))
     return Result(code, out.getvalue(), err.getvalue())
 
 

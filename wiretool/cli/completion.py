@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from wiretool.cli.options import global_options
+from wiretool.cli.options import base_env, global_options
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -35,5 +35,5 @@ def completion(shell: str) -> int:
     zsh:   wiretool completion zsh > "${fpath[1]}/_wiretool"
     fish:  wiretool completion fish > ~/.config/fish/completions/wiretool.fish
     """
-    click.echo(completion_script(shell), nl=False)
+    click.echo(completion_script(shell), file=base_env().stdout, nl=False)
     return 0

@@ -11,7 +11,6 @@ import base64
 import binascii
 import os
 import re
-import sys
 from typing import IO
 
 from wiretool.codec.hexbytes import HexError
@@ -57,8 +56,15 @@ def decode_text(data: bytes | str, encoding: str) -> bytes:
     return parse_hex(text) if encoding == "hex" else parse_base64(text)
 
 
+def _run_stdin() -> IO[str]:
+    """The run's stdin: the one in the Environment given to ``main.run()`` (the process's outside a run)."""
+    from wiretool.cli.options import base_env
+
+    return base_env().stdin
+
+
 def _read_stdin(stdin: IO[str] | None = None) -> bytes:
-    stream = stdin if stdin is not None else sys.stdin
+    stream = stdin if stdin is not None else _run_stdin()
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
         return buffer.read()
@@ -99,7 +105,7 @@ def read_input(args: tuple[str, ...] | list[str], *, file: str | None = None, en
 def read_path(path: str) -> bytes:
     """The bytes of a file, or of stdin for ``-``; an unreadable file is a usage error (exit 2)."""
     if path == "-":
-        stdin = sys.stdin
+        stdin = _run_stdin()
         return stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
     try:
         with open(path, "rb") as fh:

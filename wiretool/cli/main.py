@@ -4,6 +4,10 @@ Every failure ends here. A :class:`~wiretool.errors.WiretoolError` becomes one l
 NDJSON ``error`` record under ``--json``) with its documented exit code; click usage errors exit 2;
 Ctrl-C exits 130; a closed stdout (``| head``) ends quietly; anything else is a bug, exit 1, with a
 traceback only under ``--debug``.
+
+:func:`run` takes an :class:`~wiretool.output.env.Environment` (httpie style): every command reads its
+streams from it (through the root click context's ``obj``, see ``cli.options.make_env``), so tests run
+the real entry point in-process without touching ``sys.stdout``; :func:`main` builds the process's one.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import click
 
 from wiretool import __version__
 from wiretool.cli.lazy import LazyGroup
-from wiretool.cli.options import global_options, settings
+from wiretool.cli.options import base_env, global_options, settings
 from wiretool.exitcodes import ExitCode
+from wiretool.output.env import Environment
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -53,12 +58,21 @@ serve_group = _group("serve", "Local servers to try everything with no network."
 })
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``-V/--version``: ``wiretool X.Y.Z`` on the run's stdout (click's version option writes to sys.stdout)."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"wiretool {__version__}", file=base_env(ctx).stdout, color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings=CONTEXT, lazy={
     "demo": ("wiretool.cli.demo:demo", "Run a short session of each protocol against the built-in servers."),
     "completion": ("wiretool.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
     "replay": ("wiretool.cli.replay:replay", "Re-run a recorded session against a server; --check compares."),
 })
-@click.version_option(__version__, "-V", "--version", prog_name="wiretool", message="%(prog)s %(version)s")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 @global_options
 def cli() -> None:
     """wiretool: see what really crosses the wire.
@@ -73,79 +87,85 @@ for _g in (frame_group, ws_group, sse_group, h2_group, serve_group):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and exit with the documented status. Never shows a traceback without ``--debug``."""
-    sys.exit(run(argv))
+    """Run the CLI on the process's streams and exit with the documented status."""
+    sys.exit(run(argv, env=Environment.from_process()))
 
 
-def run(argv: list[str] | None = None, *, prog_name: str = "wiretool") -> int:
-    """Run the CLI and return its exit status (tests call this in-process)."""
+def run(argv: list[str] | None = None, *, env: Environment | None = None, prog_name: str = "wiretool") -> int:
+    """Run the CLI with ``env``'s streams (default: the process's) and return its exit status.
+
+    Never shows a traceback without ``--debug``. Tests call this in-process with their own ``env``.
+    """
     from wiretool.errors import WiretoolError
 
+    env = env if env is not None else Environment.from_process()
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        rv: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False, obj=env)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        _stderr("Aborted.")
+        _stderr(env, "Aborted.")
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        _stderr("Interrupted.")
+        _stderr(env, "Interrupted.")
         return ExitCode.INTERRUPTED
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=env.stderr)
         return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code or ExitCode.USAGE
     except WiretoolError as exc:
-        _report(exc.message, exc.exit_code)
-        if _debug():
+        _report(env, exc.message)
+        if _debug(args):
             raise
         return exc.exit_code
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        _quiet_broken_pipe(env)
         return ExitCode.OK
     except SystemExit:
         # click answers EPIPE (the reader of our stdout went away: ``| head``) with sys.exit(1) after
         # wrapping the streams; for a debugger piped into head that is a normal end, not a failure.
         if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
-            _quiet_broken_pipe()
+            _quiet_broken_pipe(env)
             return ExitCode.OK
         raise
     except Exception as exc:
-        if _debug():
+        if _debug(args):
             raise
-        _report(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
-                ExitCode.INTERNAL)
+        _report(env, f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
         return ExitCode.INTERNAL
     if rv is None:
         return ExitCode.OK
     return int(rv)
 
 
-def _debug() -> bool:
+def _debug(args: list[str]) -> bool:
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         return settings(ctx).debug
-    return "--debug" in sys.argv
+    return "--debug" in args
 
 
-def _stderr(text: str) -> None:
+def _stderr(env: Environment, text: str) -> None:
     try:
-        sys.stderr.write(f"wiretool: {text}\n")
-        sys.stderr.flush()
+        env.stderr.write(f"wiretool: {text}\n")
+        env.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
 
 
-def _report(message: str, exit_code: int) -> None:
+def _report(env: Environment, message: str) -> None:
     """One line on stderr; the command has usually emitted its own NDJSON error record already."""
     from wiretool.output.sanitize import safe_text
 
-    _stderr(f"error: {safe_text(message)}")
+    _stderr(env, f"error: {safe_text(message)}")
 
 
-def _quiet_broken_pipe() -> None:
-    """stdout was closed by the reader (``| head``): point it at /dev/null so the exit flush is silent."""
+def _quiet_broken_pipe(env: Environment | None = None) -> None:
+    """stdout (the run's, else the process's) was closed by the reader (``| head``): point it at /dev/null
+    so the exit flush is silent. cli/sse.py calls it without an environment."""
+    stdout = env.stdout if env is not None else sys.stdout
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stdout.fileno())
     except (OSError, ValueError):
         pass

@@ -60,10 +60,21 @@ def global_options(f: F) -> F:
     return f
 
 
+def base_env(ctx: click.Context | None = None) -> Environment:
+    """The streams this run was started with: the ``env`` given to ``main.run()``, kept as the root context's obj.
+
+    Outside a run started by ``main.run()`` (a command invoked some other way) it is the process's own.
+    """
+    ctx = ctx or click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Environment) else Environment.from_process()
+
+
 def make_env(ctx: click.Context | None = None) -> Environment:
-    """The :class:`Environment` for this run, from the merged global options."""
+    """The :class:`Environment` for this run: the run's streams with the merged global options applied."""
+    ctx = ctx or click.get_current_context()
     s = settings(ctx)
-    return Environment.from_settings(json=s.json, color=s.color, debug=s.debug)
+    return base_env(ctx).configured(json=s.json, color=s.color, debug=s.debug)
 
 
 @dataclass

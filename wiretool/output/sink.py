@@ -1,19 +1,19 @@
 """``Output``: the one object commands hand records to.
 
 ``emit(record)`` writes NDJSON (``--json``: one object per line, flushed per line, never coloured) or a
-pretty view (rich, via the per-protocol ``output/view_<proto>.py`` modules). Commands never print
-directly; that keeps ``--json`` clean and every terminal write sanitised.
+pretty view (rich, via the renderer each protocol names in :mod:`wiretool.protocols`). Commands never
+print directly; that keeps ``--json`` clean and every terminal write sanitised.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from wiretool import protocols
 from wiretool.output.env import Environment
 from wiretool.output.sanitize import safe_text
 from wiretool.records import ErrorRecord, Note, Record, Summary
@@ -114,14 +114,13 @@ class Output:
             self.env.stdout.flush()
 
     def _json_writer(self, record: Record) -> Callable[[Record], str]:
-        """The line writer of a record type: a fast one from ``output/ndjson_<proto>.py``, else ``to_json()``."""
-        writer = None
-        if record.proto:
-            try:
-                writers = importlib.import_module(f"wiretool.output.ndjson_{record.proto}").WRITERS
-                writer = writers.get(type(record))
-            except (ModuleNotFoundError, AttributeError):
-                writer = None
+        """The line writer of a record type: the protocol's fast one (registry ``ndjson_writers``), else ``to_json()``.
+
+        A protocol without fast writers says so in its entry (None); a writers module that fails to import is
+        a bug and raises, rather than quietly costing every line a ``to_json()``.
+        """
+        writers = protocols.part(record.proto, "ndjson_writers")
+        writer = writers.get(type(record)) if writers else None
         if writer is None:
             dumps = self._dumps
 
@@ -149,12 +148,14 @@ class Output:
         self.emit(Summary(t=self.now(), proto_name=self.proto, exit_code=exit_code, counts=counts))
 
     def _renderer(self, proto: str) -> Renderer:
+        """The protocol's renderer from the registry; the common view for records of no protocol.
+
+        An import error in a protocol's view propagates: it is a bug to see, not a reason to draw the
+        fallback view and hide it.
+        """
         fn = self._renderers.get(proto)
         if fn is None:
-            try:
-                fn = importlib.import_module(f"wiretool.output.view_{proto}").render
-            except ModuleNotFoundError:
-                from wiretool.output.view_common import render as fn
+            fn = protocols.part(proto, "renderer") or protocols.load(protocols.COMMON_RENDERER)
             self._renderers[proto] = fn
         return fn
 

@@ -1,7 +1,7 @@
 """Pretty view of gRPC records: each message right under the DATA frame that completed it, then the status.
 
 A message shows its 5-byte prefix (length, compressed flag) and either its JSON (with a schema) or the
-schema-less field tree, like ``protoc --decode_raw``: field number, wire type, value. Everything the peer
+schema-less field tree (the ``protobuf`` payload view in ``wiretool/views/``). Everything the peer
 sent goes through :func:`safe_text`; the tree is capped so a hostile message cannot flood the terminal.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from wiretool.output.sanitize import safe_text
 from wiretool.records import Record
-from wiretool.records.grpc import GrpcMessage, GrpcStatus, ProtoField
+from wiretool.records.grpc import GrpcMessage, GrpcStatus
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 _DIR_STYLE = {"send": "cyan", "recv": "green"}
 _INDENT = "          "
 _MAX_LINES = 200
-_MAX_VALUE = 256
 
 
 def render(record: Record, out: Output) -> None:
@@ -53,9 +52,10 @@ def _message(rec: GrpcMessage) -> Text:
         if rec.decode_error:
             lines.append((f"schema: {safe_text(rec.decode_error)}", "yellow"))
         if rec.fields is not None:
-            if not rec.fields:
-                lines.append(("(empty message)", "dim"))
-            _tree(rec.fields, 0, lines)
+            from wiretool import views
+
+            context = views.ViewContext(proto="grpc", fields=rec.fields, max_lines=_MAX_LINES - len(lines))
+            lines += views.render(rec.payload, context).lines
     if len(lines) > _MAX_LINES:
         lines = [*lines[:_MAX_LINES], (f"... {len(lines) - _MAX_LINES} more lines", "dim")]
     for line, style in lines:
@@ -63,27 +63,6 @@ def _message(rec: GrpcMessage) -> Text:
     for v in rec.violations:
         text.append(f"\n{_INDENT}! {v.code} ({v.rfc}): {safe_text(v.message)}", style="bold red")
     return text
-
-
-def _tree(fields: tuple[ProtoField, ...], depth: int, lines: list[tuple[str, str]]) -> None:
-    pad = "  " * depth
-    for f in fields:
-        if len(lines) > _MAX_LINES:
-            return
-        if f.kind == "message":
-            lines.append((f"{pad}{f.number} {{", ""))
-            _tree(f.value, depth + 1, lines)
-            lines.append((f"{pad}}}", ""))
-        elif f.kind == "string":
-            shown = f.value if len(f.value) <= _MAX_VALUE else f.value[:_MAX_VALUE] + "..."
-            lines.append((f"{pad}{f.number}: {json.dumps(shown, ensure_ascii=False)}", ""))
-        elif f.kind == "bytes":
-            more = "..." if len(f.value) > _MAX_VALUE // 2 else ""
-            lines.append((f"{pad}{f.number}: bytes {f.value[:_MAX_VALUE // 2].hex()}{more}", ""))
-        elif f.kind == "invalid":
-            lines.append((f"{pad}{f.number}: invalid: {safe_text(str(f.value))}", "yellow"))
-        else:
-            lines.append((f"{pad}{f.number}: {f.value} ({f.kind})", ""))
 
 
 def _status(rec: GrpcStatus) -> Text:

@@ -4,7 +4,6 @@ comments dimmed, raw bytes made visible. Every server-provided string goes throu
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from wiretool.output.sanitize import safe_text
@@ -21,17 +20,10 @@ def _stamp(record: Any) -> str:
 
 
 def _pretty_data(data: str) -> str:
-    """JSON data indented (one line when short), anything else as is; always terminal-safe."""
-    if data[:1] in "{[" and len(data) < 1_000_000:
-        try:
-            value = json.loads(data)
-        except ValueError:
-            pass
-        else:
-            compact = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-            text = compact if len(compact) <= 80 else json.dumps(value, ensure_ascii=False, indent=2)
-            return safe_text(text, keep_newlines=True)
-    return safe_text(data, keep_newlines=True)
+    """JSON data indented (one line when short), anything else as is; always terminal-safe (``wiretool.views``)."""
+    from wiretool import views
+
+    return views.render(data, views.ViewContext(proto="sse")).text
 
 
 def render(record: Record, out: Output) -> None:

@@ -1,0 +1,63 @@
+"""Payload views: how a payload is shown in the pretty view (JSON, schema-less protobuf, raw, later more).
+
+One ordered registration list, :data:`VIEWS`; :func:`pick` takes the view with the highest
+``render_priority`` (the first listed wins a tie) and :func:`render` runs it. A view that raises,
+in its priority or its decode, never breaks the tool: the payload is shown by the raw view with the
+error on top. Every line leaves here escaped with ``safe_text``, once, whatever view made it.
+
+Adding a view is one small file with ``VIEW = ...`` and one line in :data:`VIEWS`.
+"""
+
+from __future__ import annotations
+
+from wiretool.output.sanitize import safe_text
+from wiretool.views import json, protobuf, raw
+from wiretool.views.base import Line, Payload, View, ViewContext, ViewResult
+
+__all__ = ["VIEWS", "Line", "Payload", "View", "ViewContext", "ViewResult", "pick", "render"]
+
+RAW: View = raw.VIEW
+
+VIEWS: list[View] = [
+    json.VIEW,
+    protobuf.VIEW,
+    RAW,
+]
+"""Every payload view, in order of preference on equal priority."""
+
+ERROR_STYLE = "yellow"
+
+
+def pick(payload: Payload, context: ViewContext | None = None) -> View:
+    """The view that fits ``payload`` best; a view whose priority raises is passed over."""
+    context = context or ViewContext()
+    best, best_priority = RAW, RAW.render_priority(payload, context)
+    for view in VIEWS:
+        try:
+            priority = view.render_priority(payload, context)
+        except Exception:  # a broken view must not break the tool: it is just not chosen
+            continue
+        if priority > best_priority:
+            best, best_priority = view, priority
+    return best
+
+
+def render(payload: Payload, context: ViewContext | None = None, *, view: View | None = None) -> ViewResult:
+    """``payload`` through ``view`` (default: :func:`pick`), lines escaped; raw plus the error if it raises."""
+    context = context or ViewContext()
+    chosen = view or pick(payload, context)
+    try:
+        result = chosen.decode(payload, context)
+    except Exception as exc:  # any bug or hostile input in a view: show the payload raw, and why
+        error = f"{chosen.name} view failed: {type(exc).__name__}: {exc}"
+        fallback = RAW.decode(payload, context)
+        result = ViewResult(RAW.name, ((error, ERROR_STYLE), *fallback.lines), error=error)
+    return ViewResult(result.view, _escaped(result.lines), result.error)
+
+
+def _escaped(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+    out: list[Line] = []
+    for text, style in lines:
+        for part in safe_text(text, keep_newlines=True).split("\n"):
+            out.append((part, style))
+    return tuple(out)

@@ -1,0 +1,59 @@
+"""What a payload view is: a name, a priority for automatic choice, and a decode into styled lines.
+
+In the style of mitmproxy's contentviews: a view is one small object in its own file, picked by
+:func:`wiretool.views.pick` from the ordered list in ``views/__init__.py``. A view returns plain text lines;
+the registry escapes them once (``safe_text``) on the way out, so no view has to remember to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from wiretool.records.grpc import ProtoField
+
+Payload = bytes | str
+"""A payload as its record holds it: bytes off the wire, or text already decoded (SSE ``data``)."""
+
+Line = tuple[str, str]
+"""One line of a view: (text, rich style name or "")."""
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """What a view may know besides the payload: whose it is and what the codec already decoded."""
+
+    proto: str = ""
+    fields: tuple[ProtoField, ...] | None = None
+    """The schema-less protobuf fields the codec decoded (gRPC messages), if any."""
+    max_lines: int | None = None
+    """Stop producing lines past this many (the caller caps and counts what is left)."""
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """A view's output: its lines, which view made them, and the error of a view that failed."""
+
+    view: str
+    lines: tuple[Line, ...]
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The lines joined by newlines, styles dropped."""
+        return "\n".join(line for line, _ in self.lines)
+
+
+class View(Protocol):
+    """A payload view (one small file each under ``wiretool/views/``)."""
+
+    name: str
+
+    def render_priority(self, payload: Payload, context: ViewContext) -> float:
+        """How well this view fits (0 = not at all); cheap, and the highest wins."""
+        ...
+
+    def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
+        """The payload as lines of plain (unescaped) text; may raise, the registry falls back to raw."""
+        ...
