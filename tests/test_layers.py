@@ -21,7 +21,6 @@ KNOWN_BREACHES: set[tuple[str, str, str]] = {
     ("demo-imports-no-cli", "wiretool.demo.frame", "wiretool.cli.frame_decode"),
     ("demo-imports-no-cli", "wiretool.demo.grpc", "wiretool.cli.h2_grpc"),
     ("demo-imports-no-cli", "wiretool.demo.sse", "wiretool.cli.sse"),
-    # the close-code name table lives in codec/wsclose.py (helper "codec" moves it below records)
     # safe_text for error messages (helper "http"; the secrets policy already moved to wiretool/secrets.py)
     ("transport-imports-no-output-cli", "wiretool.transport.h2", "wiretool.output.sanitize"),
     ("transport-imports-no-output-cli", "wiretool.transport.sse", "wiretool.output.sanitize"),
