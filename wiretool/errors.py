@@ -7,6 +7,8 @@ traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import errno
+
 from wiretool.exitcodes import ExitCode
 
 
@@ -38,3 +40,17 @@ class TimeoutExpired(WiretoolError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ExitCode.TIMEOUT)
+
+
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+"""Why writing our own output can fail that is the machine's doing, not a bug: a full disk, a quota, a dead device."""
+
+
+def output_failure(exc: BaseException) -> WiretoolError | None:
+    """``cannot write to stdout: No space left on device`` (exit 2) for an OSError of :data:`OUTPUT_ERRNOS`.
+
+    A closed pipe is not one of them: ``| head`` ends quietly with 0 (see cli/main.py).
+    """
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError) and exc.errno in OUTPUT_ERRNOS:
+        return WiretoolError(f"cannot write to stdout: {exc.strerror or exc}", ExitCode.USAGE)
+    return None

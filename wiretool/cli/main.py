@@ -129,6 +129,13 @@ def run(argv: list[str] | None = None, *, env: Environment | None = None, prog_n
             return ExitCode.OK
         raise
     except Exception as exc:
+        from wiretool.errors import output_failure
+
+        failure = output_failure(exc)
+        if failure is not None:  # stdout is a full disk (> /dev/full): the machine's doing, not a bug
+            _report(env, failure.message)
+            _quiet_broken_pipe(env)  # the exit flush would fail the same way
+            return failure.exit_code
         if _debug(args):
             raise
         _report(env, f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from wiretool.errors import WiretoolError
+from wiretool.errors import WiretoolError, output_failure
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record
 from wiretool.run.goals import Goals, NoGoals
@@ -187,6 +187,11 @@ def _loop_errors(sink: RunSink, session: Session, debug: bool) -> Callable[[asyn
         if isinstance(exc, BrokenPipeError):
             sink.broken_pipe = True
             sink.finish(Outcome(ExitCode.OK))
+            session.abort()
+            return
+        failure = output_failure(exc) if exc is not None else None
+        if failure is not None:
+            sink.finish(Outcome(failure.exit_code, failure.message))
             session.abort()
             return
         if debug:
