@@ -399,3 +399,10 @@ def test_a_million_streams_keep_a_bounded_number_of_entries():
     found = rules.on_frame("send", 0x1, 0x4, 1_999_997, 0, {})
     assert found == []  # still open (among the newest): a second HEADERS, not a new stream
     assert [v.code for v in rules.on_frame("recv", 0x0, 0, 2_000_001, 1, {})] == ["frame_on_idle_stream"]
+
+
+def test_data_beyond_the_stream_window_in_the_frame_that_ends_the_stream(mk):
+    c = mk(client_settings={0x4: 15})
+    c.request(1)
+    c.s(c.headers("recv", 1, RESP))
+    one(c.s(DataFrame(1, data=b"x" * 16, flags=["END_STREAM"])), "flow_control_exceeded", "6.9.1", 1)

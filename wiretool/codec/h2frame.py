@@ -371,7 +371,8 @@ class H2FrameView:
     def _continue_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                         viol: list[Violation]) -> None:
         if d.block_stream is None:
-            viol.append(_v("continuation_unexpected", "6.10", "CONTINUATION without an open HEADERS or PUSH_PROMISE"))
+            viol.append(_v("continuation_unexpected", "6.10",
+                           f"CONTINUATION on stream {sid} without an open HEADERS or PUSH_PROMISE"))
             self._lose_hpack(d)
             return
         if sid != d.block_stream:

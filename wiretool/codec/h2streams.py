@@ -290,8 +290,8 @@ class StreamRules:
                           f"{_WHO[role]} sent {length} bytes of DATA on stream {sid} with only "
                           f"{max(self._conn[role], 0)} left in the connection window"))
         self._conn[role] -= length  # DATA on a closed stream still counts toward the connection (§6.9)
-        if st is None or sid not in self._open:
-            return
+        if st is None or st.reset:
+            return  # unknown, or reset: in-flight DATA after a RST_STREAM is not the sender's fault (§5.1)
         if judged:
             _, largest = self._sides[1 - role].windows()
             left = largest + st.delta[role]
