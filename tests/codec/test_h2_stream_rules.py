@@ -351,6 +351,16 @@ def test_h2c_upgrade_response_on_stream_1_is_quiet(mk):
     quiet(c)
 
 
+def test_h2c_upgrade_answer_after_more_streams_opened_is_quiet(mk):
+    c = mk()
+    c.request(3)
+    c.request(5)
+    c.response(1)  # the answer to the Upgrade request comes after the client opened streams 3 and 5
+    c.response(3)
+    c.response(5)
+    quiet(c)
+
+
 def test_the_largest_legal_window_is_quiet(mk):
     c = mk()
     c.request(1, end=False)

@@ -65,7 +65,7 @@ class _Stream:
 class _Side:
     """One endpoint: the streams it opened, and the settings it announced that the peer has (not) acknowledged."""
 
-    __slots__ = ("enable_push", "evicted", "highest", "pending", "started", "window", "window_unsure")
+    __slots__ = ("enable_push", "evicted", "highest", "pending", "settings_unsure", "started", "window")
 
     def __init__(self) -> None:
         self.started: bool | None = None  # None until its first frame; True when that frame was SETTINGS
@@ -74,7 +74,7 @@ class _Side:
         self.window = DEFAULT_WINDOW  # SETTINGS_INITIAL_WINDOW_SIZE acknowledged by the peer
         self.enable_push = True  # SETTINGS_ENABLE_PUSH acknowledged by the peer
         self.pending: list[tuple[int | None, bool | None]] = []  # unacknowledged SETTINGS, oldest first
-        self.window_unsure = False  # too many unacknowledged SETTINGS: its windows are no longer judged
+        self.settings_unsure = False  # too many unacknowledged SETTINGS: windows and push no longer judged
 
     def windows(self) -> tuple[int, int]:
         """The smallest and largest SETTINGS_INITIAL_WINDOW_SIZE the peer may be using right now."""
@@ -97,6 +97,7 @@ class StreamRules:
         self._max_open = max_open
         self._max_closed = max_closed
         self._conn = [DEFAULT_WINDOW, DEFAULT_WINDOW]  # connection window per sending role (§6.9.1)
+        self._upgrade = True  # stream 1 may be an h2c Upgrade request, until the client opens it with HEADERS
 
     @property
     def tracked_streams(self) -> int:
@@ -148,8 +149,9 @@ class StreamRules:
         if st is None:
             if sid <= side.evicted:
                 return None  # forgotten to keep memory bounded: not judged
-            if role == SERVER and sid == 1 and side.highest == 0:
-                # h2c Upgrade (RFC 7540 §3.2): the HTTP/1.1 request was stream 1, half-closed by the client.
+            if role == SERVER and sid == 1 and self._upgrade:
+                # h2c Upgrade (RFC 7540 §3.2): the HTTP/1.1 request was stream 1, half-closed by the client,
+                # which may well have opened stream 3 and more before the answer came.
                 st = self._new(sid, CLIENT)
                 st.ended = 1 << CLIENT
             elif role != owner and not side.started:
@@ -227,7 +229,7 @@ class StreamRules:
             out.append(_v("push_promise_from_client", "8.4", f"the client sent PUSH_PROMISE on stream {sid}"))
             return
         client = self._sides[CLIENT]
-        if client.started and not client.enable_push:
+        if client.started and not client.enable_push and not client.settings_unsure:
             out.append(_v("push_disabled", "6.6",
                           f"PUSH_PROMISE on stream {sid} after the client set SETTINGS_ENABLE_PUSH to 0"))
         st = self._open.get(sid) or self._closed.get(sid)
@@ -235,7 +237,7 @@ class StreamRules:
             out.append(_v("push_on_bad_stream", "6.6",
                           f"PUSH_PROMISE on stream {sid}, which the client did not open"))
         elif st is None:
-            if client.started and sid > client.evicted and not (sid == 1 and client.highest == 0):
+            if client.started and sid > client.evicted and not (sid == 1 and self._upgrade):
                 out.append(_v("push_on_bad_stream", "6.6",
                               f"PUSH_PROMISE on stream {sid}, which the client never opened"))
         elif st.ended & (1 << SERVER) or st.reset & (1 << SERVER):
@@ -273,14 +275,14 @@ class StreamRules:
         window = window if isinstance(window, int) and 0 <= window <= MAX_WINDOW else None
         push = bool(push) if push in (0, 1) else None
         if len(side.pending) >= _MAX_PENDING:
-            side.window_unsure = True
+            side.settings_unsure = True
             return
         side.pending.append((window, push))
 
     def _flow_judged(self, sender: int) -> bool:
         """Windows of data sent by ``sender`` are judged only when both sides are seen from the start."""
         receiver = self._sides[1 - sender]
-        return bool(self._sides[sender].started and receiver.started and not receiver.window_unsure)
+        return bool(self._sides[sender].started and receiver.started and not receiver.settings_unsure)
 
     def _data(self, role: int, st: _Stream | None, sid: int, length: int, out: list[Violation]) -> None:
         """DATA (its whole payload, padding included) uses the connection and the stream window (§6.9.1)."""
@@ -332,6 +334,8 @@ class StreamRules:
     def _new(self, sid: int, owner: int, *, reserved: bool = False) -> _Stream:
         side = self._sides[owner]
         side.highest = max(side.highest, sid)
+        if sid == 1:
+            self._upgrade = False
         st = self._open[sid] = _Stream(reserved=reserved)
         if len(self._open) > self._max_open:
             self._forget(self._open, next(iter(self._open)))
