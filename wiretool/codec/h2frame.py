@@ -22,6 +22,7 @@ from hyperframe.frame import FRAMES
 
 from wiretool.codec.h2hpack import HpackError, HpackReader
 from wiretool.codec.h2names import error_name, flag_names, frame_type_name, setting_name
+from wiretool.codec.h2streams import StreamRules
 from wiretool.records import Record, Violation
 from wiretool.records.h2 import H2Frame, H2Preface
 
@@ -79,12 +80,16 @@ class H2FrameView:
 
     ``grpc`` (True, or a :class:`~wiretool.codec.grpcview.GrpcStreams` carrying a schema) also follows
     gRPC streams: their messages and status come out as records right after the frame that completed them.
+
+    ``roles`` says which direction is the client and which the server for the stream-state and flow-control
+    rules (:class:`~wiretool.codec.h2streams.StreamRules`); the default takes ``send`` for the client.
     """
 
     def __init__(self, *, clock: Callable[[], float] | None = None, keep_data: bool = False,
                  hpack_entries: bool = False, show_secrets: bool = False, offsets: bool = False,
                  preface: dict[str, str] | None = None, settings_first: dict[str, bool] | None = None,
-                 max_header_block: int = DEFAULT_MAX_HEADER_BLOCK, grpc: bool | GrpcStreams = False) -> None:
+                 max_header_block: int = DEFAULT_MAX_HEADER_BLOCK, grpc: bool | GrpcStreams = False,
+                 roles: dict[str, str] | None = None) -> None:
         self._clock = clock or (lambda: 0.0)
         self.keep_data = keep_data
         self.hpack_entries = hpack_entries
@@ -106,6 +111,7 @@ class H2FrameView:
         elif grpc:
             self.grpc = grpc
         self._data: bytes | None = None  # the last DATA payload, for the gRPC view
+        self._streams = StreamRules(roles)
 
     # -- public --------------------------------------------------------------------------------------
     def feed(self, direction: str, data: bytes) -> list[Record]:
@@ -284,6 +290,7 @@ class H2FrameView:
                 else:
                     self._fields(d, typ, flags, sid, frame, f, viol)
         body.release()
+        viol += self._streams.on_frame(d.name, typ, flags, sid, length, f)
         return self._count(H2Frame(t=self._clock(), dir=d.name, frame_type=frame_type_name(typ), type_code=typ,
                                    length=length, flags=_flags(typ, flags), stream_id=sid,
                                    offset=self._offset(d, pos), violations=tuple(viol), **f))  # type: ignore[arg-type]
@@ -364,7 +371,8 @@ class H2FrameView:
     def _continue_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                         viol: list[Violation]) -> None:
         if d.block_stream is None:
-            viol.append(_v("continuation_unexpected", "6.10", "CONTINUATION without an open HEADERS or PUSH_PROMISE"))
+            viol.append(_v("continuation_unexpected", "6.10",
+                           f"CONTINUATION on stream {sid} without an open HEADERS or PUSH_PROMISE"))
             self._lose_hpack(d)
             return
         if sid != d.block_stream:
