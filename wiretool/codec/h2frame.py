@@ -457,7 +457,8 @@ def _section(typ: int) -> str:
 class H2DirectionCodec:
     """One direction of an :class:`H2FrameView` with the one codec interface: records are stamped with ``t``.
 
-    Made by :meth:`H2FrameView.codec`; the view must have been built without a ``clock``.
+    Made by :meth:`H2FrameView.codec`. A view built with a ``clock`` keeps stamping each frame with it
+    (a live client shows when each frame was parsed); without one, every record of a chunk gets ``t``.
     """
 
     __slots__ = ("direction", "view")

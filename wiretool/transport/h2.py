@@ -97,7 +97,8 @@ class H2Client:
         self.sink: Sink | None = None
         self.frame_too_large = False
         """The server sent a frame header above our SETTINGS_MAX_FRAME_SIZE: h2 would wait for its whole body."""
-        self.view = H2FrameView(keep_data=cfg.body, hpack_entries=cfg.hpack,
+        # The view stamps each frame when it is parsed (as it always has), not with its chunk's time.
+        self.view = H2FrameView(clock=self.clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
                                 show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
                                 settings_first={"recv": True}, grpc=cfg.grpc if cfg.grpc is not None else True)
         self.outcome = Outcome()
