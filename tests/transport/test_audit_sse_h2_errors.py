@@ -276,8 +276,9 @@ def test_h2_prior_knowledge_answered_in_http1_says_so() -> None:
     assert "answered in HTTP/1.x (HTTP/1.1 400 Bad Request)" in res.stderr
 
 
-def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
-    """Start wiretool, wait for its first received record, send SIGINT (as Ctrl-C does), return (status, records)."""
+def _interrupt_after_first_recv(args: list[str], sig: int | None = None) -> tuple[int, list[dict]]:
+    """Start wiretool, wait for its first received record, send SIGINT (as Ctrl-C does; or ``sig``), return
+    (status, records)."""
     import signal
     import subprocess
 
@@ -292,7 +293,7 @@ def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
             if not line:
                 break
             first += line
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT if sig is None else sig)
         rest, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -321,6 +322,33 @@ def test_ctrl_c_ends_sse_and_h2_with_an_error_record_and_a_summary() -> None:
         code, records = _interrupt_after_first_recv(["h2", "get", url, "--json", "--timeout", "60"])
     assert code == 130
     assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
+
+
+def test_sigterm_ends_sse_h2_and_grpc_like_ctrl_c_with_an_error_record_and_a_summary() -> None:
+    """``kill PID`` (SIGTERM) is an interruption too: the run layer ends it with error + summary, exit 130
+    (before the run layer, sse, h2 and grpc died of the signal with 143 and no summary)."""
+    import signal
+
+    def sse_answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n")
+        _wait_for_close(conn)
+
+    def h2_answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        _wait_for_close(conn)  # never answers the request (nor the call)
+
+    runs = [(sse_answer, ["sse", "tail", "{url}", "--json", "--timeout", "60"]),
+            (h2_answer, ["h2", "get", "{url}", "--json", "--timeout", "60"]),
+            (h2_answer, ["h2", "grpc", "{url}", "/a.B/C", "--json", "--timeout", "60"])]
+    for answer, args in runs:
+        with canned_http(answer) as url:
+            code, records = _interrupt_after_first_recv([a.format(url=url) for a in args], signal.SIGTERM)
+        assert code == 130, args
+        assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
+        assert records[-2]["message"] == "interrupted"
 
 
 def test_hpack_error_message_holds_no_memory_address() -> None:
