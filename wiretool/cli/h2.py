@@ -104,6 +104,7 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
 
     from wiretool.errors import UsageError
     from wiretool.transport.h2 import ClientConfig, RequestSpec
+    from wiretool.transport.h2_outcome import header_problem
     from wiretool.transport.tls import client_context
 
     origins = set()
@@ -127,11 +128,9 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     if upgrade and scheme == "https":
         raise UsageError("--upgrade is for http:// (h2c); https:// agrees on h2 with ALPN")
     for name, value in [*net.headers, *trailers]:
-        if name.lower() in _CONNECTION_HEADERS or name.startswith(":"):
-            raise UsageError(f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
-                             "pseudo-headers and has no connection-specific headers")
-        if any(c in name + value for c in "\r\n\0"):
-            raise UsageError(f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)")
+        problem = header_problem(name, value)
+        if problem is not None:
+            raise UsageError(problem)
     from wiretool.cli.input_bytes import read_data_option
 
     payload = read_data_option(data)
@@ -152,5 +151,3 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
                         connect_timeout=net.connect_timeout, timeout=net.timeout, idle_timeout=net.idle_timeout,
                         hexdump=hexdump, body=body, hpack=hpack, stats=stats, show_secrets=net.show_secrets)
 
-
-_CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})

@@ -17,6 +17,24 @@ if TYPE_CHECKING:
     from wiretool.records.grpc import GrpcStatus
 
 
+CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
+"""Connection-specific header fields, which HTTP/2 forbids (RFC 9113 §8.2.2)."""
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a header (or trailer) the user gave cannot be sent in HTTP/2, or None if it can.
+
+    RFC 9113 §8.2.2 and §8.3: h2 sets the pseudo-headers itself and has no connection-specific fields;
+    §8.2.1: no CR, LF or NUL in a name or a value. Checked before connecting, as a usage error.
+    """
+    if name.lower() in CONNECTION_HEADERS or name.startswith(":"):
+        return (f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
+                "pseudo-headers and has no connection-specific headers")
+    if any(c in name + value for c in "\r\n\0"):
+        return f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)"
+    return None
+
+
 @dataclass
 class RequestSpec:
     """One request to make: the path on the connection's origin, and what to send."""
