@@ -72,7 +72,8 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
     with --fail; 5 protocol violation, or RST_STREAM/GOAWAY with an error code; 6 timeout; 8 cut short.
     """
     from wiretool.output.sink import Output
-    from wiretool.run import run, run_sync
+    from wiretool.run import Limits, run, run_sync
+    from wiretool.run.h2 import H2Goals
     from wiretool.transport.h2 import H2Client, h2_exit
 
     out = Output(make_env(), proto="h2")
@@ -92,7 +93,8 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
                                 extra={"method": first.method, "urls": list(urls), "repeat": repeat,
                                        "body_b64": base64.b64encode(first.body).decode() if first.body else None})
     client = H2Client(cfg, capture=capture is not None, decide=lambda outcome: h2_exit(outcome, fail=fail))
-    return run_sync(run(client, out, capture=capture))
+    return run_sync(run(client, out, limits=Limits(timeout=net.timeout),
+                        goals=H2Goals(cfg.authority, upgrade=upgrade), capture=capture))
 
 
 def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None, trailers: list[tuple[str, str]],
@@ -148,6 +150,6 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     return ClientConfig(scheme=scheme, host=host, port=port, authority=authority, requests=specs,
                         max_concurrent=max_concurrent, push=push, ping=ping, upgrade=upgrade,
                         window_bits=window_bits, max_frame_size=max_frame_size, ssl_context=ctx,
-                        connect_timeout=net.connect_timeout, timeout=net.timeout, idle_timeout=net.idle_timeout,
+                        connect_timeout=net.connect_timeout, idle_timeout=net.idle_timeout,
                         hexdump=hexdump, body=body, hpack=hpack, stats=stats, show_secrets=net.show_secrets)
 

@@ -68,7 +68,8 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     from wiretool.errors import UsageError
     from wiretool.grpc.schema import Schema, split_method
     from wiretool.output.sink import Output
-    from wiretool.run import run, run_sync
+    from wiretool.run import Limits, run, run_sync
+    from wiretool.run.h2 import GrpcGoals
     from wiretool.transport.h2_grpc import GrpcCall
 
     service, _ = split_method(method_path)
@@ -103,7 +104,8 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
                     headers=net.headers, timeout=net.timeout, compress=compress, schema=schema,
                     reflect_service=service if reflect else None, prefix=prefix, max_message=max_message,
                     capture=capture is not None)
-    return run_sync(run(call, out, capture=capture, show=_only_grpc(out) if no_frames else None))
+    return run_sync(run(call, out, limits=Limits(timeout=net.timeout), goals=GrpcGoals(base.authority),
+                        capture=capture, show=_only_grpc(out) if no_frames else None))
 
 
 def _body(schema: Schema | None, method: str, json_values: list[Any], raw: list[bytes], ready: bytes,

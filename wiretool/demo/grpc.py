@@ -24,7 +24,9 @@ MESSAGES = (bytes.fromhex("0a03626f62"), bytes.fromhex("0a03616e6e1003"))
 async def run(out: Output) -> int:
     """Call Echo with two messages against the built-in server; return the call's exit code (0 when OK)."""
     from wiretool.codec.grpc import frame_message
+    from wiretool.run import Limits
     from wiretool.run import run as run_session
+    from wiretool.run.h2 import GrpcGoals
     from wiretool.serve.h2 import running_server
     from wiretool.transport.h2 import ClientConfig
     from wiretool.transport.h2_grpc import GrpcCall
@@ -32,7 +34,7 @@ async def run(out: Output) -> int:
     async with running_server() as srv:
         body = frame_message(MESSAGES[0]) + frame_message(MESSAGES[1], "gzip")
         cfg = ClientConfig(scheme="http", host="127.0.0.1", port=srv.port, authority=f"127.0.0.1:{srv.port}",
-                           requests=[], push=False, timeout=10.0)
+                           requests=[], push=False)
         call = GrpcCall(cfg, srv.url.rstrip("/"), "/wiretool.Echo/Echo", make_body=lambda schema: body,
                         headers=[("x-demo", "1")], timeout=10.0, compress="gzip")
-        return await run_session(call, out)
+        return await run_session(call, out, limits=Limits(timeout=10.0), goals=GrpcGoals(cfg.authority))

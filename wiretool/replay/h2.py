@@ -98,7 +98,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         ctx = client_context(insecure=opts.insecure, cacert=opts.cacert, cert=opts.cert, key=opts.key,
                              alpn=["h2", "http/1.1"])
     cfg = ClientConfig(scheme=parts.scheme, host=parts.hostname, port=port, authority=authority, requests=specs,
-                       ssl_context=ctx, connect_timeout=opts.connect_timeout, timeout=opts.timeout,
+                       ssl_context=ctx, connect_timeout=opts.connect_timeout,
                        idle_timeout=opts.idle_timeout,
                        show_secrets=opts.show_secrets)
     sink = _ReplaySink(out, on_chunk)

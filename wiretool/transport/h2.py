@@ -32,6 +32,7 @@ from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
+from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import safe_text
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
@@ -143,11 +144,15 @@ class H2Client:
         """Connect, make every request, close with GOAWAY; the end as :attr:`decide` maps it."""
         return self.decide(await self.exchange(sink))
 
-    def stop(self, outcome: End) -> None:
-        """The run is over (Ctrl-C, a closed stdout): say GOAWAY and let :meth:`run` return.
+    def stop(self, outcome: End, *, deadline: bool = False) -> None:
+        """The run is over (``--timeout``, Ctrl-C, a closed stdout): say GOAWAY and let :meth:`run` return.
 
         Before the connection speaks h2 (connecting, the h2c upgrade) there is nothing to close: stop waiting.
+        A timeout is kept in the outcome (``deadline``: it was a gRPC call's deadline, see ``call_result``).
         """
+        if outcome.code == ExitCode.TIMEOUT or deadline:
+            self.outcome.timeout = self.outcome.timeout or outcome.message
+            self.outcome.deadline = deadline
         if (self.wire is None or self.mode != "h2") and self._task is not None and not self._task.done():
             self._task.cancel()
         self._resolve()
@@ -170,27 +175,21 @@ class H2Client:
         self.taps = {d: Tap(self.view.codec(d), dir=d, clock=sink.now, on_bytes=sink.chunk) for d in ("send", "recv")}
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
-        start = loop.time()
-        limit, which = self.cfg.connect_timeout, "--connect-timeout"
-        if self.cfg.timeout is not None and (limit is None or self.cfg.timeout < limit):
-            limit, which = self.cfg.timeout, "--timeout"  # the whole run's limit counts the connecting too
+        limit = self.cfg.connect_timeout  # the whole run's --timeout is the run layer's (see run/h2.py)
         try:
             await asyncio.wait_for(self._connect(), limit)
         except asyncio.TimeoutError:
             self._close()
-            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s ({which})") from None
+            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s "
+                                 "(--connect-timeout)") from None
         task = asyncio.current_task()
         if task is not None and getattr(task, "cancelling", lambda: 0)():
             # Ctrl-C as connecting ended: Python 3.11's wait_for returns the result and drops the cancellation.
             self._goodbye()
             raise asyncio.CancelledError
         watchdog = asyncio.ensure_future(self._idle_watch()) if self.cfg.idle_timeout else None
-        left = None if self.cfg.timeout is None else max(self.cfg.timeout - (loop.time() - start), 0.001)
         try:
-            await asyncio.wait_for(asyncio.shield(self.done), left)
-        except asyncio.TimeoutError:
-            self.outcome.timeout = f"the run took longer than {self.cfg.timeout:g}s (--timeout)"
-            self.outcome.deadline = True
+            await asyncio.shield(self.done)
         finally:
             if watchdog:
                 watchdog.cancel()

@@ -156,8 +156,13 @@ class GrpcCall:
         return outcome
 
     def stop(self, outcome: End) -> None:
+        """The run is over; a DEADLINE_EXCEEDED end (``run/h2.py``'s ``--timeout`` as the call's deadline) makes
+        the call's status record say so, with the reason after the ``grpc-status 4 ...:`` prefix."""
         if self.client is not None:
-            self.client.stop(outcome)
+            if outcome.code == grpc_exit_code(4) and self.status is None:
+                self.client.stop(End(ExitCode.TIMEOUT, outcome.message.split(": ", 1)[-1]), deadline=True)
+            else:
+                self.client.stop(outcome)
         elif self._task is not None and not self._task.done():
             self._task.cancel()  # still reflecting: nothing of the call to close
 

@@ -66,7 +66,6 @@ class ClientConfig:
     max_frame_size: int | None = None
     ssl_context: ssl.SSLContext | None = None
     connect_timeout: float | None = 10.0
-    timeout: float | None = None
     idle_timeout: float | None = None
     hexdump: bool = False
     body: bool = False
@@ -110,7 +109,7 @@ class Outcome:
     bytes_received: int = 0
     rtt_ms: float | None = None
     deadline: bool = False
-    """The timeout was the whole run's ``--timeout`` (for a gRPC call: its deadline)."""
+    """The run's ``--timeout`` passed and it was a gRPC call's deadline (set when the run stops the call)."""
     grpc_statuses: dict[int, GrpcStatus] = field(default_factory=dict)
     grpc_sent: int = 0
     grpc_received: int = 0
