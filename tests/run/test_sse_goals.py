@@ -20,6 +20,7 @@ def test_max_events_counts_only_the_events_the_filter_shows() -> None:
     assert goals.on_record(SseEvent(t=0, event="price", data="1")) is None
     assert goals.on_record(SseEvent(t=0, event="price", data="2")) == Outcome(ExitCode.OK, "--max-events 2 reached")
     assert goals.shown == 2
+    assert SseGoals().on_record(SseEvent(t=0, data="x")) is None
 
 
 def test_an_expectation_met_is_0_and_one_never_met_turns_an_end_or_a_timeout_into_7() -> None:

@@ -356,3 +356,22 @@ def test_hpack_error_message_holds_no_memory_address() -> None:
     res = run_cli(["frame", "decode", "--proto", "h2", "000000040000000000", "00000a010400000001ffffffffffffffffff7f"])
     assert res.exit_code == 5, res.stderr
     assert "hpack_error" in res.stdout and "<memory at" not in res.stdout
+
+
+def test_max_events_reached_mid_read_counts_and_shows_only_the_events_up_to_it() -> None:
+    """Five events in one socket read and ``--max-events 2``: two lines, and the summary counts two events
+    (the rest of the read is never seen), as when the session was a loop the CLI pulled from."""
+
+    def answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+                     + b"".join(b"id: %d\ndata: e%d\n\n: c%d\n" % (i, i, i) for i in range(1, 6)))
+        _wait_for_close(conn)
+
+    with canned_http(answer) as url:
+        res = run_cli(["sse", "tail", url, "--json", "--max-events", "2", "--timeout", "10"])
+    assert res.exit_code == 0, res.stderr
+    records = _ndjson(res.stdout)
+    assert [r["data"] for r in records if r["type"] == "event"] == ["e1", "e2"]
+    summary = records[-1]
+    assert (summary["events"], summary["shown"], summary["comments"]) == (2, 2, 1)

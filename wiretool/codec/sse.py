@@ -270,13 +270,11 @@ class SseCodec:
     with exit 5). ``ts`` is the wall-clock arrival time to stamp on the records (``--timestamps``), if any.
     """
 
-    __slots__ = ("comments", "events", "exceeded", "parser")
+    __slots__ = ("exceeded", "parser")
 
     def __init__(self, *, last_event_id: str = "", max_line: int = DEFAULT_MAX_LINE,
                  max_event: int = DEFAULT_MAX_EVENT) -> None:
         self.parser = SseParser(last_event_id=last_event_id, max_line=max_line, max_event=max_event)
-        self.events = 0
-        self.comments = 0
         self.exceeded: LimitExceeded | None = None
 
     @property
@@ -298,10 +296,8 @@ class SseCodec:
         for item in self.parser.feed(bytes(data) if type(data) is not bytes else data):
             kind = type(item)
             if kind is Event:
-                self.events += 1
                 append(SseEvent(t=t, event=item[0], data=item[1], id=item[2], retry=item[3], ts=ts))
             elif kind is Comment:
-                self.comments += 1
                 append(SseComment(t=t, text=item[0], ts=ts))
             else:
                 self.exceeded = item  # type: ignore[assignment]

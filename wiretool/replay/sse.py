@@ -140,12 +140,12 @@ def idle_default(chunks: Sequence[Chunk]) -> float:
 async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                limit: int | None) -> None:
     codec = SseCodec()
+    seen = 0
     async with client.stream(method, url, headers=headers, content=body) as resp:
         if limit == 0:
             return
         async for data in resp.aiter_raw():
-            codec.feed(data, 0.0)
-            seen = codec.events
+            seen += sum(1 for r in codec.feed(data, 0.0) if type(r) is SseEvent)
             if limit is not None and seen >= limit:
                 return
 

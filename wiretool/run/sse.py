@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class SseGoals:
     """Stop after ``max_events`` shown events or at the first whose data matches ``pattern``.
 
-    Only events that pass the ``--event`` filter (``types``; empty: all) count, as only they are shown.
+    Only events that pass the ``--event`` filter (``types``; empty: all) count, as only they are shown
+    (``shown`` counts them only while there is a goal: the summary's figure is the session's).
     An ``--expect`` never met makes a clean end, an ``--idle-timeout`` or a ``--timeout`` exit 7.
     """
 
@@ -31,8 +32,11 @@ class SseGoals:
         self.pattern = pattern
         self.shown = 0
         self.matched = False
+        self._waiting = max_events is not None or pattern is not None
 
     def on_record(self, record: Record) -> Outcome | None:
+        if not self._waiting:  # the hot path of a plain tail: nothing to count towards
+            return None
         if type(record) is not SseEvent or (self.types and record.event not in self.types):  # type: ignore[attr-defined]
             return None
         self.shown += 1
@@ -59,6 +63,8 @@ def sse_show(out: Output, meta: Output, *, raw: bool, types: frozenset[str]) -> 
     under ``--raw`` on a terminal so that stdout carries the body bytes alone.
     """
     emit, meta_emit = out.emit, meta.emit
+    if not raw and not types and meta is out:
+        return emit  # everything is shown, in one place: no routing layer on the hot path
 
     def show(record: Record) -> None:
         kind = type(record)

@@ -103,6 +103,8 @@ class SseSession:
         self.capture = capture
         self.codec = SseCodec(last_event_id=request.last_event_id, max_line=max_line, max_event=max_event)
         self.attempts = 0
+        self.events = 0
+        self.comments = 0
         self.shown = 0
         self.bytes = 0
         self._encoding = "identity"
@@ -115,14 +117,6 @@ class SseSession:
     @property
     def last_event_id(self) -> str:
         return self.codec.last_event_id
-
-    @property
-    def events(self) -> int:
-        return self.codec.events
-
-    @property
-    def comments(self) -> int:
-        return self.codec.comments
 
     # -- the Session contract ----------------------------------------------------------------------
     async def run(self, sink: Sink) -> Outcome:
@@ -293,8 +287,13 @@ class SseSession:
             if raw:
                 emit(SseChunk(t=t, raw=chunk, ts=ts))
             for rec in codec.feed(chunk, t, ts):
-                if type(rec) is SseEvent and (not types or rec.event in types):  # type: ignore[attr-defined]
-                    self.shown += 1
+                # Counted as emitted: a goal reached mid-chunk leaves the rest of the chunk unseen and uncounted.
+                if type(rec) is SseEvent:
+                    self.events += 1
+                    if not types or rec.event in types:  # type: ignore[attr-defined]
+                        self.shown += 1
+                else:
+                    self.comments += 1
                 emit(rec)
                 if sink.outcome is not None:  # a goal was reached (--max-events, --expect) or stdout closed
                     raise _Stop
