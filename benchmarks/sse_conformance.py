@@ -66,11 +66,14 @@ class CorpusServer:
 
 async def wiretool_client(url: str) -> Result:
     from wiretool.records.sse import SseEvent
+    from wiretool.session import ListSink
     from wiretool.transport.sse import ReconnectPolicy, SseRequest, SseSession
 
-    session = SseSession(SseRequest(url=url), ReconnectPolicy(reconnect=False), clock=time.monotonic)
-    events = [(r.event, r.data, r.id) async for r in session.records() if isinstance(r, SseEvent)]
-    return events, session.parser.retry
+    session = SseSession(SseRequest(url=url), ReconnectPolicy(reconnect=False))
+    sink = ListSink(clock=time.monotonic)
+    await session.run(sink)
+    events = [(r.event, r.data, r.id) for r in sink.records if isinstance(r, SseEvent)]
+    return events, session.codec.retry
 
 
 async def httpx_sse_client(url: str) -> Result:

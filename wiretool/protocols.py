@@ -54,10 +54,10 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
     ),
     Protocol(
         name="sse",
-        codec="wiretool.codec.sse:SseParser",
+        codec="wiretool.codec.sse:SseCodec",
         records="wiretool.records.sse",
         renderer="wiretool.output.view_sse:render",
-        ndjson_writers=None,  # none yet: SseEvent.to_json() is the line
+        ndjson_writers="wiretool.output.ndjson_sse:WRITERS",
         capture_decoder="wiretool.cli.frame_decode_capture:_sse",
         redactor="wiretool.capture.redact:Http1Redactor",
         replayer="wiretool.replay.sse",

@@ -80,6 +80,12 @@ class Sink(Protocol):
         """Ask the run to end with ``outcome`` (the first outcome given wins)."""
         ...
 
+    @property
+    def outcome(self) -> Outcome | None:
+        """The outcome asked for so far, or None: a session emitting a batch of records (one socket read of
+        many SSE events) checks it to stop at the record that reached the run's goal, as a loop would."""
+        ...
+
 
 class Session(Protocol):
     """A source of records: it runs until it ends or is stopped, and says how it ended.
@@ -87,7 +93,9 @@ class Session(Protocol):
     ``run`` pushes into the sink from whatever I/O callbacks the source has and returns the outcome it
     reached by itself (a clean close, a violation, a refused handshake). ``stop`` asks it to end gracefully
     (a close frame, a GOAWAY, closing the response) because the run's goal was reached, a timeout passed or
-    the user pressed Ctrl-C; ``abort`` drops the connection at once. ``counts`` are the summary's figures.
+    the user pressed Ctrl-C; ``abort`` drops the connection at once. ``counts`` are the summary's figures;
+    the run puts its ``elapsed_s`` first unless the session says ``summary_elapsed = False`` (the sse, h2 and
+    grpc summaries are documented without it).
     """
 
     proto: str

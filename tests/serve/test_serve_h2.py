@@ -95,6 +95,7 @@ def test_in_process_running_server_with_tls():
     from wiretool.output.env import Environment
     from wiretool.output.sink import Output
     from wiretool.serve.h2 import running_server
+    from wiretool.session import ListSink
     from wiretool.transport.h2 import ClientConfig, H2Client, RequestSpec
     from wiretool.transport.tls import client_context
 
@@ -106,10 +107,9 @@ def test_in_process_running_server_with_tls():
             cfg = ClientConfig(scheme="https", host="127.0.0.1", port=port, authority=f"127.0.0.1:{port}",
                                requests=[RequestSpec(url=srv.url, path="/trailers")],
                                ssl_context=client_context(cacert=str(srv.cacert), alpn=["h2"]))
-            out = Output(Environment(json=True))
-            records = []
-            outcome = await H2Client(cfg, records.append, out.now).run()
-            return outcome, records
+            sink = ListSink(clock=Output(Environment(json=True)).now)
+            outcome = await H2Client(cfg).exchange(sink)
+            return outcome, sink.records
 
     outcome, records = asyncio.run(main())
     assert outcome.protocol_error is None and outcome.streams[0].status == 200

@@ -276,8 +276,9 @@ def test_h2_prior_knowledge_answered_in_http1_says_so() -> None:
     assert "answered in HTTP/1.x (HTTP/1.1 400 Bad Request)" in res.stderr
 
 
-def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
-    """Start wiretool, wait for its first received record, send SIGINT (as Ctrl-C does), return (status, records)."""
+def _interrupt_after_first_recv(args: list[str], sig: int | None = None) -> tuple[int, list[dict]]:
+    """Start wiretool, wait for its first received record, send SIGINT (as Ctrl-C does; or ``sig``), return
+    (status, records)."""
     import signal
     import subprocess
 
@@ -292,7 +293,7 @@ def _interrupt_after_first_recv(args: list[str]) -> tuple[int, list[dict]]:
             if not line:
                 break
             first += line
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT if sig is None else sig)
         rest, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -323,8 +324,54 @@ def test_ctrl_c_ends_sse_and_h2_with_an_error_record_and_a_summary() -> None:
     assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
 
 
+def test_sigterm_ends_sse_h2_and_grpc_like_ctrl_c_with_an_error_record_and_a_summary() -> None:
+    """``kill PID`` (SIGTERM) is an interruption too: the run layer ends it with error + summary, exit 130
+    (before the run layer, sse, h2 and grpc died of the signal with 143 and no summary)."""
+    import signal
+
+    def sse_answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n")
+        _wait_for_close(conn)
+
+    def h2_answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        _wait_for_close(conn)  # never answers the request (nor the call)
+
+    runs = [(sse_answer, ["sse", "tail", "{url}", "--json", "--timeout", "60"]),
+            (h2_answer, ["h2", "get", "{url}", "--json", "--timeout", "60"]),
+            (h2_answer, ["h2", "grpc", "{url}", "/a.B/C", "--json", "--timeout", "60"])]
+    for answer, args in runs:
+        with canned_http(answer) as url:
+            code, records = _interrupt_after_first_recv([a.format(url=url) for a in args], signal.SIGTERM)
+        assert code == 130, args
+        assert [r["type"] for r in records][-2:] == ["error", "summary"] and records[-1]["exit_code"] == 130
+        assert records[-2]["message"] == "interrupted"
+
+
 def test_hpack_error_message_holds_no_memory_address() -> None:
     # An HPACK integer that never ends: hpack's message carried "<memory at 0x...>" into the violation.
     res = run_cli(["frame", "decode", "--proto", "h2", "000000040000000000", "00000a010400000001ffffffffffffffffff7f"])
     assert res.exit_code == 5, res.stderr
     assert "hpack_error" in res.stdout and "<memory at" not in res.stdout
+
+
+def test_max_events_reached_mid_read_counts_and_shows_only_the_events_up_to_it() -> None:
+    """Five events in one socket read and ``--max-events 2``: two lines, and the summary counts two events
+    (the rest of the read is never seen), as when the session was a loop the CLI pulled from."""
+
+    def answer(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+                     + b"".join(b"id: %d\ndata: e%d\n\n: c%d\n" % (i, i, i) for i in range(1, 6)))
+        _wait_for_close(conn)
+
+    with canned_http(answer) as url:
+        res = run_cli(["sse", "tail", url, "--json", "--max-events", "2", "--timeout", "10"])
+    assert res.exit_code == 0, res.stderr
+    records = _ndjson(res.stdout)
+    assert [r["data"] for r in records if r["type"] == "event"] == ["e1", "e2"]
+    summary = records[-1]
+    assert (summary["events"], summary["shown"], summary["comments"]) == (2, 2, 1)

@@ -7,21 +7,23 @@ the websockets package, so decoding one frame starts about as fast as Python its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from wiretool.cli.options import global_options, make_env
-from wiretool.exitcodes import ExitCode
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+__all__ = ["decode"]
 
-    from wiretool.output.sink import Output
-    from wiretool.records import Record
 
-CHUNK = 1 << 18
-"""Bytes fed to the frame parser at a time by ``decode_ws`` (memory stays proportional to this, not the input)."""
+def __getattr__(name: str) -> Any:
+    """``CHUNK`` and ``decode_ws`` live in :mod:`wiretool.run.decode`; imported on use, as the command does."""
+    if name in ("CHUNK", "decode_ws"):
+        from wiretool.run import decode as module
+
+        return getattr(module, name)
+    raise AttributeError(name)
+
 
 
 @click.command()
@@ -74,38 +76,6 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
         from wiretool.cli.frame_decode_h2 import decode_h2
 
         return decode_h2(raw, out, hpack_entries=hpack)
+    from wiretool.run.decode import decode_ws
+
     return decode_ws(raw, out, sender=sender, deflate=deflate, no_context_takeover=no_context_takeover)
-
-
-def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bool = False,
-              no_context_takeover: bool = False) -> int:
-    """Decode ``raw`` as one direction of a WebSocket stream, emit every record and a summary; return the exit code."""
-    from wiretool.codec.wsframe import WsFrameParser
-    from wiretool.records.ws import WsFrame
-
-    parser = WsFrameParser(sender=sender, rsv1_allowed=deflate, deflate=deflate,
-                           no_context_takeover=no_context_takeover, messages=True)
-    frames = messages = violations = 0
-    t = out.now()
-    view = memoryview(raw)
-
-    def batches() -> Iterator[list[Record]]:
-        """The records a chunk at a time: a large input never holds all of its records at once."""
-        for start in range(0, len(raw), CHUNK):
-            yield parser.feed(view[start:start + CHUNK], t)
-        yield parser.finish(t)
-
-    with out.batched():
-        for records in batches():
-            for record in records:
-                if isinstance(record, WsFrame):
-                    frames += 1
-                    violations += len(record.violations)
-                else:
-                    messages += 1
-                out.emit(record)
-    code = ExitCode.PROTOCOL if violations else ExitCode.OK
-    if violations:  # like every failing run: one stderr line, and an `error` record before the summary
-        out.error(f"{violations} protocol violation(s) in the decoded bytes", int(code))
-    out.summary(int(code), frames=frames, messages=messages, violations=violations, bytes=len(raw))
-    return int(code)

@@ -6,8 +6,7 @@ The options only get wired here; the connection lives in ``transport/h2.py`` and
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,9 +14,6 @@ from wiretool.cli.options import F, NetOptions, global_options, make_env, networ
 
 if TYPE_CHECKING:
     from wiretool.transport.h2 import ClientConfig
-
-T = TypeVar("T")
-
 
 def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[tuple[str, str]]:
     return [parse_header(v) for v in value]
@@ -75,18 +71,17 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
     Exit status: 0 every stream ended with a response; 3 no connection or no h2 agreement; 4 status >= 400
     with --fail; 5 protocol violation, or RST_STREAM/GOAWAY with an error code; 6 timeout; 8 cut short.
     """
-    import asyncio
-
-    from wiretool.errors import WiretoolError
     from wiretool.output.sink import Output
-    from wiretool.transport.h2 import H2Client, exit_code
+    from wiretool.run import Limits, run, run_sync
+    from wiretool.run.h2 import H2Goals
+    from wiretool.transport.h2 import H2Client, h2_exit
 
     out = Output(make_env(), proto="h2")
     cfg = build_config(urls, method=method, data=data, trailers=trailers, repeat=repeat,
                        max_concurrent=max_concurrent, upgrade=upgrade, push=not no_push, ping=ping,
                        hexdump=hexdump, body=body, hpack=hpack, stats=stats, window_bits=window_bits,
                        max_frame_size=max_frame_size, net=net)
-    emit, tap, capture = out.emit, None, None
+    capture = None
     if net.record:
         import base64
 
@@ -97,42 +92,9 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
                                 show_secrets=net.show_secrets,
                                 extra={"method": first.method, "urls": list(urls), "repeat": repeat,
                                        "body_b64": base64.b64encode(first.body).decode() if first.body else None})
-
-        def emit(rec):  # type: ignore[no-untyped-def]
-            capture.record(rec)
-            out.emit(rec)
-
-        def tap(direction: str, chunk: bytes) -> None:
-            capture.chunk(direction, out.now(), chunk)
-
-    client = H2Client(cfg, emit, out.now, tap=tap)
-    try:
-        outcome = asyncio.run(interruptible(client.run()))
-    except WiretoolError as exc:
-        out.error(exc.message, exc.exit_code)
-        out.summary(exc.exit_code, **client.outcome.counts())
-        return exc.exit_code
-    finally:
-        if capture is not None:
-            capture.close()
-    code, message = exit_code(outcome, fail=fail)
-    if message:
-        out.error(message, code)
-    out.summary(code, **outcome.counts())
-    return code
-
-
-async def interruptible(awaitable: Awaitable[T]) -> T:
-    """Ctrl-C makes ``asyncio.run`` cancel the main task: end as a WiretoolError (exit 130) so a summary follows."""
-    import asyncio
-
-    from wiretool.errors import WiretoolError
-    from wiretool.exitcodes import ExitCode
-
-    try:
-        return await awaitable
-    except asyncio.CancelledError:
-        raise WiretoolError("interrupted", ExitCode.INTERRUPTED) from None
+    client = H2Client(cfg, capture=capture is not None, decide=lambda outcome: h2_exit(outcome, fail=fail))
+    return run_sync(run(client, out, limits=Limits(timeout=net.timeout),
+                        goals=H2Goals(cfg.authority, upgrade=upgrade), capture=capture))
 
 
 def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None, trailers: list[tuple[str, str]],
@@ -142,9 +104,9 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     """Check the URLs share one origin and turn the options into a :class:`ClientConfig`."""
     from urllib.parse import urlsplit
 
-    from wiretool.codec.headers import has_cr_lf_nul
     from wiretool.errors import UsageError
     from wiretool.transport.h2 import ClientConfig, RequestSpec
+    from wiretool.transport.h2_outcome import header_problem
     from wiretool.transport.tls import client_context
 
     origins = set()
@@ -168,11 +130,9 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     if upgrade and scheme == "https":
         raise UsageError("--upgrade is for http:// (h2c); https:// agrees on h2 with ALPN")
     for name, value in [*net.headers, *trailers]:
-        if name.lower() in _CONNECTION_HEADERS or name.startswith(":"):
-            raise UsageError(f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
-                             "pseudo-headers and has no connection-specific headers")
-        if has_cr_lf_nul(name + value):
-            raise UsageError(f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)")
+        problem = header_problem(name, value)
+        if problem is not None:
+            raise UsageError(problem)
     from wiretool.cli.input_bytes import read_data_option
 
     payload = read_data_option(data)
@@ -190,8 +150,6 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     return ClientConfig(scheme=scheme, host=host, port=port, authority=authority, requests=specs,
                         max_concurrent=max_concurrent, push=push, ping=ping, upgrade=upgrade,
                         window_bits=window_bits, max_frame_size=max_frame_size, ssl_context=ctx,
-                        connect_timeout=net.connect_timeout, timeout=net.timeout, idle_timeout=net.idle_timeout,
+                        connect_timeout=net.connect_timeout, idle_timeout=net.idle_timeout,
                         hexdump=hexdump, body=body, hpack=hpack, stats=stats, show_secrets=net.show_secrets)
 
-
-_CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})

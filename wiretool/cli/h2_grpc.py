@@ -6,6 +6,7 @@ and message views in ``codec/``. Heavy modules (asyncio, h2, protobuf) are impor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,7 +18,7 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
 if TYPE_CHECKING:
     from wiretool.grpc.schema import Schema
     from wiretool.output.sink import Output
-    from wiretool.transport.h2_outcome import Outcome
+    from wiretool.records import Record
 
 
 @click.command()
@@ -63,17 +64,13 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     68 = DEADLINE_EXCEEDED also when --timeout passes first); 2 usage; 3 no connection; 5 protocol
     violation; 6 --connect-timeout/--idle-timeout; 8 the connection ended before the status.
     """
-    import asyncio
-    import dataclasses
-
-    from wiretool.cli.h2 import build_config, interruptible
-    from wiretool.codec.grpcview import GrpcStreams
-    from wiretool.errors import UsageError, WiretoolError
+    from wiretool.cli.h2 import build_config
+    from wiretool.errors import UsageError
     from wiretool.grpc.schema import Schema, split_method
     from wiretool.output.sink import Output
-    from wiretool.transport.h2 import ClientConfig, H2Client
-    from wiretool.transport.h2_grpc import call_spec
-    from wiretool.transport.h2_grpc import reflect as fetch_by_reflection
+    from wiretool.run import Limits, run, run_sync
+    from wiretool.run.h2 import GrpcGoals
+    from wiretool.transport.h2_grpc import GrpcCall
 
     service, _ = split_method(method_path)
     base = build_config((url,), method=None, data=None, trailers=[], repeat=1, max_concurrent=1, upgrade=False,
@@ -92,62 +89,29 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     json_values = [v for d in json_data for v in _json_values(d)]
     if json_values and schema is None and not reflect:
         raise UsageError("-d JSON needs a schema: --protoset FILE or --reflect (or give --data-hex)")
-    body = None if reflect else _body(schema, method, json_values, raw, ready, compress)
+    body = None if reflect else _body(schema, method, json_values, raw, ready, compress)  # refused: usage, now
 
     out = Output(make_env(), proto="grpc")
-    emit, tap, capture = _sinks(out, net, url, no_frames)
+    capture = None
+    if net.record:
+        from wiretool.capture.file import CaptureWriter
 
-    async def one_run(cfg: ClientConfig, sink: Any) -> Any:
-        return await H2Client(cfg, sink, out.now).run()
-
-    async def main() -> Any:
-        nonlocal schema, body
-        if reflect:
-            files = await reflect_files(base, service)
-            schema = Schema(files, "server reflection")
-            body = _body(schema, method, json_values, raw, ready, compress)
-        assert body is not None
-        spec = call_spec(f"{base.scheme}://{base.authority}{path}", path, body, headers=net.headers, timeout=net.timeout, compress=compress)
-        view = GrpcStreams(schema_for=_schema_for(schema, prefix), max_message=max_message)
-        cfg = dataclasses.replace(base, requests=[spec], grpc=view)
-        client = H2Client(cfg, emit, out.now, tap=tap)
-        holder.append(client)
-        return await client.run()
-
-    async def reflect_files(cfg: ClientConfig, name: str) -> list[bytes]:
-        return await fetch_by_reflection(cfg, name, run=one_run)
-
-    holder: list[H2Client] = []
-    try:
-        outcome = asyncio.run(interruptible(main()))
-    except WiretoolError as exc:
-        out.error(exc.message, exc.exit_code)
-        out.summary(exc.exit_code, **(holder[0].outcome.counts() if holder else {}))
-        return exc.exit_code
-    finally:
-        if capture is not None:
-            capture.close()
-    return finish_call(outcome, out)
-
-
-def finish_call(outcome: Outcome, out: Output, stream_id: int = 1) -> int:
-    """Show how the call ended (its status, an error line, the summary) and return the exit code."""
-    from wiretool.transport.h2_grpc import call_result
-
-    code, message, status, made = call_result(outcome, stream_id, out.now)
-    if made is not None:
-        out.emit(made)
-    if message:
-        out.error(message, code)
-    extra = {"grpc_status": status.code, "grpc_status_name": status.name} if status else {}
-    out.summary(code, **extra, **outcome.counts())
-    return code
+        capture = CaptureWriter(net.record, proto="h2", url=url, request_headers=net.headers,
+                                show_secrets=net.show_secrets)
+    call = GrpcCall(base, f"{base.scheme}://{base.authority}{path}", path,
+                    make_body=lambda schema: body if body is not None else _body(schema, method, json_values, raw,
+                                                                                    ready, compress),
+                    headers=net.headers, timeout=net.timeout, compress=compress, schema=schema,
+                    reflect_service=service if reflect else None, prefix=prefix, max_message=max_message,
+                    capture=capture is not None)
+    return run_sync(run(call, out, limits=Limits(timeout=net.timeout), goals=GrpcGoals(base.authority),
+                        capture=capture, show=_only_grpc(out) if no_frames else None))
 
 
 def _body(schema: Schema | None, method: str, json_values: list[Any], raw: list[bytes], ready: bytes,
           compress: str | None) -> bytes:
     """The request body: -d JSON messages, then raw payloads, each framed; then --framed bytes as they are."""
-    from wiretool.transport.h2_grpc import frame_message
+    from wiretool.codec.grpc import frame_message
 
     payloads = []
     if schema is not None and json_values:
@@ -159,34 +123,14 @@ def _body(schema: Schema | None, method: str, json_values: list[Any], raw: list[
     return b"".join(frame_message(p, compress) for p in payloads) + ready
 
 
-def _schema_for(schema: Schema | None, prefix: str) -> Any:
-    if schema is None:
-        return None
-    return lambda path, is_request: schema.schema_for(path.removeprefix(prefix), is_request)
+def _only_grpc(out: Output) -> Callable[[Record], None]:
+    """``--no-frames``: show only the gRPC messages and status (and ``--stats``' stream record)."""
 
+    def show(rec: Record) -> None:
+        if rec.proto == "grpc" or rec.type == "stream":
+            out.emit(rec)
 
-def _sinks(out: Any, net: NetOptions, url: str, no_frames: bool) -> tuple[Any, Any, Any]:
-    """Where records go: the output (only gRPC records with --no-frames) and the --record capture."""
-    show = out.emit
-    if no_frames:
-        def show(rec: Any) -> None:
-            if rec.proto == "grpc" or rec.type == "stream":
-                out.emit(rec)
-    if not net.record:
-        return show, None, None
-    from wiretool.capture.file import CaptureWriter
-
-    capture = CaptureWriter(net.record, proto="h2", url=url, request_headers=net.headers,
-                            show_secrets=net.show_secrets)
-
-    def emit(rec: Any) -> None:
-        capture.record(rec)
-        show(rec)
-
-    def tap(direction: str, chunk: bytes) -> None:
-        capture.chunk(direction, out.now(), chunk)
-
-    return emit, tap, capture
+    return show
 
 
 def _hex(text: str) -> bytes:

@@ -1,23 +1,17 @@
 """``wiretool sse tail URL``: follow an event stream like a browser's EventSource, and show every part of it.
 
-This module only wires options to :class:`wiretool.transport.sse.SseSession` and applies the run's limits
-(``--event``, ``--max-events``, ``--expect``, ``--timeout``); httpx, asyncio and rich are imported lazily.
+This module only wires options to :class:`wiretool.transport.sse.SseSession` (the session),
+:class:`wiretool.run.sse.SseGoals` (``--max-events``, ``--expect``) and the run's ``show`` (``--event``,
+``--raw``), then hands them to :func:`wiretool.run.run`; httpx, asyncio and rich are imported lazily.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
-from wiretool.exitcodes import ExitCode
-
-if TYPE_CHECKING:
-    from wiretool.capture.file import CaptureWriter
-    from wiretool.output.sink import Output
-    from wiretool.transport.sse import SseSession
 
 _MIB = 1 << 20
 
@@ -105,10 +99,12 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
       wiretool sse tail URL --json --max-events 10 --event price
       wiretool sse tail https://api.example/v1/chat -d @request.json -H 'Authorization: Bearer ...'
     """
-    import asyncio
+    import dataclasses
 
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
+    from wiretool.run import Limits, run, run_sync
+    from wiretool.run.sse import SseGoals, sse_show
     from wiretool.transport.sse import ReconnectPolicy, SseRequest, SseSession
 
     if "://" not in url:
@@ -138,110 +134,24 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
         reconnect = request.method == "GET"
     policy = ReconnectPolicy(reconnect=reconnect, max_reconnects=max_reconnects, retry_5xx=retry_5xx,
                              default_delay=reconnect_delay, max_backoff=max_backoff)
+    session = SseSession(request, policy, raw=raw, timestamps=timestamps, max_line=max_line, max_event=max_event,
+                         types=frozenset(types), capture=bool(net.record))
+    goals = SseGoals(types=frozenset(types), max_events=max_events, pattern=pattern)
     env = make_env()
     out = Output(env, proto="sse")
-    session = SseSession(request, policy, clock=out.now, raw=raw, timestamps=timestamps,
-                         max_line=max_line, max_event=max_event)
-    writer = None
+    # With --raw on a pretty run, stdout carries only the body bytes; everything else goes to stderr.
+    meta = out
+    if raw and not env.json:
+        meta = Output(dataclasses.replace(env, stdout=env.stderr), proto="sse", start=out.start)
+    capture = None
     if net.record:
         import base64
 
         from wiretool.capture.file import CaptureWriter
 
-        writer = CaptureWriter(net.record, proto="sse", url=url, request_headers=session._headers(),
-                               show_secrets=net.show_secrets,
-                               extra={"method": request.method, "http2": http2, "http1": http1,
-                                      "body_b64": base64.b64encode(body).decode() if body is not None else None})
-        record_chunk = writer.chunk
-        session.tap = lambda conn, direction, data: record_chunk(direction, out.now(), data, conn)
-    try:
-        return asyncio.run(run_tail(out, session, raw=raw, types=set(types), max_events=max_events, pattern=pattern,
-                                timeout=net.timeout, writer=writer))
-    except BrokenPipeError:
-        # The reader went away (``| head``): end quietly. click would turn EPIPE into exit 1 if it got here.
-        from wiretool.cli.main import _quiet_broken_pipe
-
-        _quiet_broken_pipe()
-        return ExitCode.OK
-    finally:
-        if writer is not None:
-            writer.close()
-
-
-async def run_tail(out: Output, session: SseSession, *, raw: bool, types: set[str], max_events: int | None,
-               pattern: re.Pattern[str] | None, timeout: float | None, writer: CaptureWriter | None) -> int:
-    """Show the session's records through the run's filters; map how it ended onto an exit code."""
-    import asyncio
-    import contextlib
-    import dataclasses
-
-    from wiretool.errors import WiretoolError
-    from wiretool.output.sink import Output
-    from wiretool.records import Note
-    from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
-
-    # With --raw on a pretty run, stdout carries only the body bytes; everything else goes to stderr.
-    meta = out
-    if raw and not out.env.json:
-        meta = Output(dataclasses.replace(out.env, stdout=out.env.stderr), proto="sse", start=out.start)
-    state: dict[str, Any] = {"shown": 0, "matched": False, "end": "stream ended"}
-    # NDJSON events are the hot path: written as ready-made lines (identical to Output's, see SseEvent.ndjson).
-    stream = out.env.stdout if out.env.json else None
-
-    async def consume() -> None:
-        async with contextlib.aclosing(session.records()) as records:
-            async for rec in records:
-                kind = type(rec)
-                if writer is not None and kind is not Note:
-                    writer.record(rec)  # the bytes come from session.tap, as they crossed the socket
-                if kind is SseEvent:
-                    if types and rec.event not in types:  # type: ignore[attr-defined]
-                        continue
-                    if raw:
-                        pass
-                    elif stream is not None:
-                        stream.write(rec.ndjson())  # type: ignore[attr-defined]
-                        stream.flush()
-                    else:
-                        out.emit(rec)
-                    state["shown"] += 1
-                    if pattern is not None and pattern.search(rec.data):  # type: ignore[attr-defined]
-                        state["matched"] = True
-                        state["end"] = "--expect met"
-                        return
-                    if max_events is not None and state["shown"] >= max_events:
-                        state["end"] = f"--max-events {max_events} reached"
-                        return
-                elif kind is SseChunk:
-                    if raw:
-                        out.emit(rec)
-                elif kind is SseComment:
-                    if not raw:
-                        out.emit(rec)
-                elif kind is SseConnect:
-                    meta.emit(rec)
-                else:
-                    meta.emit(rec)
-
-    code = ExitCode.OK
-    message = ""
-    try:
-        if timeout is not None:
-            try:
-                await asyncio.wait_for(consume(), timeout)
-            except asyncio.TimeoutError:
-                raise WiretoolError(f"--timeout {timeout:g} s reached", ExitCode.TIMEOUT) from None
-        else:
-            await consume()
-    except WiretoolError as exc:
-        code, message = exc.exit_code, exc.message
-    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task; end with a summary all the same
-        code, message = ExitCode.INTERRUPTED, "interrupted"
-    if pattern is not None and not state["matched"] and code in (ExitCode.OK, ExitCode.TIMEOUT):
-        reason = message or state["end"]
-        code, message = ExitCode.EXPECTATION, f"--expect {pattern.pattern!r} not met ({reason})"
-    if code:
-        meta.error(message, code)
-    meta.summary(code, events=session.events, shown=state["shown"], comments=session.comments,
-                 connects=session.attempts, bytes=session.bytes, last_event_id=session.last_event_id)
-    return code
+        capture = CaptureWriter(net.record, proto="sse", url=url, request_headers=session.headers(),
+                                show_secrets=net.show_secrets,
+                                extra={"method": request.method, "http2": http2, "http1": http1,
+                                       "body_b64": base64.b64encode(body).decode() if body is not None else None})
+    return run_sync(run(session, meta, limits=Limits(timeout=net.timeout), goals=goals, capture=capture,
+                        show=sse_show(out, meta, raw=raw, types=frozenset(types))))

@@ -2,8 +2,10 @@
 
 gRPC frames each message with 5 bytes (1-byte compressed flag, 4-byte big-endian length) and lets
 messages split across, or share, HTTP/2 DATA frames. :class:`GrpcMessageAssembler` reassembles them
-from DATA payloads fed in order, one assembler per stream and direction. It never raises and never
-allocates what a hostile length prefix claims: a 4 GB prefix is reported and its bytes skipped.
+from DATA payloads fed in order, one assembler per stream and direction, with the one codec interface
+(``feed(data, t)``, ``finish(t)``). It never raises and never allocates what a hostile length prefix
+claims: a 4 GB prefix is reported and its bytes skipped. :func:`frame_message` is the other way, the one
+place that writes the 5-byte prefix (the ``h2 grpc`` client, ``serve h2``'s Echo service, reflection).
 """
 
 from __future__ import annotations
@@ -109,6 +111,21 @@ def decompress(encoding: str | None, payload: bytes, limit: int) -> tuple[bytes 
     return out, None
 
 
+def frame_message(payload: bytes, compress: str | None = None) -> bytes:
+    """One length-prefixed message: the compressed flag, the 4-byte big-endian length, the payload.
+
+    ``compress`` (``gzip`` or ``deflate``, as ``grpc-encoding`` names them) compresses the payload and sets
+    the flag; None sends it as it is.
+    """
+    flag = 0
+    if compress == "gzip":
+        c = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+        payload, flag = c.compress(payload) + c.flush(), 1
+    elif compress == "deflate":
+        payload, flag = zlib.compress(payload), 1
+    return bytes([flag]) + len(payload).to_bytes(4, "big") + payload
+
+
 class GrpcMessageAssembler:
     """Reassemble gRPC messages from one stream's DATA payloads in one direction.
 
@@ -129,7 +146,7 @@ class GrpcMessageAssembler:
         self._skip = 0  # bytes still to discard of an oversized message
         self.messages = 0
 
-    def feed(self, data: bytes, t: float = 0.0) -> list[GrpcMessage]:
+    def feed(self, data: bytes | bytearray | memoryview, t: float = 0.0) -> list[GrpcMessage]:
         """Add one DATA payload; return the messages it completed, in order. Never raises."""
         out: list[GrpcMessage] = []
         view = memoryview(data)

@@ -90,7 +90,8 @@ class H2FrameView:
                  preface: dict[str, str] | None = None, settings_first: dict[str, bool] | None = None,
                  max_header_block: int = DEFAULT_MAX_HEADER_BLOCK, grpc: bool | GrpcStreams = False,
                  roles: dict[str, str] | None = None) -> None:
-        self._clock = clock or (lambda: 0.0)
+        self._t = 0.0  # the time of the chunk being fed through a direction's codec (see codec())
+        self._clock = clock or self._chunk_time
         self.keep_data = keep_data
         self.hpack_entries = hpack_entries
         self.show_secrets = show_secrets
@@ -171,6 +172,17 @@ class H2FrameView:
         if self.grpc is not None:
             out += self.grpc.finish(self._clock(), direction)
         return out
+
+    def codec(self, direction: str) -> H2DirectionCodec:
+        """One direction as a codec of the session contract (``feed(data, t)``, ``finish(t)``).
+
+        The two directions of a connection share this view, as they must: a HEADERS frame of one side is
+        checked against the SETTINGS of the other, and a gRPC stream is followed both ways.
+        """
+        return H2DirectionCodec(self, direction)
+
+    def _chunk_time(self) -> float:
+        return self._t
 
     def table_size(self, direction: str) -> int:
         """Current size of the HPACK dynamic table of ``direction`` (RFC 7541 §4.1)."""
@@ -459,3 +471,27 @@ def _flags(typ: int, flags: int) -> tuple[str, ...]:
 def _section(typ: int) -> str:
     return {DATA: "6.1", HEADERS: "6.2", PRIORITY: "6.3", RST_STREAM: "6.4", SETTINGS: "6.5", PUSH_PROMISE: "6.6",
             PING: "6.7", GOAWAY: "6.8", WINDOW_UPDATE: "6.9", CONTINUATION: "6.10"}.get(typ, "4.1")
+
+
+class H2DirectionCodec:
+    """One direction of an :class:`H2FrameView` with the one codec interface: records are stamped with ``t``.
+
+    Made by :meth:`H2FrameView.codec`. A view built with a ``clock`` keeps stamping each frame with it
+    (a live client shows when each frame was parsed); without one, every record of a chunk gets ``t``.
+    """
+
+    __slots__ = ("direction", "view")
+
+    def __init__(self, view: H2FrameView, direction: str) -> None:
+        self.view = view
+        self.direction = direction
+
+    def feed(self, data: bytes | bytearray | memoryview, t: float) -> list[Record]:
+        """Parse the next chunk of this direction; return the records of every frame it completed."""
+        self.view._t = t
+        return self.view.feed(self.direction, bytes(data) if type(data) is not bytes else data)
+
+    def finish(self, t: float) -> list[Record]:
+        """This direction ended: a truncated frame or an unfinished header block, as records."""
+        self.view._t = t
+        return self.view.finish(self.direction)

@@ -18,8 +18,9 @@ Memory is bounded: a line longer than ``max_line`` characters or an event whose 
 stops the parser with a :class:`LimitExceeded` item (never an exception: a debugger shows what went wrong),
 and it ignores everything after that.
 
-The items are small named tuples rather than records so that the hot loop stays cheap; transports wrap them
-into :mod:`wiretool.records.sse` records with a time and a direction.
+The items of :class:`SseParser` are small named tuples so that the hot loop stays cheap; :class:`SseCodec` is
+the codec of the session contract (``feed(data, t) -> list[Record]``, ``finish(t)``) and the one place that
+turns them into :mod:`wiretool.records.sse` records with a time: ``sse tail``, replay and capture decoding use it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from __future__ import annotations
 import codecs
 from typing import NamedTuple
 
-__all__ = ["DEFAULT_MAX_EVENT", "DEFAULT_MAX_LINE", "Comment", "Event", "Item", "LimitExceeded", "SseParser",
-           "parse_retry"]
+from wiretool.records import Record
+from wiretool.records.sse import SseComment, SseEvent
+
+__all__ = ["DEFAULT_MAX_EVENT", "DEFAULT_MAX_LINE", "Comment", "Event", "Item", "LimitExceeded", "SseCodec",
+           "SseParser", "parse_retry"]
 
 DEFAULT_MAX_LINE = 1 << 20
 """Longest line accepted (characters), 1 MiB: far beyond any real event, small enough to protect memory."""
@@ -255,6 +259,54 @@ class SseParser:
             if self._data_len > self.max_event:
                 append(self._fail("event", self.max_event))
         return out
+
+
+class SseCodec:
+    """The received body of an event stream → ``event`` and ``comment`` records (the session contract's codec).
+
+    One per event source, like the parser it wraps: :meth:`reset` between connections keeps the last event
+    ID and the ``retry`` a browser keeps. A broken size limit is not a record: the records before it are
+    returned, :attr:`exceeded` says what was broken, and later input is ignored (the session ends the run
+    with exit 5). ``ts`` is the wall-clock arrival time to stamp on the records (``--timestamps``), if any.
+    """
+
+    __slots__ = ("exceeded", "parser")
+
+    def __init__(self, *, last_event_id: str = "", max_line: int = DEFAULT_MAX_LINE,
+                 max_event: int = DEFAULT_MAX_EVENT) -> None:
+        self.parser = SseParser(last_event_id=last_event_id, max_line=max_line, max_event=max_event)
+        self.exceeded: LimitExceeded | None = None
+
+    @property
+    def last_event_id(self) -> str:
+        return self.parser.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        return self.parser.retry
+
+    def reset(self) -> None:
+        """A new connection of the same event source (see :meth:`SseParser.reset`)."""
+        self.parser.reset()
+
+    def feed(self, data: bytes | bytearray | memoryview, t: float, ts: str | None = None) -> list[Record]:
+        """Parse one chunk of body bytes; return the event and comment records it completed, in order."""
+        out: list[Record] = []
+        append = out.append
+        for item in self.parser.feed(bytes(data) if type(data) is not bytes else data):
+            kind = type(item)
+            if kind is Event:
+                append(SseEvent(t=t, event=item[0], data=item[1], id=item[2], retry=item[3], ts=ts))
+            elif kind is Comment:
+                append(SseComment(t=t, text=item[0], ts=ts))
+            else:
+                self.exceeded = item  # type: ignore[assignment]
+        return out
+
+    def finish(self, t: float) -> list[Record]:
+        """The body ended: a partial event is dropped, as a browser drops it, so there is nothing to return."""
+        self.parser.end()
+        return []
 
 
 def parse_all(body: bytes, **kwargs: int | str) -> list[Item]:

@@ -21,9 +21,9 @@ EXPECTED_BROKEN = ["reserved-opcode", "rsv-without-extension", "non-minimal-leng
 
 async def run(out: Output) -> int:
     """Decode a valid client session (exit 0), then show a deliberately broken frame and its violations."""
-    from wiretool.cli.frame_decode import decode_ws
     from wiretool.codec.wsclose import close_payload
     from wiretool.codec.wsframe import WsFrameParser, build_frame, fragment_frames
+    from wiretool.run.decode import decode_ws
 
     key = bytes.fromhex("37fa213d")
     wire = (build_frame(1, b"Hello", mask_key=key)

@@ -19,16 +19,12 @@ PROTO = "h2"
 
 async def run(out: Output) -> int:
     """GET /, /trailers and /push concurrently against the built-in server; return the run's exit code."""
+    from wiretool.run import run as run_session
     from wiretool.serve.h2 import running_server
-    from wiretool.transport.h2 import ClientConfig, H2Client, RequestSpec, exit_code
+    from wiretool.transport.h2 import ClientConfig, H2Client, RequestSpec
 
     async with running_server() as srv:
         paths = ["/bytes/64", "/trailers", "/push"]
         cfg = ClientConfig(scheme="http", host="127.0.0.1", port=srv.port, authority=f"127.0.0.1:{srv.port}",
                            requests=[RequestSpec(url=srv.url.rstrip("/") + p, path=p) for p in paths], stats=True)
-        outcome = await H2Client(cfg, out.emit, out.now).run()
-    code, message = exit_code(outcome)
-    if message:
-        out.error(message, code)
-    out.summary(code, **outcome.counts())
-    return code
+        return await run_session(H2Client(cfg), out)

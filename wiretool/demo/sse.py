@@ -12,7 +12,9 @@ PROTO = "sse"
 
 async def run(out: Output) -> int:
     """Serve 5 events, ending each response after 2; follow them with browser reconnection rules."""
-    from wiretool.cli.sse import run_tail
+    from wiretool.run import Limits
+    from wiretool.run import run as run_session
+    from wiretool.run.sse import SseGoals, sse_show
     from wiretool.serve.sse import ServeOptions, running_server
     from wiretool.transport.sse import ReconnectPolicy, SseRequest, SseSession
 
@@ -20,7 +22,6 @@ async def run(out: Output) -> int:
         url = srv.url + "events"
         out.note(f"wiretool serve sse on {srv.url} (5 events, drops the stream every 2, retry: 200)")
         out.note(f"wiretool sse tail {url}")
-        session = SseSession(SseRequest(url=url, connect_timeout=5), ReconnectPolicy(max_reconnects=5),
-                             clock=out.now)
-        return await run_tail(out, session, raw=False, types=set(), max_events=None, pattern=None, timeout=20,
-                              writer=None)
+        session = SseSession(SseRequest(url=url, connect_timeout=5), ReconnectPolicy(max_reconnects=5))
+        return await run_session(session, out, limits=Limits(timeout=20), goals=SseGoals(),
+                                 show=sse_show(out, out, raw=False, types=frozenset()))

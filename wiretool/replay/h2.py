@@ -19,6 +19,8 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
+from wiretool.session import Chunk as TapChunk
+from wiretool.session import Outcome as End
 
 SKIP_REQUEST = frozenset({":authority", "user-agent", "content-length", "host"})
 
@@ -96,17 +98,30 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         ctx = client_context(insecure=opts.insecure, cacert=opts.cacert, cert=opts.cert, key=opts.key,
                              alpn=["h2", "http/1.1"])
     cfg = ClientConfig(scheme=parts.scheme, host=parts.hostname, port=port, authority=authority, requests=specs,
-                       ssl_context=ctx, connect_timeout=opts.connect_timeout, timeout=opts.timeout,
+                       ssl_context=ctx, connect_timeout=opts.connect_timeout,
                        idle_timeout=opts.idle_timeout,
                        show_secrets=opts.show_secrets)
-    chunks: list[Chunk] = []
+    sink = _ReplaySink(out, on_chunk)
+    await H2Client(cfg, capture=True).exchange(sink)
+    return sink.chunks
 
-    def tap(dir: str, data: bytes) -> None:
-        t = out.now()
-        chunks.append(Chunk(dir, t, bytes(data)))
-        if on_chunk is not None:
-            on_chunk(dir, t, bytes(data), 0)
 
-    client = H2Client(cfg, out.emit, out.now, tap=tap)
-    await client.run()
-    return chunks
+class _ReplaySink:
+    """The sink of a replayed connection: records to the output, every chunk kept (and passed to ``on_chunk``)."""
+
+    outcome = None
+
+    def __init__(self, out: Output, on_chunk: Callable[[str, float, bytes, int], Any] | None) -> None:
+        self.out = out
+        self.now = out.now
+        self.emit = out.emit
+        self.chunks: list[Chunk] = []
+        self._on_chunk = on_chunk
+
+    def chunk(self, chunk: TapChunk) -> None:
+        self.chunks.append(Chunk(chunk.dir, chunk.t, chunk.data))
+        if self._on_chunk is not None:
+            self._on_chunk(chunk.dir, chunk.t, chunk.data, 0)
+
+    def finish(self, outcome: End) -> None:
+        pass

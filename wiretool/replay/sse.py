@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from wiretool.capture.exchanges import Exchange, exchanges
 from wiretool.capture.file import Capture, Chunk
-from wiretool.codec.sse import Event, SseParser
+from wiretool.codec.sse import SseCodec
 from wiretool.errors import ConnectError, TimeoutExpired, UsageError
 from wiretool.output.sink import Output
+from wiretool.records.sse import SseEvent
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
 
@@ -24,15 +25,15 @@ SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-enco
 VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}
 
 
-def events_of(ex: Exchange) -> list[Event]:
+def events_of(ex: Exchange) -> list[SseEvent]:
     """The events of one response body (comments left out)."""
-    parser = SseParser()
-    items = []
-    for _t, data in ex.body:
-        items += parser.feed(data)
+    codec = SseCodec()
+    records = []
+    for t, data in ex.body:
+        records += codec.feed(data, t)
     if ex.ended:
-        items += parser.end()
-    return [i for i in items if type(i) is Event]
+        records += codec.finish(0.0)
+    return [r for r in records if type(r) is SseEvent]
 
 
 def _answers(exs: list[Exchange], limits: list[int | None]) -> list[Answer]:
@@ -138,13 +139,13 @@ def idle_default(chunks: Sequence[Chunk]) -> float:
 
 async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                limit: int | None) -> None:
-    parser = SseParser()
+    codec = SseCodec()
     seen = 0
     async with client.stream(method, url, headers=headers, content=body) as resp:
         if limit == 0:
             return
         async for data in resp.aiter_raw():
-            seen += sum(1 for i in parser.feed(data) if type(i) is Event)
+            seen += sum(1 for r in codec.feed(data, 0.0) if type(r) is SseEvent)
             if limit is not None and seen >= limit:
                 return
 

@@ -128,7 +128,8 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
             raise BrokenPipeError
         if outcome.code and outcome.message:
             out.error(outcome.message, outcome.code)
-        out.summary(outcome.code, **{"elapsed_s": round(time.monotonic() - started, 3), **session.counts()})
+        elapsed = {"elapsed_s": round(time.monotonic() - started, 3)} if getattr(session, "summary_elapsed", True) else {}
+        out.summary(outcome.code, **{**elapsed, **session.counts()})
     finally:
         if capture is not None:
             capture.close()

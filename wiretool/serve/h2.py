@@ -97,7 +97,7 @@ class H2ServerProtocol(asyncio.Protocol):
     def _start_h2(self) -> None:
         self.mode = "h2"
         self.conn.initiate_connection()
-        self._flush()
+        self.flush()
 
     def data_received(self, data: bytes) -> None:
         if self.mode == "detect":
@@ -116,12 +116,12 @@ class H2ServerProtocol(asyncio.Protocol):
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError:
-            self._flush()
+            self.flush()
             self._close()
             return
         for ev in events:
             self._event(ev)
-        self._flush()
+        self.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
         for task in self.tasks:
@@ -129,7 +129,8 @@ class H2ServerProtocol(asyncio.Protocol):
         for ev in self.windows.values():
             ev.set()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what h2 queued (frames, settings, window updates) to the socket now."""
         data = self.conn.data_to_send()
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
@@ -167,7 +168,7 @@ class H2ServerProtocol(asyncio.Protocol):
         except Exception:  # a bad HTTP2-Settings value: h2/hyperframe raise several types
             self._close()
             return
-        self._flush()
+        self.flush()
         req = _Request(1, {":method": parts[0], ":path": parts[1], ":scheme": "http",
                            ":authority": headers.get("host", ""), **headers})
         self.requests[1] = req
@@ -222,7 +223,7 @@ class H2ServerProtocol(asyncio.Protocol):
             if is_grpc_content_type(req.headers.get("content-type", "")):
                 from wiretool.serve.h2_grpc import answer as grpc_answer
 
-                served: int | None = await grpc_answer(self, req)
+                served: int | None = await grpc_answer(self, req, server_name=SERVER)
             else:
                 served = await self._file(sid, path) if self.cfg.directory else None
             if served is not None:
@@ -244,12 +245,12 @@ class H2ServerProtocol(asyncio.Protocol):
             elif path == "/reset":
                 status = 0
                 self.conn.reset_stream(sid, _code(query.get("code"), 0x2))
-                self._flush()
+                self.flush()
             elif path == "/goaway":
                 status = 0
                 self.conn.close_connection(error_code=_code(query.get("code"), 0xB),
                                            additional_data=b"goaway requested by /goaway")
-                self._flush()
+                self.flush()
                 self._close()
             elif path == "/sse":
                 await self._sse(sid, query)
@@ -277,12 +278,12 @@ class H2ServerProtocol(asyncio.Protocol):
         headers = [(":status", str(status)), ("server", SERVER), ("content-type", content_type),
                    ("content-length", str(len(body))), *extra]
         self.conn.send_headers(sid, headers, end_stream=not body and not trailers)
-        self._flush()
+        self.flush()
         if body:
             await self.send_body(sid, body, end=not trailers)
         if trailers:
             self.conn.send_headers(sid, trailers, end_stream=True)
-            self._flush()
+            self.flush()
 
     async def send_body(self, sid: int, body: bytes, *, end: bool) -> None:
         """Send ``body`` on ``sid`` as fast as the client's windows allow."""
@@ -299,7 +300,7 @@ class H2ServerProtocol(asyncio.Protocol):
             chunk = view[offset:offset + window].tobytes()
             offset += len(chunk)
             self.conn.send_data(sid, chunk, end_stream=end and offset >= len(body))
-            self._flush()
+            self.flush()
 
     async def _push(self, req: _Request) -> None:
         sid = req.stream_id
@@ -319,13 +320,13 @@ class H2ServerProtocol(asyncio.Protocol):
         interval = min(max(_float(query.get("interval", "0.2")), 0.0), MAX_DELAY)
         self.conn.send_headers(sid, [(":status", "200"), ("server", SERVER), ("content-type", "text/event-stream"),
                                      ("cache-control", "no-cache")])
-        self._flush()
+        self.flush()
         for i in range(1, count + 1):
             await self.send_body(sid, f"id: {i}\nevent: tick\ndata: tick {i}\n\n".encode(), end=False)
             if i < count:
                 await asyncio.sleep(interval)
         self.conn.end_stream(sid)
-        self._flush()
+        self.flush()
 
     async def _file(self, sid: int, path: str) -> int | None:
         root = self.cfg.directory

@@ -10,12 +10,11 @@ Any request whose content-type is ``application/grpc`` lands here instead of the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from wiretool.codec.grpc import GrpcMessageAssembler
+import h2.connection
 
-if TYPE_CHECKING:
-    from wiretool.serve.h2 import H2ServerProtocol
+from wiretool.codec.grpc import GrpcMessageAssembler, frame_message
 
 SERVICE = "wiretool.Echo"
 FAIL_MESSAGE = "nothing to echo here ✓"
@@ -26,13 +25,28 @@ def percent_encode(text: str) -> str:
     return "".join(chr(b) if 0x20 <= b <= 0x7E and b != 0x25 else f"%{b:02X}" for b in text.encode())
 
 
-async def answer(server: H2ServerProtocol, req: Any) -> int:
-    """Answer one gRPC call on ``req.stream_id``; return the HTTP status sent (always 200)."""
-    from wiretool.serve.h2 import SERVER
+class GrpcPeer(Protocol):
+    """What the Echo service needs of the HTTP/2 server connection it answers on (``serve/h2.py``'s protocol).
 
+    A protocol rather than an import: ``serve/h2.py`` calls this module, so this module does not import it.
+    """
+
+    conn: h2.connection.H2Connection
+
+    def flush(self) -> None:
+        """Write the frames h2 queued."""
+        ...
+
+    async def send_body(self, sid: int, body: bytes, *, end: bool) -> None:
+        """Send ``body`` on stream ``sid`` as flow control allows."""
+        ...
+
+
+async def answer(server: GrpcPeer, req: Any, *, server_name: str) -> int:
+    """Answer one gRPC call on ``req.stream_id``; return the HTTP status sent (always 200)."""
     sid = req.stream_id
     service, _, method = req.headers.get(":path", "").strip("/").rpartition("/")
-    head = [(":status", "200"), ("content-type", "application/grpc"), ("server", SERVER)]
+    head = [(":status", "200"), ("content-type", "application/grpc"), ("server", server_name)]
     conn = server.conn
     if service != SERVICE or method not in ("Echo", "Fail"):
         conn.send_headers(sid, [*head, ("grpc-status", "12"),
@@ -49,11 +63,11 @@ async def answer(server: H2ServerProtocol, req: Any) -> int:
             conn.send_headers(sid, [*head, ("grpc-status", "13"),
                                     ("grpc-message", percent_encode(broken.violations[0].message))], end_stream=True)
         else:
-            body = b"".join(b"\x00" + len(m.payload).to_bytes(4, "big") + m.payload for m in messages)
+            body = b"".join(frame_message(m.payload) for m in messages)
             conn.send_headers(sid, head)
-            server._flush()
+            server.flush()
             if body:
                 await server.send_body(sid, body, end=False)
             conn.send_headers(sid, [("grpc-status", "0")], end_stream=True)
-    server._flush()
+    server.flush()
     return 200

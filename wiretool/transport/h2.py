@@ -3,8 +3,10 @@
 h2 keeps the protocol state (streams, flow control, HPACK encoding); this module only moves bytes and
 reacts to h2's events. Every chunk written or read is handed to :class:`H2FrameView` *before* h2
 acts on it, so the frames appear in the order they crossed the socket and a frame h2 rejects is
-still shown. The outcome of the run (:class:`Outcome`) is mapped onto the exit codes by
-:func:`exit_code`.
+still shown. :class:`H2Client` is a :class:`~wiretool.session.Session`: records go to the run's sink, the
+bytes of each direction through a :class:`~wiretool.session.Tap` (the capture, then the frame view), and
+what the run saw (:class:`Outcome`) is mapped onto the exit codes by the pure :func:`exit_code` (or the
+``decide`` function of a gRPC call).
 
 TLS agrees on ``h2`` with ALPN; plain http uses h2c with prior knowledge, or with ``upgrade`` the
 HTTP/1.1 ``Upgrade: h2c`` dance (RFC 7540 §3.2), the first request then travelling as HTTP/1.1.
@@ -17,6 +19,7 @@ import os
 import ssl
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import h2.config
 import h2.connection
@@ -29,19 +32,22 @@ from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
+from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import safe_text
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
 from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
 from wiretool.secrets import redact
+from wiretool.session import Outcome as End
+from wiretool.session import Sink, Tap
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
 
 USER_AGENT = f"wiretool/{__version__}"
 _MAX_HTTP1_HEAD = 64 * 1024
 
-__all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code"]
+__all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code", "h2_exit"]
 
 
 class _Wire(asyncio.Protocol):
@@ -68,19 +74,32 @@ class _Wire(asyncio.Protocol):
         self.client._lost(exc)
 
 
-class H2Client:
-    """One connection, many concurrent streams; records go to ``emit`` as they happen."""
+def h2_exit(outcome: Outcome, *, fail: bool = False) -> End:
+    """``h2 get``'s pure outcome → exit status (see :func:`~wiretool.transport.h2_outcome.exit_code`)."""
+    code, message = exit_code(outcome, fail=fail)
+    return End(code, message or "")
 
-    def __init__(self, cfg: ClientConfig, emit: Callable[[Record], None], clock: Callable[[], float],
-                 tap: Callable[[str, bytes], None] | None = None) -> None:
+
+class H2Client:
+    """One connection, many concurrent streams: a session whose records go to the sink as they happen.
+
+    ``capture`` says the bytes leave the process (``--record``): secret header values are then sent as
+    plain literals and masked in the copy. ``decide`` maps what the run saw onto its end (``--fail``, or a
+    gRPC call's status); by default :func:`h2_exit`.
+    """
+
+    proto = "h2"
+    summary_elapsed = False
+
+    def __init__(self, cfg: ClientConfig, *, capture: bool = False,
+                 decide: Callable[[Outcome], End] | None = None) -> None:
         self.cfg = cfg
-        self._emit = emit
-        self.output_closed = False
+        self.decide = decide or h2_exit
+        self.sink: Sink | None = None
         self.frame_too_large = False
         """The server sent a frame header above our SETTINGS_MAX_FRAME_SIZE: h2 would wait for its whole body."""
-        self.clock = clock
-        self.tap = tap
-        self.view = H2FrameView(clock=clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
+        # The view stamps each frame when it is parsed (as it always has), not with its chunk's time.
+        self.view = H2FrameView(clock=self.clock, keep_data=cfg.body, hpack_entries=cfg.hpack,
                                 show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
                                 settings_first={"recv": True}, grpc=cfg.grpc if cfg.grpc is not None else True)
         self.outcome = Outcome()
@@ -97,7 +116,9 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
-        self.secrets = self._secrets() if (cfg.hexdump or tap) and not cfg.show_secrets else []
+        self.taps: dict[str, Tap] = {}
+        self._task: asyncio.Task[Any] | None = None
+        self.secrets = self._secrets() if (cfg.hexdump or capture) and not cfg.show_secrets else []
         if self.secrets:
             # Raw bytes leave the process (--hexdump, --record): send header values as plain literals,
             # not Huffman-coded, so the copy shown or kept can mask them and still decode (HPACK intact).
@@ -109,50 +130,72 @@ class H2Client:
                   if n.lower() in SECRET_HEADER_NAMES and v}
         return sorted((v.encode() for v in values), key=len, reverse=True)
 
+    def clock(self) -> float:
+        assert self.sink is not None
+        return self.sink.now()
+
     def emit(self, rec: Record) -> None:
-        """Hand a record on; if stdout was closed (``| head``), stop the run quietly instead of failing."""
-        if self.output_closed:
-            return
-        try:
-            self._emit(rec)
-        except (BrokenPipeError, SystemExit):  # rich turns EPIPE into SystemExit
-            self.output_closed = True
-            self._resolve()
+        """Hand a record to the run's sink (a closed stdout is the run layer's to handle)."""
+        assert self.sink is not None
+        self.sink.emit(rec)
+
+    # -- the Session contract ------------------------------------------------------------------------
+    async def run(self, sink: Sink) -> End:
+        """Connect, make every request, close with GOAWAY; the end as :attr:`decide` maps it."""
+        return self.decide(await self.exchange(sink))
+
+    def stop(self, outcome: End, *, deadline: bool = False) -> None:
+        """The run is over (``--timeout``, Ctrl-C, a closed stdout): say GOAWAY and let :meth:`run` return.
+
+        Before the connection speaks h2 (connecting, the h2c upgrade) there is nothing to close: stop waiting.
+        A timeout is kept in the outcome (``deadline``: it was a gRPC call's deadline, see ``call_result``).
+        """
+        if outcome.code == ExitCode.TIMEOUT or deadline:
+            self.outcome.timeout = self.outcome.timeout or outcome.message
+            self.outcome.deadline = deadline
+        if (self.wire is None or self.mode != "h2") and self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._resolve()
+
+    def abort(self) -> None:
+        self._close()
+        self._resolve()
+
+    def counts(self) -> dict[str, Any]:
+        return self.outcome.counts()
 
     # -- run ---------------------------------------------------------------------------------------
-    async def run(self) -> Outcome:
-        """Connect, make every request, close with GOAWAY; raise WiretoolError for connect/timeouts."""
+    async def exchange(self, sink: Sink) -> Outcome:
+        """Connect, make every request, close with GOAWAY; return what the run saw.
+
+        Raises WiretoolError for connect errors and the connect timeout.
+        """
+        self.sink = sink
+        self._task = asyncio.current_task()
+        self.taps = {d: Tap(self.view.codec(d), dir=d, clock=sink.now, on_bytes=sink.chunk) for d in ("send", "recv")}
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
-        start = loop.time()
-        limit, which = self.cfg.connect_timeout, "--connect-timeout"
-        if self.cfg.timeout is not None and (limit is None or self.cfg.timeout < limit):
-            limit, which = self.cfg.timeout, "--timeout"  # the whole run's limit counts the connecting too
+        limit = self.cfg.connect_timeout  # the whole run's --timeout is the run layer's (see run/h2.py)
         try:
             await asyncio.wait_for(self._connect(), limit)
         except asyncio.TimeoutError:
             self._close()
-            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s ({which})") from None
+            raise TimeoutExpired(f"connecting to {self.cfg.authority} took longer than {limit:g}s "
+                                 "(--connect-timeout)") from None
         task = asyncio.current_task()
         if task is not None and getattr(task, "cancelling", lambda: 0)():
             # Ctrl-C as connecting ended: Python 3.11's wait_for returns the result and drops the cancellation.
             self._goodbye()
             raise asyncio.CancelledError
         watchdog = asyncio.ensure_future(self._idle_watch()) if self.cfg.idle_timeout else None
-        left = None if self.cfg.timeout is None else max(self.cfg.timeout - (loop.time() - start), 0.001)
         try:
-            await asyncio.wait_for(asyncio.shield(self.done), left)
-        except asyncio.TimeoutError:
-            self.outcome.timeout = f"the run took longer than {self.cfg.timeout:g}s (--timeout)"
-            self.outcome.deadline = True
+            await asyncio.shield(self.done)
         finally:
             if watchdog:
                 watchdog.cancel()
             self._goodbye()
         for st in list(self.active.values()):
             self._finish(st, "incomplete")
-        if self.output_closed:
-            raise BrokenPipeError("stdout closed")
         return self.outcome
 
     async def _connect(self) -> None:
@@ -277,16 +320,19 @@ class H2Client:
             self._send(data)
 
     def _observe(self, direction: str, data: bytes) -> None:
+        """The bytes through the direction's tap (capture, then frame view); the records to the sink.
+
+        Secret values are masked before the tap, so the capture, the hex dump and the view see the same
+        bytes (a capture decodes to what was shown live); HPACK still decodes, the values being literals.
+        """
         raw = data
         if self.secrets and direction == "send":
             for secret in self.secrets:
                 raw = raw.replace(secret, b"*" * len(secret))
-        if self.tap:
-            self.tap(direction, raw)
         if self.cfg.hexdump:
             self.emit(H2Bytes(t=self.clock(), dir=direction, data=raw))
         emit = self.emit
-        for rec in self.view.feed(direction, data):
+        for rec in self.taps[direction].feed(raw):
             if rec.proto == "grpc":
                 self._grpc_record(rec)
                 emit(rec)
@@ -355,7 +401,7 @@ class H2Client:
             return  # we closed it, after the summary was decided
         if self.mode == "http1":
             self._fail_upgrade("the server closed the connection during the h2c upgrade")
-        for rec in self.view.finish("recv"):
+        for rec in self.taps["recv"].finish():
             if rec.proto == "grpc":
                 self._grpc_record(rec)
             else:

@@ -5,37 +5,37 @@ gRPC over HTTP/2 (grpc/doc/PROTOCOL-HTTP2.md) is a POST to ``/package.Service/Me
 ``content-type: application/grpc`` and ``te: trailers``; each message is framed with 5 bytes
 (compressed flag, 4-byte length) and the status comes in the trailers. The frame view already shows
 the messages and the status (``codec/grpcview.py``); this module only builds the call and reads the end.
+:class:`GrpcCall` is the call as a :class:`~wiretool.session.Session` (reflection first, when asked, on its
+own quiet connections), and :func:`call_result` the pure map of its end onto the exit codes (64 + N).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import math
-import zlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from wiretool.codec.grpc import status_name
+from wiretool.codec.grpc import DEFAULT_MAX_MESSAGE, frame_message, status_name
 from wiretool.codec.protobuf import read_varint, write_varint
 from wiretool.exitcodes import ExitCode, grpc_exit_code
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
+from wiretool.session import ListSink, Sink
+from wiretool.session import Outcome as End
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, exit_code
+
+if TYPE_CHECKING:
+    from wiretool.grpc.schema import Schema
+    from wiretool.transport.h2 import H2Client
+
+__all__ = ["GrpcCall", "call_result", "call_spec", "frame_message", "grpc_timeout", "metadata", "reflect"]
 
 REFLECTION_METHODS = ("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
                       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
 _MAX_REFLECTION_ROUNDS = 8
-
-
-def frame_message(payload: bytes, compress: str | None = None) -> bytes:
-    """The 5-byte prefix and the payload (gzip- or deflate-compressed with ``compress``)."""
-    flag = 0
-    if compress == "gzip":
-        c = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
-        payload, flag = c.compress(payload) + c.flush(), 1
-    elif compress == "deflate":
-        payload, flag = zlib.compress(payload), 1
-    return bytes([flag]) + len(payload).to_bytes(4, "big") + payload
 
 
 def grpc_timeout(seconds: float) -> str:
@@ -90,6 +90,101 @@ def call_result(outcome: Outcome, stream_id: int, clock: Callable[[], float]) ->
     if code == ExitCode.OK and status is None:
         return ExitCode.ABNORMAL_CLOSE, "the call ended without a status", None, made
     return code, message, status, made
+
+
+class GrpcCall:
+    """One gRPC call as a session: (server reflection, then) the call's stream on an :class:`H2Client`.
+
+    ``make_body(schema)`` builds the request body once the schema is known (after reflection, when
+    ``reflect_service`` is given; the schema given otherwise). The call's path is ``prefix + method``
+    (a URL with a path prefix routes under it). The end is :func:`call_result`'s, its status record
+    made up here when the deadline passes first, and the summary adds ``grpc_status`` and its name.
+    """
+
+    proto = "grpc"
+    summary_elapsed = False
+
+    def __init__(self, base: ClientConfig, url: str, path: str, *, make_body: Callable[[Schema | None], bytes],
+                 headers: list[tuple[str, str]], timeout: float | None, compress: str | None,
+                 schema: Schema | None = None, reflect_service: str | None = None, prefix: str = "",
+                 max_message: int = DEFAULT_MAX_MESSAGE, capture: bool = False) -> None:
+        self.base = base
+        self.url = url
+        self.path = path
+        self.make_body = make_body
+        self.headers = headers
+        self.timeout = timeout
+        self.compress = compress
+        self.schema = schema
+        self.reflect_service = reflect_service
+        self.prefix = prefix
+        self.max_message = max_message
+        self.capture = capture
+        self.client: H2Client | None = None
+        self.status: GrpcStatus | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    async def run(self, sink: Sink) -> End:
+        from wiretool.codec.grpcview import GrpcStreams
+        from wiretool.transport.h2 import H2Client
+
+        self._task = asyncio.current_task()
+        schema = self.schema
+        if self.reflect_service is not None:
+            from wiretool.grpc.schema import Schema
+
+            files = await reflect(self.base, self.reflect_service, run=lambda cfg, emit: self._quiet(cfg, emit, sink))
+            schema = Schema(files, "server reflection")
+        spec = call_spec(self.url, self.path, self.make_body(schema), headers=self.headers, timeout=self.timeout,
+                         compress=self.compress)
+        view = GrpcStreams(schema_for=_schema_for(schema, self.prefix), max_message=self.max_message)
+        self.client = H2Client(dataclasses.replace(self.base, requests=[spec], grpc=view), capture=self.capture)
+        outcome = await self.client.exchange(sink)
+        code, message, self.status, made = call_result(outcome, 1, sink.now)
+        if made is not None:
+            sink.emit(made)
+        return End(code, message or "")
+
+    @staticmethod
+    async def _quiet(cfg: ClientConfig, emit: Callable[[Record], None], sink: Sink) -> Outcome:
+        """One reflection connection: its records go to ``emit`` only (not shown, not captured)."""
+        from wiretool.transport.h2 import H2Client
+
+        quiet = ListSink(clock=sink.now)
+        outcome = await H2Client(cfg).exchange(quiet)
+        for rec in quiet.records:
+            emit(rec)
+        return outcome
+
+    def stop(self, outcome: End) -> None:
+        """The run is over; a DEADLINE_EXCEEDED end (``run/h2.py``'s ``--timeout`` as the call's deadline) makes
+        the call's status record say so, with the reason after the ``grpc-status 4 ...:`` prefix."""
+        if self.client is not None:
+            if outcome.code == grpc_exit_code(4) and self.status is None:
+                self.client.stop(End(ExitCode.TIMEOUT, outcome.message.split(": ", 1)[-1]), deadline=True)
+            else:
+                self.client.stop(outcome)
+        elif self._task is not None and not self._task.done():
+            self._task.cancel()  # still reflecting: nothing of the call to close
+
+    def abort(self) -> None:
+        if self.client is not None:
+            self.client.abort()
+        elif self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def counts(self) -> dict[str, Any]:
+        if self.client is None:
+            return {}
+        status = self.status
+        extra = {"grpc_status": status.code, "grpc_status_name": status.name} if status else {}
+        return {**extra, **self.client.outcome.counts()}
+
+
+def _schema_for(schema: Schema | None, prefix: str) -> Any:
+    if schema is None:
+        return None
+    return lambda path, is_request: schema.schema_for(path.removeprefix(prefix), is_request)
 
 
 # -- server reflection -----------------------------------------------------------------------------

@@ -10,11 +10,30 @@ import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wiretool.codec.headers import has_cr_lf_nul
 from wiretool.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from wiretool.codec.grpcview import GrpcStreams
     from wiretool.records.grpc import GrpcStatus
+
+
+CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
+"""Connection-specific header fields, which HTTP/2 forbids (RFC 9113 §8.2.2)."""
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a header (or trailer) the user gave cannot be sent in HTTP/2, or None if it can.
+
+    RFC 9113 §8.2.2 and §8.3: h2 sets the pseudo-headers itself and has no connection-specific fields;
+    §8.2.1: no CR, LF or NUL in a name or a value. Checked before connecting, as a usage error.
+    """
+    if name.lower() in CONNECTION_HEADERS or name.startswith(":"):
+        return (f"{name!r} cannot be sent in HTTP/2 (RFC 9113 §8.2.2, §8.3): h2 sets the "
+                "pseudo-headers and has no connection-specific headers")
+    if has_cr_lf_nul(name + value):
+        return f"header {name!r} holds CR, LF or NUL, which HTTP/2 forbids (RFC 9113 §8.2.1)"
+    return None
 
 
 @dataclass
@@ -48,7 +67,6 @@ class ClientConfig:
     max_frame_size: int | None = None
     ssl_context: ssl.SSLContext | None = None
     connect_timeout: float | None = 10.0
-    timeout: float | None = None
     idle_timeout: float | None = None
     hexdump: bool = False
     body: bool = False
@@ -92,7 +110,7 @@ class Outcome:
     bytes_received: int = 0
     rtt_ms: float | None = None
     deadline: bool = False
-    """The timeout was the whole run's ``--timeout`` (for a gRPC call: its deadline)."""
+    """The run's ``--timeout`` passed and it was a gRPC call's deadline (set when the run stops the call)."""
     grpc_statuses: dict[int, GrpcStatus] = field(default_factory=dict)
     grpc_sent: int = 0
     grpc_received: int = 0

@@ -4,8 +4,8 @@
 ``Cache-Control: no-cache``, fails at once on a status other than 200 or a content type other than
 ``text/event-stream`` (exit 4), stops on 204, and when a stream ends it waits the server's ``retry`` (3 s by
 default) and reconnects with ``Last-Event-ID``. Repeated failures back off exponentially, capped, with jitter.
-It yields records in arrival order; failures are raised as :class:`~wiretool.errors.WiretoolError` with
-their documented exit code, after the records that explain them.
+It is a :class:`~wiretool.session.Session`: it hands records to the run's sink in arrival order and ends with
+the :class:`~wiretool.session.Outcome` of its documented exit code, after the records that explain it.
 
 httpx is used rather than a hand-rolled client so that HTTP/2 (ALPN and h2c prior knowledge), TLS, proxies
 and redirects behave as users expect; the body is read with ``aiter_raw`` so the parser sees the bytes as sent.
@@ -16,20 +16,20 @@ from __future__ import annotations
 import asyncio
 import random
 import ssl
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
 
 from wiretool import __version__
-from wiretool.codec.sse import DEFAULT_MAX_EVENT, DEFAULT_MAX_LINE, Event, LimitExceeded, SseParser
+from wiretool.codec.sse import DEFAULT_MAX_EVENT, DEFAULT_MAX_LINE, SseCodec, SseParser
 from wiretool.errors import ConnectError, TimeoutExpired, WiretoolError
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import safe_text
-from wiretool.records import Note, Record
-from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
+from wiretool.records import Note
+from wiretool.records.sse import SseChunk, SseConnect, SseEvent
 from wiretool.secrets import redact
+from wiretool.session import Outcome, Sink, Tap
 from wiretool.transport.tls import client_context, describe_ssl_error
 
 EXCERPT_BYTES = 1024
@@ -81,38 +81,68 @@ class ReconnectPolicy:
         return max(base, backoff)
 
 
-@dataclass
-class _Outcome:
-    """How one connection ended, when it did not end the whole run."""
-
-    code: int = ExitCode.OK
-    message: str = ""
-
-
 class SseSession:
-    """One event source: connects, reconnects, parses, and yields records (see the module docstring)."""
+    """One event source as a :class:`~wiretool.session.Session`: connects, reconnects, parses, and hands every
+    record to the run's sink (see the module docstring).
 
-    def __init__(self, request: SseRequest, policy: ReconnectPolicy | None = None, *,
-                 clock: Callable[[], float], raw: bool = False, timestamps: bool = False,
-                 max_line: int = DEFAULT_MAX_LINE, max_event: int = DEFAULT_MAX_EVENT) -> None:
+    ``types`` is the ``--event`` filter, known here only to count the ``shown`` events of the summary (the run's
+    ``show`` does the filtering). ``capture`` taps the socket bytes (``--record``) through :class:`Tap`.
+    """
+
+    proto = "sse"
+    summary_elapsed = False
+
+    def __init__(self, request: SseRequest, policy: ReconnectPolicy | None = None, *, raw: bool = False,
+                 timestamps: bool = False, max_line: int = DEFAULT_MAX_LINE, max_event: int = DEFAULT_MAX_EVENT,
+                 types: frozenset[str] = frozenset(), capture: bool = False) -> None:
         self.request = request
         self.policy = policy or ReconnectPolicy()
-        self.clock = clock
         self.raw = raw
         self.timestamps = timestamps
-        self.parser = SseParser(last_event_id=request.last_event_id, max_line=max_line, max_event=max_event)
+        self.types = types
+        self.capture = capture
+        self.codec = SseCodec(last_event_id=request.last_event_id, max_line=max_line, max_event=max_event)
         self.attempts = 0
         self.events = 0
         self.comments = 0
+        self.shown = 0
         self.bytes = 0
         self._encoding = "identity"
-        self.tap: Callable[[int, str, bytes], None] | None = None
-        """``--record``: called with (connection number, send|recv, bytes) for every byte on the socket."""
+        self._task: asyncio.Task[object] | None = None
+
+    @property
+    def parser(self) -> SseParser:
+        return self.codec.parser
 
     @property
     def last_event_id(self) -> str:
-        return self.parser.last_event_id
+        return self.codec.last_event_id
 
+    # -- the Session contract ----------------------------------------------------------------------
+    async def run(self, sink: Sink) -> Outcome:
+        """Follow the stream until it ends as asked (exit 0) or fails (its documented exit code)."""
+        self._task = asyncio.current_task()
+        try:
+            await self._follow(sink)
+        except WiretoolError as exc:
+            return Outcome(exc.exit_code, exc.message)
+        except _Stop:
+            pass
+        return Outcome(ExitCode.OK)
+
+    def stop(self, outcome: Outcome) -> None:
+        """Close the response (and the client) now: an event stream has no closing handshake."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def abort(self) -> None:
+        self.stop(Outcome(ExitCode.INTERRUPTED))
+
+    def counts(self) -> dict[str, object]:
+        return {"events": self.events, "shown": self.shown, "comments": self.comments,
+                "connects": self.attempts, "bytes": self.bytes, "last_event_id": self.last_event_id}
+
+    # -- the event source --------------------------------------------------------------------------
     def _client(self) -> httpx.AsyncClient:
         req = self.request
         verify: ssl.SSLContext | bool = True
@@ -126,77 +156,85 @@ class SseSession:
         return httpx.AsyncClient(http1=http1, http2=http2, verify=verify, follow_redirects=True, trust_env=True,
                                  timeout=httpx.Timeout(connect=t, read=req.idle_timeout, write=t, pool=t))
 
-    def _headers(self) -> list[tuple[str, str]]:
+    def headers(self) -> list[tuple[str, str]]:
+        """The request headers of the next attempt: EventSource's own, the user's, then Last-Event-ID."""
         given = {name.lower() for name, _ in self.request.headers}
         out = [(n, v) for n, v in (("Accept", "text/event-stream"), ("Cache-Control", "no-cache"),
                                    ("Accept-Encoding", "identity"), ("User-Agent", f"wiretool/{__version__}"))
                if n.lower() not in given]
         out.extend(self.request.headers)
-        if self.parser.last_event_id and "last-event-id" not in given:
-            out.append(("Last-Event-ID", self.parser.last_event_id))
+        if self.codec.last_event_id and "last-event-id" not in given:
+            out.append(("Last-Event-ID", self.codec.last_event_id))
         return out
 
-    async def records(self) -> AsyncIterator[Record]:
-        """Yield every record of the run; return when it ends as asked; raise WiretoolError when it fails."""
+    async def _follow(self, sink: Sink) -> None:
+        """Every attempt, with the waits between; return when the run ends as asked, raise WiretoolError if not."""
         failures = 0
         waited = 0.0
+        emit = sink.emit
         async with self._client() as client:
-            if self.tap is not None:
+            if self.capture:
                 from wiretool.transport.http_tap import install
 
-                if not install(client, self.tap):
-                    yield self._note("--record cannot see this httpx's socket bytes; the capture holds records only",
-                                     "warn")
+                taps: dict[tuple[int, str], Tap] = {}
+
+                def on_bytes(conn: int, direction: str, data: bytes) -> None:
+                    tap = taps.get((conn, direction))
+                    if tap is None:
+                        tap = taps[conn, direction] = Tap(None, dir=direction, clock=sink.now, on_bytes=sink.chunk,
+                                                          conn=conn)
+                    tap.feed(data)
+
+                if not install(client, on_bytes):
+                    emit(self._note(sink, "--record cannot see this httpx's socket bytes; the capture holds "
+                                          "records only", "warn"))
             while True:
                 self.attempts += 1
-                outcome = _Outcome()
+                code, message = ExitCode.OK, ""
                 try:
-                    async for rec in self._one(client, waited):
-                        yield rec
+                    await self._one(client, waited, sink)
                     failures = 0
                 except _Retryable as exc:
                     failures += 1
-                    outcome = _Outcome(exc.code, exc.message)
-                    yield self._note(f"{exc.message}", "warn")
-                except _Stop:
-                    return
+                    code, message = exc.code, exc.message
+                    emit(self._note(sink, f"{exc.message}", "warn"))
                 if not self.policy.reconnect:
-                    if outcome.code:
-                        raise WiretoolError(outcome.message, outcome.code)
+                    if code:
+                        raise WiretoolError(message, code)
                     return
                 if self.policy.max_reconnects is not None and self.attempts > self.policy.max_reconnects:
-                    yield self._note(f"not reconnecting: --max-reconnects {self.policy.max_reconnects} reached")
-                    if outcome.code:
-                        raise WiretoolError(outcome.message, outcome.code)
+                    emit(self._note(sink, f"not reconnecting: --max-reconnects {self.policy.max_reconnects} reached"))
+                    if code:
+                        raise WiretoolError(message, code)
                     return
-                waited = self.policy.delay(self.parser.retry, failures)
-                lei = self.parser.last_event_id
-                yield self._note(f"reconnecting in {waited:.3f} s"
-                                 + (f" with Last-Event-ID: {lei}" if lei else "")
-                                 + (f" (failure {failures}, backing off)" if failures > 1 else ""))
+                waited = self.policy.delay(self.codec.retry, failures)
+                lei = self.codec.last_event_id
+                emit(self._note(sink, f"reconnecting in {waited:.3f} s"
+                                + (f" with Last-Event-ID: {lei}" if lei else "")
+                                + (f" (failure {failures}, backing off)" if failures > 1 else "")))
                 await asyncio.sleep(waited)
 
-    async def _one(self, client: httpx.AsyncClient, waited: float) -> AsyncIterator[Record]:
+    async def _one(self, client: httpx.AsyncClient, waited: float, sink: Sink) -> None:
         """One request and its stream. Raises _Retryable for failures a reconnection may cure, _Stop on 204."""
         req = self.request
         first = self.attempts == 1
-        sent_id = self.parser.last_event_id or None
+        sent_id = self.codec.last_event_id or None
         try:
             # Values go as UTF-8 bytes: httpx would encode str as ASCII and crash on a non-ASCII value, and the
             # server's own ``id`` (thus Last-Event-ID) may be any Unicode, U+FFFD for its invalid UTF-8 included.
-            headers = [(n, v.encode()) for n, v in self._headers()]
+            headers = [(n, v.encode()) for n, v in self.headers()]
             async with client.stream(req.method, req.url, headers=headers, content=req.body) as resp:
                 ctype = resp.headers.get("content-type", "")
                 reason = resp.reason_phrase or _phrase(resp.status_code)
-                yield SseConnect(
-                    t=self.clock(), url=str(resp.url), method=req.method, status=resp.status_code,
+                sink.emit(SseConnect(
+                    t=sink.now(), url=str(resp.url), method=req.method, status=resp.status_code,
                     reason=reason, http_version=resp.http_version, attempt=self.attempts,
                     stream_id=resp.extensions.get("stream_id"), content_type=ctype, last_event_id=sent_id,
                     waited=round(waited, 6),
-                    headers=tuple((k, redact(k, v, req.show_secrets)) for k, v in resp.headers.multi_items()))
+                    headers=tuple((k, redact(k, v, req.show_secrets)) for k, v in resp.headers.multi_items())))
                 status = resp.status_code
                 if status == 204:
-                    yield self._note("204 No Content: the server asks not to reconnect")
+                    sink.emit(self._note(sink, "204 No Content: the server asks not to reconnect"))
                     raise _Stop
                 if status != 200 or ctype.split(";", 1)[0].strip().lower() != "text/event-stream":
                     what = (f"HTTP {status} {reason}".rstrip() if status != 200
@@ -206,8 +244,7 @@ class SseSession:
                     excerpt = await _excerpt(resp)
                     raise WiretoolError(f"{what}: an event stream needs 200 with text/event-stream; "
                                         f"body: {excerpt}", ExitCode.REFUSED)
-                async for rec in self._stream(resp):
-                    yield rec
+                await self._stream(resp, sink)
         except httpx.ConnectTimeout:
             if first or not self.policy.reconnect:
                 raise TimeoutExpired(f"could not connect within {req.connect_timeout} s (--connect-timeout)") from None
@@ -232,13 +269,15 @@ class SseSession:
         except httpx.LocalProtocolError as exc:
             raise WiretoolError(f"cannot send this request: {exc}", ExitCode.USAGE) from None
 
-    async def _stream(self, resp: httpx.Response) -> AsyncIterator[Record]:
-        """Feed the body to the parser and yield what it completes; a clean end returns normally."""
-        parser = self.parser
-        parser.reset()
-        clock = self.clock
+    async def _stream(self, resp: httpx.Response, sink: Sink) -> None:
+        """Feed the body to the codec and emit what it completes; stop at the record that ends the run."""
+        codec = self.codec
+        codec.reset()
+        clock = sink.now
+        emit = sink.emit
         raw = self.raw
         stamps = self.timestamps
+        types = self.types
         self._encoding = resp.headers.get("content-encoding", "identity")
         chunks = resp.aiter_bytes() if self._encoding != "identity" else resp.aiter_raw()
         async for chunk in chunks:
@@ -246,21 +285,26 @@ class SseSession:
             t = clock()
             ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds") if stamps else None
             if raw:
-                yield SseChunk(t=t, raw=chunk, ts=ts)
-            for item in parser.feed(chunk):
-                if type(item) is Event:
+                emit(SseChunk(t=t, raw=chunk, ts=ts))
+            for rec in codec.feed(chunk, t, ts):
+                # Counted as emitted: a goal reached mid-chunk leaves the rest of the chunk unseen and uncounted.
+                if type(rec) is SseEvent:
                     self.events += 1
-                    yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry, ts=ts)
-                elif isinstance(item, LimitExceeded):
-                    raise WiretoolError(f"hostile or broken stream: {item.message}", ExitCode.PROTOCOL)
+                    if not types or rec.event in types:  # type: ignore[attr-defined]
+                        self.shown += 1
                 else:
                     self.comments += 1
-                    yield SseComment(t=t, text=item.text, ts=ts)
-        parser.end()
-        yield self._note("stream ended by the server")
+                emit(rec)
+                if sink.outcome is not None:  # a goal was reached (--max-events, --expect) or stdout closed
+                    raise _Stop
+            if codec.exceeded is not None:
+                raise WiretoolError(f"hostile or broken stream: {codec.exceeded.message}", ExitCode.PROTOCOL)
+        codec.finish(clock())
+        emit(self._note(sink, "stream ended by the server"))
 
-    def _note(self, text: str, level: str = "info") -> Note:
-        return Note(t=self.clock(), proto_name="sse", text=text, level=level)
+    @staticmethod
+    def _note(sink: Sink, text: str, level: str = "info") -> Note:
+        return Note(t=sink.now(), proto_name="sse", text=text, level=level)
 
 
 class _Retryable(Exception):
@@ -273,7 +317,7 @@ class _Retryable(Exception):
 
 
 class _Stop(Exception):
-    """The server said 204: stop, successfully, without reconnecting."""
+    """Stop, successfully, without reconnecting: the server said 204, or the run reached its goal."""
 
 
 async def _excerpt(resp: httpx.Response) -> str:
