@@ -11,7 +11,7 @@ import contextlib
 import importlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wiretool.output.env import Environment
@@ -73,6 +73,32 @@ class Output:
             self._write_line(writer(record))
             return
         self._renderer(record.proto or "common")(record, self)
+
+    def emit_many(self, records: Sequence[Record]) -> None:
+        """Show the records of one socket read: under ``--json`` their lines go out in one write and one
+        flush (a flood of small frames is bound by that, not by the decoding); else each is drawn."""
+        if not self.env.json:
+            for record in records:
+                self.emit(record)
+            return
+        writers = self._json_writers
+        lines = []
+        for record in records:
+            writer = writers.get(type(record))
+            if writer is None:
+                if isinstance(record, Note):
+                    continue
+                writer = self._json_writer(record)
+            lines.append(writer(record))
+        if not lines:
+            return
+        if self._pending is not None:
+            for line in lines:
+                self._write_line(line)
+            return
+        out = self.env.stdout
+        out.write("".join(lines))
+        out.flush()
 
     def write_json(self, obj: dict[str, Any]) -> None:
         """Write one NDJSON line and flush it, so a reader piping us sees each record at once."""
