@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHeaderValue, InvalidStatus, ProtocolError
+from websockets.exceptions import InvalidHandshake, InvalidHeaderValue, InvalidStatus, ProtocolError
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
@@ -52,6 +52,11 @@ class ClientOptions:
     show: str = "frames"
     show_secrets: bool = False
     close_timeout: float = 3.0
+    recv_messages: bool = False
+    """Also show the reassembled messages received beside the frames (``replay`` does)."""
+    lenient_handshake: bool = False
+    """Go on after a 101 that websockets finds wrong (no or a bad ``Sec-WebSocket-Accept``, a missing
+    ``Upgrade``): ``replay`` talks to whatever answered before; the handshake record still shows what is wrong."""
 
 
 class WsClient(asyncio.Protocol):
@@ -75,9 +80,10 @@ class WsClient(asyncio.Protocol):
             from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
             extensions = [ClientPerMessageDeflateFactory(client_max_window_bits=True)]
-        self.proto = ClientProtocol(uri, origin=opts.origin, extensions=extensions,  # type: ignore[arg-type]
-                                    subprotocols=opts.subprotocols or None,  # type: ignore[arg-type]
-                                    max_size=opts.max_size)
+        protocol = _LenientClientProtocol if opts.lenient_handshake else ClientProtocol
+        self.proto = protocol(uri, origin=opts.origin, extensions=extensions,  # type: ignore[arg-type]
+                              subprotocols=opts.subprotocols or None,  # type: ignore[arg-type]
+                              max_size=opts.max_size)
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[Response] = loop.create_future()
         self.done: asyncio.Future[WsClose] = loop.create_future()
@@ -94,8 +100,9 @@ class WsClient(asyncio.Protocol):
         self.messages_in = 0
         self.messages_out = 0
         self.frames_in = 0
-        self.auto_pong = True
-        """Answer pings (websockets does); a replay of recorded frames turns it off to send only the recording."""
+        self.auto_replies = True
+        """Write what websockets answers by itself (pongs, the close echo, a failing close). ``replay --exact``
+        turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
         self._fragments: list[bytes] | None = None
         self._fragment_opcode = TEXT
         self._close_timer: asyncio.TimerHandle | None = None
@@ -271,8 +278,10 @@ class WsClient(asyncio.Protocol):
             raise ConnectionError("connection is closed")
         self._write(data)
 
-    def close(self, code: int = 1000, reason: str = "") -> None:
-        """Start the closing handshake (no-op if it already started) and arm the close timeout."""
+    def close(self, code: int | None = 1000, reason: str = "") -> None:
+        """Start the closing handshake (no-op if it already started) and arm the close timeout.
+
+        ``code`` None sends a close frame without a payload (as a recording may hold)."""
         if self.proto.state is OPEN:
             self.initiator = self.initiator or "client"
             try:
@@ -342,7 +351,8 @@ class WsClient(asyncio.Protocol):
     def _flush(self) -> None:
         for data in self.proto.data_to_send():
             if data:
-                self._write(data)
+                if self.auto_replies:
+                    self._write(data)
             elif self.transport is not None and not self.transport.is_closing():
                 if self.transport.can_write_eof():
                     self.transport.write_eof()
@@ -373,8 +383,8 @@ class WsClient(asyncio.Protocol):
     def _after_receive(self) -> None:
         proto = self.proto
         if proto.handshake_exc is not None and not self.opened.done():  # not even an HTTP response
-            self._fail_open(Outcome(ExitCode.REFUSED,
-                                    f"handshake failed: {describe_handshake_error(proto.handshake_exc)}"))
+            why = describe_handshake_error(proto.handshake_exc, bytes(self.handshake_bytes[:256]))
+            self._fail_open(Outcome(ExitCode.REFUSED, f"handshake failed: {why}"))
         if proto.parser_exc is not None and self.violation is None:
             self._violated_by_websockets(proto.parser_exc)
         if self.violation is not None and self.violation.code == ExitCode.PROTOCOL and proto.state is OPEN:
@@ -461,7 +471,7 @@ class WsClient(asyncio.Protocol):
         self.send_tap.codec = frame_parser(sender="client", dir=SEND, deflate=deflate,
                                            no_context_takeover=client_nct)
         if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
-            self.recv_view = WsView(dir=RECV, show=show)
+            self.recv_view = WsView(dir=RECV, show="frames+messages" if self.opts.recv_messages else show)
             self.recv_tap.codec = frame_parser(sender="server", dir=RECV, deflate=deflate,
                                                no_context_takeover=server_nct, max_size=self.opts.max_size)
         else:
@@ -533,6 +543,17 @@ class WsClient(asyncio.Protocol):
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
+
+
+class _LenientClientProtocol(ClientProtocol):
+    """websockets' client that takes any 101 as the start of the WebSocket (see ``lenient_handshake``)."""
+
+    def process_response(self, response: Response) -> None:
+        try:
+            super().process_response(response)
+        except InvalidHandshake:
+            if response.status_code != 101:
+                raise
 
 
 class _HandshakeFailed(Exception):

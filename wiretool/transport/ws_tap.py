@@ -44,7 +44,8 @@ class WsView:
     """Of one direction's records, pick what is shown; count frames; keep violations and the first close.
 
     ``show`` is ``frames`` (frame records, plus the inflated message after compressed frames),
-    ``messages`` (message records only) or ``none`` (parsed for violations, not shown). A violation in a
+    ``messages`` (message records only), ``frames+messages`` (both, every message) or ``none`` (parsed for
+    violations, not shown). A violation in a
     record that is not shown becomes a ``violation`` record of its own, so it is never silent.
     """
 
@@ -64,13 +65,15 @@ class WsView:
         found: list[Violation] = []
         shown_out: list[Record] = []
         show = self.show[:-1]  # "frames" -> "frame", "messages" -> "message"
+        both = show == "frames+message"
         for rec in records:
             kind = rec.type
             if kind == "frame":
                 self.frames += 1
                 if rec.head[0] & 0x0F == 8 and self.close_seen is None and not rec.missing:  # type: ignore[attr-defined]
                     self.close_seen = (rec.close_code or 1005, rec.close_reason or "")  # type: ignore[attr-defined]
-            shown = kind == show or (kind == "message" and rec.compressed and show == "frame")  # type: ignore[attr-defined]
+            shown = (kind == show or both or  # type: ignore[attr-defined]
+                     (kind == "message" and rec.compressed and show == "frame"))  # type: ignore[attr-defined]
             if shown:
                 self.count += 1
                 shown_out.append(rec)
