@@ -3,7 +3,7 @@
 Decoding a million frames must not be bound by ``json.dumps(record.to_json())``: a plain frame's line is
 assembled from cached pieces of its header instead. The lines are the same objects ``to_json()`` gives
 (tests/transport/test_ws_tap.py checks it on random frames). :class:`~wiretool.output.sink.Output` uses
-:data:`WRITERS` for every ``--json`` run; the ws transport also calls these directly on its hot path.
+:data:`WRITERS` for every ``--json`` run (``emit_many`` joins the lines of one socket read into one write).
 """
 
 from __future__ import annotations

@@ -256,6 +256,8 @@ class WsReplaySession:
                     continue
                 self.sent_close = True
             self._send(client, step)
+            # a late send (a slow server, a busy machine) moves the schedule, so no pause gets shorter
+            start = max(start, time.monotonic() - step.t / opts.speed)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep as the recording did, but end at once when the run stops."""
@@ -332,6 +334,7 @@ class WsReplaySession:
         self.unfinished += len(chunk.data)
         if over:
             if self.client is not None:
+                self.client.recv_tap.codec = None  # the unfinished frame is not shown: it may be huge
                 self.client.abort()
             return Outcome(ExitCode.PROTOCOL, f"protocol violation: the server sent more than {MAX_PENDING} bytes "
                                               "without finishing a message; replay stopped")

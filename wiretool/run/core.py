@@ -129,7 +129,10 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
     try:
         await asyncio.wait([task, sink.stopped], return_when=asyncio.FIRST_COMPLETED)
         if not task.done():
-            session.stop(sink.stopped.result())
+            if sink.broken_pipe:  # nobody reads what a graceful end would show
+                session.abort()
+            else:
+                session.stop(sink.stopped.result())
             done, _ = await asyncio.wait([task], timeout=limits.stop_grace)
             if not done:
                 session.abort()

@@ -1,10 +1,12 @@
 """A WebSocket client that shows the exact wire: websockets' sans-I/O ``ClientProtocol`` driven over asyncio.
 
 websockets decides what is legal and what to answer (handshake checks, pong, close echo, failing with
-1002/1007/1009); this module moves its bytes and taps them: every byte written is fed to a send-side
-frame parser and every byte read to a receive-side one (``transport/ws_tap.py``), so the view shows
-the frames exactly as they crossed the socket, masking keys included. The HTTP handshake is shown as
-``handshake`` records and is not fed to the frame parser.
+1002/1007/1009); this module moves its bytes and taps them: every byte written and read goes through a
+:class:`~wiretool.session.Tap` (one per direction) to the sink's capture and, after the handshake, to a
+frame codec, so the view shows the frames exactly as they crossed the socket, masking keys included. The
+HTTP handshake is shown as ``handshake`` records and is not fed to the frame codec. The client writes
+nowhere itself: records go to its :class:`~wiretool.session.Sink`, those of one socket read together
+(``emit_many``), which is what keeps a flood of small frames fast under ``--json``.
 
 With ``show="messages"`` the receive side skips per-frame records: messages are built from the
 frames websockets already parsed (it checks the framing rules), and UTF-8 is checked here. That
