@@ -65,8 +65,8 @@ def test_emit_many_writes_the_lines_of_emit_with_one_flush(frames: list[tuple[in
     from wiretool.records import Note
 
     wire = b"".join(build_frame(op, payload, mask=True) for op, payload in frames)
-    records = [*WsFrameParser(sender="client", dir="send", messages=True).feed(wire, 0.25),
-               Note(t=0.3, text="not in NDJSON")]
+    decoded = WsFrameParser(sender="client", dir="send", messages=True).feed(wire, 0.25)
+    records = [*decoded[:1], Note(t=0.3, text="not in NDJSON"), *decoded[1:], Note(t=0.4, text="nor this")]
     one, many = _CountingIO(), _CountingIO()
     each = Output(Environment(stdout=one, stderr=io.StringIO(), json=True))
     for rec in records:

@@ -83,13 +83,19 @@ class Output:
             return
         writers = self._json_writers
         lines = []
+        append = lines.append
+        last: type | None = None
+        writer: Callable[[Record], str] | None = None
         for record in records:
-            writer = writers.get(type(record))
-            if writer is None:
-                if isinstance(record, Note):
-                    continue
-                writer = self._json_writer(record)
-            lines.append(writer(record))
+            kind = type(record)
+            if kind is not last:
+                found = writers.get(kind)
+                if found is None:
+                    if isinstance(record, Note):
+                        continue
+                    found = self._json_writer(record)
+                last, writer = kind, found
+            append(writer(record))  # type: ignore[misc]
         if not lines:
             return
         if self._pending is not None:

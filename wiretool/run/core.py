@@ -90,7 +90,10 @@ class RunSink:
             return
         if not self.stopped.done():
             on_record = self.goals.on_record
+            quiet = getattr(self.goals, "quiet_types", ())
             for record in records:
+                if type(record) in quiet:
+                    continue
                 reached = on_record(record)
                 if reached is not None:
                     self.finish(reached)

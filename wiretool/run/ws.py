@@ -65,16 +65,21 @@ class WsGoals:
         self.opened = False
         self._fragments: list[bytes] | object | None = None
         self._fragment_opcode = 1
-        self._waits = expect_close is None and (count is not None or bool(self.expects))
+        self._counts = count is not None or bool(self.expects)
+        """Whether data messages matter at all (else the hot path skips them)."""
+        self._waits = expect_close is None and self._counts
+        self.quiet_types: frozenset[type] = frozenset() if self._counts else frozenset({WsFrame, WsMessage})
+        """Record types :meth:`on_record` ignores (the run layer skips the call for them)."""
 
     # -- Goals -------------------------------------------------------------------------------------
     def on_record(self, record: Record) -> Outcome | None:
         kind = type(record)
         if kind is WsMessage:
-            if record.dir == RECV and record.complete and not record.violations:  # type: ignore[attr-defined]
+            if (self._counts and record.dir == RECV and record.complete  # type: ignore[attr-defined]
+                    and not record.violations):  # type: ignore[attr-defined]
                 return self._message(record.opcode, record.payload)  # type: ignore[attr-defined]
         elif kind is WsFrame:
-            if record.dir == RECV:  # type: ignore[attr-defined]
+            if self._counts and record.dir == RECV:  # type: ignore[attr-defined]
                 return self._frame(record)  # type: ignore[arg-type]
         elif kind is WsClose:
             return close_outcome(record, expect_close=self.expect_close, pending=self.pending())  # type: ignore[arg-type]
