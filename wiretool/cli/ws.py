@@ -120,9 +120,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
     from wiretool.run import run_sync
-    from wiretool.run.ws import run_connect
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_session import ConnectPlan
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     if not url.lower().startswith(("ws://", "wss://")):
         raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")

@@ -29,10 +29,9 @@ async def run(out: Output) -> int:
     from wiretool.replay.compare import Rules
     from wiretool.replay.options import ReplayOptions
     from wiretool.replay.run import replay_capture
-    from wiretool.run.ws import run_connect
     from wiretool.serve.ws import ServeOptions, running_server
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_session import ConnectPlan
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     def quiet() -> Sink:
         return Sink(Environment(stdout=io.StringIO(), stderr=io.StringIO(), json=True), proto="ws")

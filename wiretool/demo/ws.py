@@ -23,10 +23,9 @@ async def run(out: Output) -> int:
     """Start ``serve ws`` in-process, run ``ws connect --send ... --count 1`` against it, stop it."""
     from wiretool.output.env import Environment
     from wiretool.output.sink import Output as Sink
-    from wiretool.run.ws import run_connect
     from wiretool.serve.ws import ServeOptions, running_server
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_session import ConnectPlan
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     quiet = Sink(Environment(stdout=io.StringIO(), stderr=io.StringIO(), json=True), proto="ws")
     async with running_server(quiet, ServeOptions(port=0, show="none")) as server:

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Record
 from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsClose, WsHandshake
 from wiretool.session import RECV, Outcome
-
-if TYPE_CHECKING:
-    from wiretool.output.sink import Output
-    from wiretool.transport.ws_session import ConnectPlan
 
 _COMPRESSED = object()
 """Fragments of a compressed message: the codec's inflated ``message`` record stands for them."""
@@ -143,14 +138,3 @@ class WsGoals:
                     return self._message(self._fragment_opcode, b"".join(fragments))
         return None
 
-
-async def run_connect(out: Output, plan: ConnectPlan) -> int:
-    """A ``ws connect`` plan through the one run layer: its session, goals, limits and capture (the command
-    and the demos both run it)."""
-    from wiretool.run.core import Limits, run
-    from wiretool.transport.ws_session import WsClientSession, open_capture
-
-    session = WsClientSession(plan)
-    goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
-    return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,
-                     capture=open_capture(plan))

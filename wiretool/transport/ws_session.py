@@ -264,3 +264,15 @@ def _send(client: WsClient, kind: str, payload: bytes) -> None:
         client.send_pong(payload)
     else:
         client.send_raw(payload)
+
+
+async def run_connect(out: Any, plan: ConnectPlan) -> int:
+    """A ``ws connect`` plan through the one run layer (``out`` is the command's Output): its session, goals,
+    limits and capture. The command and the demos both run it."""
+    from wiretool.run import Limits, run
+    from wiretool.run.ws import WsGoals
+
+    session = WsClientSession(plan)
+    goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
+    return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,
+                     capture=open_capture(plan))
