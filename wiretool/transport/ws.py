@@ -16,6 +16,7 @@ keeps the common "print every message as NDJSON" case fast.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,9 @@ from wiretool.secrets import redact
 from wiretool.session import RECV, SEND, Outcome, Sink, Tap
 from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
 from wiretool.transport.ws_tap import LengthCheck, WsView, close_code_for, frame_parser
+
+_BULK = 16384
+"""A read at least this big pauses the cyclic GC while its records are made and handed on."""
 
 TEXT, BINARY, CONT, PING, PONG, CLOSE = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.PING, Opcode.PONG,
                                          Opcode.CLOSE)
@@ -162,12 +166,21 @@ class WsClient(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._batch = batch = []
+        # A big read makes a record per few bytes; the cyclic GC would rescan that growing batch again and
+        # again (records hold no cycles), so it is paused for this read, as the frame codec does.
+        paused = len(data) >= _BULK and gc.isenabled()
+        if paused:
+            gc.disable()
         try:
             self._received(data)
         finally:
             self._batch = None
-            if batch:
-                self.sink.emit_many(batch)
+            try:
+                if batch:
+                    self.sink.emit_many(batch)
+            finally:
+                if paused:
+                    gc.enable()
 
     def _received(self, data: bytes) -> None:
         proto = self.proto
