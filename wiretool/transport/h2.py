@@ -58,7 +58,13 @@ class _Wire(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start speaking at once: a server's first bytes (nginx's SETTINGS) may be read in this same turn."""
         self.transport = transport  # type: ignore[assignment]
+        try:
+            self.client._made(self)
+        except Exception as exc:  # e.g. a closed stdout while emitting the connect record: _connect raises it
+            self.client.connect_error = exc
+            transport.abort()  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -116,6 +122,8 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
+        self.connect_error: Exception | None = None
+        """Why the connection made by ``connection_made`` is refused (no h2 in ALPN); :meth:`_connect` raises it."""
         self.taps: dict[str, Tap] = {}
         self._task: asyncio.Task[Any] | None = None
         self.secrets = self._secrets() if (cfg.hexdump or capture) and not cfg.show_secrets else []
@@ -203,32 +211,49 @@ class H2Client:
         loop = asyncio.get_running_loop()
         tls = cfg.scheme == "https"
         try:
-            _, wire = await loop.create_connection(
+            await loop.create_connection(
                 lambda: _Wire(self), cfg.host, cfg.port,
                 ssl=cfg.ssl_context if tls else None, server_hostname=cfg.host if tls else None)
         except ssl.SSLError as exc:
             raise ConnectError(describe_ssl_error(exc)) from None
         except OSError as exc:
             raise ConnectError(f"cannot connect to {cfg.authority}: {exc.strerror or exc}") from None
+        if self.connect_error is not None:
+            raise self.connect_error
+        if self.upgraded is not None:
+            await self.upgraded
+
+    def _made(self, wire: _Wire) -> None:
+        """The connection is up (TLS agreed): the connect record, then the preface and SETTINGS, then requests.
+
+        Called from ``connection_made``, before any ``data_received``: whatever the server sends first (nginx
+        sends its SETTINGS on TLS accept), the preface is the first thing on the wire and the connect record
+        the first record (issue 11). With ``--upgrade`` the HTTP/1.1 request goes out instead.
+        """
+        cfg = self.cfg
         self.wire = wire
         transport = wire.transport
         assert transport is not None
+        tls = cfg.scheme == "https"
         peer = transport.get_extra_info("peername")
         address = f"{peer[0]}:{peer[1]}" if peer else cfg.authority
-        self.last_recv = loop.time()
+        self.last_recv = asyncio.get_running_loop().time()
         alpn = None
         if tls:
             ssl_obj = transport.get_extra_info("ssl_object")
             alpn = ssl_obj.selected_alpn_protocol() if ssl_obj else None
             if alpn != "h2":
+                self.connect_error = ConnectError(
+                    f"the server at {cfg.authority} did not pick h2 via ALPN "
+                    f"(it chose {alpn or 'no protocol'}): it does not speak HTTP/2 over TLS")
+                self.mode = "refused"
                 self._close()
-                raise ConnectError(f"the server at {cfg.authority} did not pick h2 via ALPN "
-                                   f"(it chose {alpn or 'no protocol'}): it does not speak HTTP/2 over TLS")
+                return
         self._set_local_settings()
         mode = "h2" if tls else ("h2c-upgrade" if cfg.upgrade else "h2c-prior-knowledge")
         self.emit(H2Connect(t=self.clock(), url=cfg.requests[0].url, address=address, tls=tls, alpn=alpn, mode=mode))
         if mode == "h2c-upgrade":
-            await self._upgrade()
+            self._upgrade()
         else:
             self.conn.initiate_connection()
             self._after_initiate()
@@ -254,7 +279,8 @@ class H2Client:
             self.conn.ping(os.urandom(8))
 
     # -- HTTP/1.1 Upgrade --------------------------------------------------------------------------
-    async def _upgrade(self) -> None:
+    def _upgrade(self) -> None:
+        """Send the HTTP/1.1 Upgrade request; :meth:`_connect` waits for the answer (``upgraded``)."""
         spec = self.pending.popleft()
         settings_b64 = self.conn.initiate_upgrade_connection() or b""
         self.upgrade_preamble = self.conn.data_to_send()
@@ -270,7 +296,6 @@ class H2Client:
         self.outcome.streams.append(self.active[1])
         self.upgraded = asyncio.get_running_loop().create_future()
         self._write_raw(head.encode("latin-1", "replace"))
-        await self.upgraded
 
     def _http1_received(self, data: bytes) -> None:
         self.http1_buf += data
@@ -368,6 +393,8 @@ class H2Client:
 
     def _received(self, data: bytes) -> None:
         self.last_recv = asyncio.get_running_loop().time()
+        if self.mode == "refused":
+            return
         if self.mode == "http1":
             self._http1_received(data)
             return
