@@ -51,8 +51,7 @@ def test_preface_is_the_first_thing_sent_and_connect_the_first_record(nginx: Ngi
 
 def test_graceful_goaway_completes_the_streams_it_covers_and_names_the_others(nginx_two_per_connection: Nginx) -> None:
     server = nginx_two_per_connection
-    res = run_wiretool(["h2", "get", "--json", "--timeout", "20", "--cacert", server.cacert, "--max-concurrent", "1",
-                        f"{server.url}/", "--repeat", "4"])
+    res = run_wiretool(["h2", "get", "--json", "--timeout", "20", "--cacert", server.cacert, f"{server.url}/", "--repeat", "4"])
     recs = res.json_lines()
     goaway = [r for r in recs if r["type"] == "frame" and r["dir"] == "recv" and r["frame_type"] == "GOAWAY"]
     assert goaway and goaway[0]["error_code"] == "NO_ERROR", goaway

@@ -50,6 +50,31 @@ _MAX_HTTP1_HEAD = 64 * 1024
 __all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code", "h2_exit"]
 
 
+class _Connection(h2.connection.H2Connection):
+    """h2's client connection, kept open after the server's GOAWAY so the streams it covers can still end.
+
+    h2 closes its state machine on any GOAWAY, and then rejects the HEADERS and DATA the server still owes
+    for streams up to ``last_stream_id`` ("Invalid input ConnectionInputs.RECV_HEADERS in state CLOSED").
+    RFC 9113 §6.8 says those streams complete; the client opens no new ones (see ``H2Client._goaway``).
+    """
+
+    goaway_last_stream_id: int | None = None
+    """The lowest ``last_stream_id`` of the server's GOAWAYs so far."""
+
+    def _receive_goaway_frame(self, frame: Any) -> tuple[list[Any], list[h2.events.Event]]:
+        before = self.state_machine.state
+        frames, events = super()._receive_goaway_frame(frame)
+        last = frame.last_stream_id
+        self.goaway_last_stream_id = last if self.goaway_last_stream_id is None else min(last, self.goaway_last_stream_id)
+        if before is not h2.connection.ConnectionState.CLOSED:
+            self.state_machine.state = before
+        return frames, events
+
+
+_MAX_NAMED_STREAMS = 10
+"""How many streams a one-line error names before it says "and N more"."""
+
+
 class _Wire(asyncio.Protocol):
     """The asyncio side: hands every event of the socket to the client."""
 
@@ -109,7 +134,7 @@ class H2Client:
                                 show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
                                 settings_first={"recv": True}, grpc=cfg.grpc if cfg.grpc is not None else True)
         self.outcome = Outcome()
-        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
+        self.conn = _Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
         self.pending: deque[RequestSpec] = deque(cfg.requests)
         self.active: dict[int, StreamState] = {}
         self.uploads: dict[int, tuple[RequestSpec, int]] = {}
@@ -488,14 +513,30 @@ class H2Client:
             self.outcome.closed_early = f"stream {stream_id} was reset with {code} before its response"
 
     def _goaway(self, ev: h2.events.ConnectionTerminated) -> None:
+        """The server's GOAWAY: with an error code the run ends (exit 5); a graceful one (NO_ERROR) lets the
+        streams up to ``last_stream_id`` finish, and the others were not processed by the server (exit 8)."""
         code = error_name(ev.error_code)
-        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
-            debug = f": {bytes(ev.additional_data).decode('utf-8', 'replace')}" if ev.additional_data else ""
-            self.outcome.protocol_error = f"the server sent GOAWAY with {code}{debug}"
-        if self.active or self.pending:
-            if not self.outcome.protocol_error and not self.outcome.closed_early:
-                self.outcome.closed_early = f"the server sent GOAWAY ({code}) before every response ended"
-        self._resolve()
+        if code not in BENIGN_ERRORS:
+            if not self.outcome.protocol_error:
+                debug = f": {bytes(ev.additional_data).decode('utf-8', 'replace')}" if ev.additional_data else ""
+                self.outcome.protocol_error = f"the server sent GOAWAY with {code}{debug}"
+            self._resolve()
+            return
+        last = ev.last_stream_id if ev.last_stream_id is not None else 2**31 - 1
+        refused = sorted(sid for sid, st in self.active.items() if not st.pushed and sid > last)
+        for sid in refused:
+            self._finish(self.active[sid], "refused")
+        unsent = len(self.pending)
+        self.pending.clear()
+        if (refused or unsent) and not (self.outcome.protocol_error or self.outcome.closed_early):
+            named = ", ".join(f"stream {sid}" for sid in refused[:_MAX_NAMED_STREAMS])
+            more = f" and {len(refused) - _MAX_NAMED_STREAMS} more" if len(refused) > _MAX_NAMED_STREAMS else ""
+            parts = [f"{named}{more} not processed by the server"] if refused else []
+            if unsent:
+                parts.append(f"{unsent} request(s) not sent")
+            self.outcome.closed_early = (f"the server sent GOAWAY ({code}, last_stream_id {last}): "
+                                         f"{'; '.join(parts)} (safe to retry on a new connection)")
+        self._maybe_done()
 
     def _protocol_error(self, message: str) -> None:
         if not self.outcome.protocol_error:
