@@ -34,7 +34,7 @@ from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sanitize import safe_text
-from wiretool.records import Record
+from wiretool.records import Note, Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
 from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
@@ -518,8 +518,7 @@ class H2Client:
         code = error_name(ev.error_code)
         if code not in BENIGN_ERRORS:
             if not self.outcome.protocol_error:
-                debug = f": {bytes(ev.additional_data).decode('utf-8', 'replace')}" if ev.additional_data else ""
-                self.outcome.protocol_error = f"the server sent GOAWAY with {code}{debug}"
+                self.outcome.protocol_error = f"the server sent GOAWAY with {code}{_debug_excerpt(ev.additional_data)}"
             self._resolve()
             return
         last = ev.last_stream_id if ev.last_stream_id is not None else 2**31 - 1
@@ -620,8 +619,29 @@ class H2Client:
             self.outcome.closed_early = f"stream {st.stream_id} ended without a complete response"
 
     def _maybe_done(self) -> None:
-        if not self.pending and not self.active and self.ping_done:
-            self._resolve()
+        """End the run once every requested stream ended (issue 12): a push the server promised and has
+        not finished is cancelled (RST_STREAM CANCEL), a PING it has not answered is reported, not waited for."""
+        if self.pending or any(not st.pushed for st in self.active.values()):
+            return
+        pushes = sorted(sid for sid, st in self.active.items() if st.pushed)
+        for sid in pushes:
+            st = self.active[sid]
+            st.error_code = "CANCEL"
+            self._finish(st, "reset")
+            try:
+                self.conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+            except h2.exceptions.H2Error:
+                pass  # h2 already sees it closed
+        if pushes:
+            self._flush()
+            self.emit(Note(t=self.clock(), proto_name="h2", level="warn",
+                           text=f"every response ended: cancelled the unfinished push on "
+                                f"{', '.join(f'stream {sid}' for sid in pushes[:_MAX_NAMED_STREAMS])} (RST_STREAM CANCEL)"))
+        if not self.ping_done:
+            self.ping_done = True
+            self.emit(Note(t=self.clock(), proto_name="h2", level="warn",
+                           text="every response ended: the server has not answered our PING (no round-trip time)"))
+        self._resolve()
 
     def _resolve(self) -> None:
         if self.done and not self.done.done():
@@ -654,6 +674,20 @@ class H2Client:
         transport = self.wire.transport if self.wire else None
         if transport is not None and not transport.is_closing():
             transport.close()
+
+
+_DEBUG_EXCERPT = 200
+"""How many characters of a GOAWAY's debug data the one-line error keeps (the frame record keeps them all)."""
+
+
+def _debug_excerpt(data: bytes | None) -> str:
+    """``: TEXT`` for the error line, cut to a bounded excerpt that says how long the whole was."""
+    if not data:
+        return ""
+    text = bytes(data[:_DEBUG_EXCERPT * 4]).decode("utf-8", "replace")
+    if len(data) <= _DEBUG_EXCERPT and len(text) <= _DEBUG_EXCERPT:
+        return f": {text}"
+    return f": {text[:_DEBUG_EXCERPT]}... ({len(data)} bytes of debug data, all in the GOAWAY frame record)"
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

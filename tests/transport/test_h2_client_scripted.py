@@ -1,0 +1,68 @@
+"""``wiretool h2 get`` against scripted HTTP/2 servers (tests/h2_scripted.py) doing what real servers
+sometimes do: promise a push and never deliver it, ignore a PING, close with a huge GOAWAY debug payload,
+send a slow first SETTINGS, refuse a stream, or answer with terminal escapes in every field."""
+
+from __future__ import annotations
+
+from h2_scripted import Conn, scripted_server
+from hyperframe.frame import GoAwayFrame, PushPromiseFrame
+
+PUSHED = [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", "/never")]
+
+
+def _frames(res, **match) -> list[dict]:
+    return [r for r in res.json_lines() if r["type"] == "frame" and all(r.get(k) == v for k, v in match.items())]
+
+
+def _promise_and_answer(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    if typ != 0x1:
+        return b""
+    promise = PushPromiseFrame(sid, promised_stream_id=2, data=conn.enc.encode(PUSHED), flags=["END_HEADERS"])
+    return promise.serialize() + conn.response(sid)
+
+
+def test_an_undelivered_push_is_cancelled_once_the_response_ended(wiretool):
+    with scripted_server(_promise_and_answer) as (url, wire):
+        res = wiretool(["h2", "get", "--json", "--stats", "--timeout", "20", f"{url}/"])
+    assert res.exit_code == 0, res.stderr
+    cancel = _frames(res, dir="send", frame_type="RST_STREAM")
+    assert [(f["stream_id"], f["error_code"]) for f in cancel] == [(2, "CANCEL")]
+    pushed = next(r for r in res.json_lines() if r["type"] == "stream" and r["pushed"])
+    assert pushed["outcome"] == "reset" and pushed["error_code"] == "CANCEL"
+    assert res.json_lines()[-1]["responses"] == 1
+
+
+def test_an_undelivered_push_is_said_in_the_pretty_view(wiretool):
+    with scripted_server(_promise_and_answer) as (url, _):
+        res = wiretool(["h2", "get", "--timeout", "20", f"{url}/"])
+    assert res.exit_code == 0, res.stderr
+    assert "cancelled the unfinished push on stream 2 (RST_STREAM CANCEL)" in res.stdout
+
+
+def _answer(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    return conn.response(sid) if typ == 0x1 else b""
+
+
+def test_an_unanswered_ping_is_reported_not_waited_for(wiretool):
+    with scripted_server(_answer) as (url, _):  # the server never ACKs a PING
+        res = wiretool(["h2", "get", "--ping", "--timeout", "20", f"{url}/"])
+    assert res.exit_code == 0, res.stderr
+    assert "the server has not answered our PING" in res.stdout
+    assert "exit=0" in res.stdout
+
+
+def _goaway_with_debug(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    if typ != 0x1:
+        return b""
+    return GoAwayFrame(0, last_stream_id=0, error_code=11, additional_data=b"calm down " * 1600).serialize()
+
+
+def test_goaway_debug_data_is_an_excerpt_in_the_error_line_and_whole_in_the_frame(wiretool):
+    with scripted_server(_goaway_with_debug) as (url, _):
+        res = wiretool(["h2", "get", "--json", "--timeout", "20", f"{url}/"])
+    assert res.exit_code == 5, res.stderr
+    line = res.stderr.strip()
+    assert "GOAWAY with ENHANCE_YOUR_CALM" in line and "calm down" in line
+    assert len(line) < 400 and "16000 bytes" in line, line[:500]
+    goaway = _frames(res, dir="recv", frame_type="GOAWAY")[0]
+    assert len(goaway["debug_data"]) == 16000
