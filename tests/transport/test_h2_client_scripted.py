@@ -22,7 +22,7 @@ def _promise_and_answer(conn: Conn, typ: int, flags: int, sid: int, body: bytes)
 
 
 def test_an_undelivered_push_is_cancelled_once_the_response_ended(wiretool):
-    with scripted_server(_promise_and_answer) as (url, wire):
+    with scripted_server(_promise_and_answer) as (url, _):
         res = wiretool(["h2", "get", "--json", "--stats", "--timeout", "20", f"{url}/"])
     assert res.exit_code == 0, res.stderr
     cancel = _frames(res, dir="send", frame_type="RST_STREAM")
