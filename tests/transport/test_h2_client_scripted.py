@@ -66,3 +66,29 @@ def test_goaway_debug_data_is_an_excerpt_in_the_error_line_and_whole_in_the_fram
     assert len(line) < 400 and "16000 bytes" in line, line[:500]
     goaway = _frames(res, dir="recv", frame_type="GOAWAY")[0]
     assert len(goaway["debug_data"]) == 16000
+
+
+OSC_TITLE, OSC_CLIPBOARD, CLEAR = "\x1b]0;pwned\x07", "\x1b]52;c;cHduZWQ=\x07", "\x1b[2J"
+EVIL = OSC_TITLE + OSC_CLIPBOARD + CLEAR
+
+
+def _evil_everywhere(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    if typ != 0x1:
+        return b""
+    promised = [(":method", "GET" + EVIL), (":scheme", "http"), (":authority", "127.0.0.1" + EVIL),
+                (":path", "/p" + EVIL), ("x-promised" , EVIL)]
+    headers = [(":status", "200"), ("content-type", "text/plain" + EVIL), ("x-evil", EVIL)]
+    return (PushPromiseFrame(sid, promised_stream_id=2, data=conn.enc.encode(promised), flags=["END_HEADERS"])
+            .serialize() + conn.response(2, EVIL.encode(), headers) + conn.response(sid, EVIL.encode(), headers)
+            + GoAwayFrame(0, last_stream_id=sid, error_code=2, additional_data=EVIL.encode()).serialize())
+
+
+def test_no_peer_string_reaches_the_terminal_raw_in_h2_get(wiretool):
+    for opts in (["--stats"], ["--stats", "--body", "--hpack"], ["--stats", "--hexdump"]):
+        with scripted_server(_evil_everywhere) as (url, _):
+            res = wiretool(["h2", "get", "--timeout", "20", *opts, f"{url}/"])
+        assert res.exit_code == 5, res.stderr.encode()
+        shown = res.stdout + res.stderr
+        assert "\x1b" not in shown and "\x07" not in shown, shown.encode()
+        stats = [line for line in res.stdout.splitlines() if "(pushed)" in line]
+        assert stats and "GET\\x1b]0;pwned\\x07" in stats[0], res.stdout  # the pushed :method, escaped

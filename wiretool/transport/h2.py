@@ -33,7 +33,6 @@ from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.exitcodes import ExitCode
-from wiretool.output.sanitize import safe_text
 from wiretool.records import Note, Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
@@ -426,7 +425,8 @@ class H2Client:
         if self.outcome.bytes_received == 0 and data.startswith(b"HTTP/"):
             # An HTTP/1.x server read our preface as a bad request: its answer would parse as a huge frame.
             line = data.split(b"\r\n", 1)[0][:80].decode("latin-1")
-            self.outcome.protocol_error = (f"the server answered in HTTP/1.x ({safe_text(line)}), not HTTP/2: "
+            # (the sink escapes the error line, as every message, before a terminal sees it)
+            self.outcome.protocol_error = (f"the server answered in HTTP/1.x ({line}), not HTTP/2: "
                                            "it does not speak h2c with prior knowledge")
         self.outcome.bytes_received += len(data)
         self._observe("recv", data)
