@@ -60,7 +60,8 @@ def _frames(buf: bytearray) -> Iterator[tuple[int, int, int, bytes]]:
         yield typ, flags, sid, body
 
 
-def _serve(sock: socket.socket, script: Script, wire: Wire, settings: dict[int, int], late_settings: bool) -> None:
+def _serve(sock: socket.socket, script: Script, wire: Wire, settings: dict[int, int], late_settings: bool,
+           upgrade_head: bytes | None = None) -> None:
     conn = Conn()
 
     def send(data: bytes) -> None:
@@ -70,7 +71,18 @@ def _serve(sock: socket.socket, script: Script, wire: Wire, settings: dict[int, 
     buf = bytearray()
     preface_seen = settings_sent = False
     try:
-        if not late_settings:
+        if upgrade_head is not None:  # h2c Upgrade: read the HTTP/1.1 request, answer 101, then stream 1
+            sock.settimeout(30)
+            while b"\r\n\r\n" not in buf:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                wire.chunks.append(("send", data))
+                buf += data
+            del buf[:buf.index(b"\r\n\r\n") + 4]
+            send(upgrade_head + SettingsFrame(0, settings=settings).serialize() + conn.response(1))
+            settings_sent = True
+        elif not late_settings:
             send(SettingsFrame(0, settings=settings).serialize())
             settings_sent = True
         sock.settimeout(30)
@@ -104,9 +116,13 @@ def _serve(sock: socket.socket, script: Script, wire: Wire, settings: dict[int, 
 
 
 @contextmanager
-def scripted_server(script: Script, *, settings: dict[int, int] | None = None,
-                    late_settings: bool = False) -> Iterator[tuple[str, Wire]]:
-    """Serve one h2c (prior knowledge) connection on 127.0.0.1 by ``script``; yield its URL and the wire."""
+def scripted_server(script: Script, *, settings: dict[int, int] | None = None, late_settings: bool = False,
+                    upgrade_head: bytes | None = None) -> Iterator[tuple[str, Wire]]:
+    """Serve one h2c connection on 127.0.0.1 by ``script``; yield its URL and the wire.
+
+    Prior knowledge, or with ``upgrade_head`` the HTTP/1.1 Upgrade dance: that head (a 101) answers the
+    request, then SETTINGS and the response on stream 1.
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     wire = Wire()
 
@@ -115,7 +131,7 @@ def scripted_server(script: Script, *, settings: dict[int, int] | None = None,
             sock, _ = listener.accept()
         except OSError:
             return
-        _serve(sock, script, wire, {0x3: 100} if settings is None else settings, late_settings)
+        _serve(sock, script, wire, {0x3: 100} if settings is None else settings, late_settings, upgrade_head)
 
     threading.Thread(target=accept, daemon=True).start()
     try:

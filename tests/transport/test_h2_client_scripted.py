@@ -7,6 +7,8 @@ from __future__ import annotations
 from h2_scripted import Conn, scripted_server
 from hyperframe.frame import GoAwayFrame, PushPromiseFrame
 
+from wiretool.capture.file import read_capture
+
 PUSHED = [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", "/never")]
 
 
@@ -92,3 +94,16 @@ def test_no_peer_string_reaches_the_terminal_raw_in_h2_get(wiretool):
         assert "\x1b" not in shown and "\x07" not in shown, shown.encode()
         stats = [line for line in res.stdout.splitlines() if "(pushed)" in line]
         assert stats and "GET\\x1b]0;pwned\\x07" in stats[0], res.stdout  # the pushed :method, escaped
+
+
+def test_the_servers_101_answer_to_upgrade_has_its_set_cookie_redacted(wiretool, tmp_path):
+    head = (b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+            b"Set-Cookie: session=S3CRET-COOKIE; HttpOnly\r\n\r\n")
+    for opts in (["--json"], []):
+        cap = tmp_path / f"up{len(opts)}.wtcap"
+        with scripted_server(_answer, upgrade_head=head) as (url, _):
+            res = wiretool(["h2", "get", "--upgrade", "--timeout", "20", "--record", str(cap), *opts, f"{url}/"])
+        assert res.exit_code == 0, res.stderr
+        assert "S3CRET" not in res.stdout and "S3CRET" not in cap.read_text()
+        assert b"S3CRET" not in read_capture(cap).stream("recv")
+        assert "set-cookie" in (res.stdout + cap.read_text()).lower()

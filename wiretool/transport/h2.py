@@ -332,7 +332,8 @@ class H2Client:
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
-        headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
+        headers = [(n.strip(), redact(n.strip(), v.strip(), self.cfg.show_secrets))
+                   for n, _, v in (line.partition(":") for line in lines[1:])]  # Set-Cookie: view, NDJSON, capture
         self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
         if status != 101:
             self._fail_upgrade(f"the server did not upgrade to h2c ({lines[0]}): it does not speak HTTP/2 "
