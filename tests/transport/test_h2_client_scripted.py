@@ -5,7 +5,7 @@ send a slow first SETTINGS, refuse a stream, or answer with terminal escapes in 
 from __future__ import annotations
 
 from h2_scripted import Conn, scripted_server
-from hyperframe.frame import GoAwayFrame, PushPromiseFrame
+from hyperframe.frame import GoAwayFrame, PushPromiseFrame, RstStreamFrame, SettingsFrame
 
 from wiretool.capture.file import read_capture
 
@@ -107,3 +107,54 @@ def test_the_servers_101_answer_to_upgrade_has_its_set_cookie_redacted(wiretool,
         assert "S3CRET" not in res.stdout and "S3CRET" not in cap.read_text()
         assert b"S3CRET" not in read_capture(cap).stream("recv")
         assert "set-cookie" in (res.stdout + cap.read_text()).lower()
+
+
+def _answer_in_pairs(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    """Hold each request until a second one is open, then answer both (a server at its limit of 2)."""
+    if typ != 0x1:
+        return b""
+    waiting = conn.state.setdefault("waiting", [])
+    waiting.append(sid)
+    if len(waiting) < 2:
+        return b""
+    out = b"".join(conn.response(s) for s in waiting)
+    waiting.clear()
+    return out
+
+
+def test_one_stream_before_the_servers_settings_then_never_above_its_limit(wiretool):
+    with scripted_server(_answer_in_pairs, settings={0x3: 2}, late_settings=True) as (url, _):
+        res = wiretool(["h2", "get", "--json", "--timeout", "20", f"{url}/", "--repeat", "4"])
+    assert res.exit_code == 0, res.stderr
+    frames = [r for r in res.json_lines() if r["type"] == "frame"]
+    first_settings = next(i for i, f in enumerate(frames) if f["dir"] == "recv" and f["frame_type"] == "SETTINGS")
+    early = [f for f in frames[:first_settings] if f["dir"] == "send" and f["frame_type"] == "HEADERS"]
+    assert len(early) == 1, [(f["dir"], f["frame_type"], f["stream_id"]) for f in frames]
+    open_streams, most = set(), 0
+    for f in frames:
+        if f["dir"] == "send" and f["frame_type"] == "HEADERS":
+            open_streams.add(f["stream_id"])
+        elif f["dir"] == "recv" and "END_STREAM" in f["flags"]:
+            open_streams.discard(f["stream_id"])
+        most = max(most, len(open_streams))
+    assert most == 2
+    assert res.json_lines()[-1]["responses"] == 4
+
+
+def _refuse_the_second(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+    if typ != 0x1:
+        return b""
+    if sid == 3:  # lowers its limit to 1 and refuses the stream over it
+        return (SettingsFrame(0, settings={0x3: 1}).serialize() + RstStreamFrame(3, error_code=7).serialize()
+                + conn.response(1))
+    return b""
+
+
+def test_a_stream_refused_over_the_limit_is_named(wiretool):
+    with scripted_server(_refuse_the_second, settings={0x3: 2}) as (url, _):
+        res = wiretool(["h2", "get", "--json", "--timeout", "20", f"{url}/", "--repeat", "2"])
+    assert res.exit_code == 5, res.stderr
+    assert ("the server refused stream 3 with REFUSED_STREAM (not processed: 2 stream(s) were open, "
+            "its SETTINGS_MAX_CONCURRENT_STREAMS is 1)") in res.stderr
+    reset = [r for r in res.json_lines() if r["type"] == "frame" and r["frame_type"] == "RST_STREAM"]
+    assert reset[0]["error_code"] == "REFUSED_STREAM"

@@ -146,6 +146,8 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
+        self.server_settings = False
+        """The server's first SETTINGS arrived (its stream limit is known)."""
         self.connect_error: Exception | None = None
         """Why the connection made by ``connection_made`` is refused (no h2 in ALPN); :meth:`_connect` raises it."""
         self.taps: dict[str, Tap] = {}
@@ -497,6 +499,8 @@ class H2Client:
                 self.ping_done = True
                 self.outcome.rtt_ms = round((now - self.ping_sent) * 1000, 3)
                 self.emit(H2Ping(t=now, rtt_ms=self.outcome.rtt_ms, ping_data=bytes(ev.ping_data).hex()))
+        elif isinstance(ev, h2.events.RemoteSettingsChanged):
+            self.server_settings = True
         elif isinstance(ev, h2.events.WindowUpdated):
             for sid in list(self.uploads):
                 self._upload(sid)
@@ -508,7 +512,15 @@ class H2Client:
         if st:
             st.error_code = code
             self._finish(st, "reset")
-        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
+        if code == "REFUSED_STREAM" and not self.outcome.protocol_error:
+            allowed = self.conn.remote_settings.max_concurrent_streams
+            limit = ("not yet received" if not self.server_settings
+                     else f"{allowed}" if allowed < 2**31 else "not set (unlimited)")
+            own = (1 if st else 0) + sum(1 for other in self.active.values() if not other.pushed)
+            self.outcome.protocol_error = (f"the server refused stream {stream_id} with REFUSED_STREAM (not processed: "
+                                           f"{own} stream(s) were open, its SETTINGS_MAX_CONCURRENT_STREAMS "
+                                           f"is {limit})")
+        elif code not in BENIGN_ERRORS and not self.outcome.protocol_error:
             self.outcome.protocol_error = f"the server reset stream {stream_id} with {code}"
         elif st and st.status is None and not st.pushed and not self.outcome.closed_early:
             self.outcome.closed_early = f"stream {stream_id} was reset with {code} before its response"
@@ -547,7 +559,10 @@ class H2Client:
     def _pump_requests(self) -> None:
         if self.mode != "h2" or self.done is None or self.done.done():
             return
-        limit = min(self.cfg.max_concurrent, self.conn.remote_settings.max_concurrent_streams)
+        # One stream until the server's first SETTINGS say how many it allows (issue 11 #4: 30 went to a
+        # server allowing 8), then never more than that nor --max-concurrent.
+        allowed = self.conn.remote_settings.max_concurrent_streams if self.server_settings else 1
+        limit = min(self.cfg.max_concurrent, allowed)
         own = sum(1 for st in self.active.values() if not st.pushed)
         while self.pending and own < limit and not self.done.done():
             spec = self.pending.popleft()
