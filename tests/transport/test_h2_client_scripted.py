@@ -158,3 +158,40 @@ def test_a_stream_refused_over_the_limit_is_named(wiretool):
             "its SETTINGS_MAX_CONCURRENT_STREAMS is 1)") in res.stderr
     reset = [r for r in res.json_lines() if r["type"] == "frame" and r["frame_type"] == "RST_STREAM"]
     assert reset[0]["error_code"] == "REFUSED_STREAM"
+
+
+def _settings_sent(wire_bytes: bytes) -> dict[int, int]:
+    """The client's first SETTINGS frame as it crossed the socket (right after the preface)."""
+    frame = wire_bytes[len(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"):]
+    length, typ = int.from_bytes(frame[:3], "big"), frame[3]
+    assert typ == 0x4
+    body = frame[9:9 + length]
+    return {int.from_bytes(body[i:i + 2], "big"): int.from_bytes(body[i + 2:i + 6], "big") for i in range(0, length, 6)}
+
+
+def test_only_settings_that_differ_from_the_defaults_go_on_the_wire(wiretool):
+    cases = [([], {0x3: 100, 0x6: 65536}),
+             (["--no-push", "--window-bits", "16", "--max-frame-size", "16384"], {0x2: 0, 0x3: 100, 0x6: 65536}),
+             (["--window-bits", "20", "--max-frame-size", "32768"], {0x3: 100, 0x4: 2**20 - 1, 0x5: 32768, 0x6: 65536})]
+    for opts, expected in cases:
+        with scripted_server(_answer) as (url, wire):
+            res = wiretool(["h2", "get", "--timeout", "20", *opts, f"{url}/"])
+            assert wire.done.wait(20)
+        assert res.exit_code == 0, res.stderr
+        assert _settings_sent(wire.sent_by_client()) == expected, opts
+
+
+def test_the_upgrade_request_announces_only_settings_that_differ(wiretool):
+    import base64
+
+    head = b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+    with scripted_server(_answer, upgrade_head=head) as (url, wire):
+        res = wiretool(["h2", "get", "--upgrade", "--timeout", "20", f"{url}/"])
+        assert wire.done.wait(20)
+    assert res.exit_code == 0, res.stderr
+    request = wire.sent_by_client().split(b"\r\n\r\n", 1)[0].decode()
+    value = next(line.split(":", 1)[1].strip() for line in request.split("\r\n") if line.startswith("HTTP2-Settings"))
+    body = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert {int.from_bytes(body[i:i + 2], "big") for i in range(0, len(body), 6)} == {0x3, 0x6}
+    after = wire.sent_by_client().split(b"\r\n\r\n", 1)[1]
+    assert _settings_sent(after) == {0x3: 100, 0x6: 65536}

@@ -15,6 +15,7 @@ HTTP/1.1 ``Upgrade: h2c`` dance (RFC 7540 §3.2), the first request then travell
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import ssl
 from collections import deque
@@ -27,6 +28,7 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+from hyperframe.frame import SettingsFrame
 
 from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
@@ -49,6 +51,13 @@ _MAX_HTTP1_HEAD = 64 * 1024
 __all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code", "h2_exit"]
 
 
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_SC = h2.settings.SettingCodes
+_SETTING_DEFAULTS: dict[int, int] = {_SC.HEADER_TABLE_SIZE: 4096, _SC.ENABLE_PUSH: 1, _SC.INITIAL_WINDOW_SIZE: 65535,
+                                     _SC.MAX_FRAME_SIZE: 16384, _SC.ENABLE_CONNECT_PROTOCOL: 0}
+"""RFC 9113 §6.5.2 (and RFC 8441 §3) initial values: a setting at its default is not announced."""
+
+
 class _Connection(h2.connection.H2Connection):
     """h2's client connection, kept open after the server's GOAWAY so the streams it covers can still end.
 
@@ -59,6 +68,27 @@ class _Connection(h2.connection.H2Connection):
 
     goaway_last_stream_id: int | None = None
     """The lowest ``last_stream_id`` of the server's GOAWAYs so far."""
+
+    def announced(self) -> SettingsFrame:
+        """Our SETTINGS as sent: only the values that differ from RFC 9113's defaults (as nghttp does).
+
+        h2 sends every setting it knows; announcing HEADER_TABLE_SIZE=4096 and the like changes nothing but
+        provokes races in some servers' HPACK table-size handling (issue 11 #5). The settings not sent are
+        at their defaults, which is what h2's ``local_settings`` hold for them.
+        """
+        frame = SettingsFrame(0)
+        for setting, value in self.local_settings.items():
+            if _SETTING_DEFAULTS.get(setting) != value:
+                frame.settings[setting] = value
+        return frame
+
+    def initiate_connection(self) -> None:
+        self.state_machine.process_input(h2.connection.ConnectionInputs.SEND_SETTINGS)
+        self._data_to_send += PREFACE + self.announced().serialize()
+
+    def initiate_upgrade_connection(self, settings_header: bytes | None = None) -> bytes | None:
+        super().initiate_upgrade_connection(settings_header)  # calls initiate_connection: the preface
+        return base64.urlsafe_b64encode(self.announced().serialize_body())
 
     def _receive_goaway_frame(self, frame: Any) -> tuple[list[Any], list[h2.events.Event]]:
         before = self.state_machine.state
