@@ -42,6 +42,7 @@ from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
 from wiretool.secrets import redact
 from wiretool.session import Outcome as End
 from wiretool.session import Sink, Tap
+from wiretool.transport.h2_errors import describe as describe_h2_error
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
 
@@ -473,7 +474,7 @@ class H2Client:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
             self._flush()  # h2 queued a GOAWAY: show and send it
-            self._protocol_error(f"HTTP/2 protocol error from the server: {exc}")
+            self._protocol_error(describe_h2_error(exc))
             return
         for event in events:
             self._event(event)
@@ -518,7 +519,7 @@ class H2Client:
             if st:
                 self._finish(st, "ok" if st.status is not None else "incomplete")
         elif isinstance(ev, h2.events.StreamReset):
-            self._reset(ev.stream_id, error_name(ev.error_code))
+            self._reset(ev.stream_id, error_name(ev.error_code), remote=ev.remote_reset)
         elif isinstance(ev, h2.events.PushedStreamReceived):
             path = _header(ev.headers, b":path") or "?"
             st = StreamState(ev.pushed_stream_id, path, _header(ev.headers, b":method") or "GET", now, pushed=True)
@@ -537,7 +538,9 @@ class H2Client:
         elif isinstance(ev, h2.events.ConnectionTerminated):
             self._goaway(ev)
 
-    def _reset(self, stream_id: int, code: str) -> None:
+    def _reset(self, stream_id: int, code: str, *, remote: bool = True) -> None:
+        """A stream reset: by the server (RST_STREAM), or by h2 on our side when the server broke a stream
+        rule (``remote`` False: the view has usually named the rule already)."""
         st = self.active.get(stream_id)
         if st:
             st.error_code = code
@@ -551,7 +554,8 @@ class H2Client:
                                            f"{own} stream(s) were open, its SETTINGS_MAX_CONCURRENT_STREAMS "
                                            f"is {limit})")
         elif code not in BENIGN_ERRORS and not self.outcome.protocol_error:
-            self.outcome.protocol_error = f"the server reset stream {stream_id} with {code}"
+            self.outcome.protocol_error = (f"the server reset stream {stream_id} with {code}" if remote else
+                                           f"the server broke a rule on stream {stream_id}: we reset it with {code}")
         elif st and st.status is None and not st.pushed and not self.outcome.closed_early:
             self.outcome.closed_early = f"stream {stream_id} was reset with {code} before its response"
 
