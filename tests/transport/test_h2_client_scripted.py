@@ -195,3 +195,12 @@ def test_the_upgrade_request_announces_only_settings_that_differ(wiretool):
     assert {int.from_bytes(body[i:i + 2], "big") for i in range(0, len(body), 6)} == {0x3, 0x6}
     after = wire.sent_by_client().split(b"\r\n\r\n", 1)[1]
     assert _settings_sent(after) == {0x3: 100, 0x6: 65536}
+
+
+def test_a_refused_upgrade_with_a_huge_status_line_is_an_excerpt(wiretool):
+    head = b"HTTP/1.1 400 " + b"no " * 10000 + b"\r\n\r\n"
+    with scripted_server(_answer, upgrade_head=head) as (url, _):
+        res = wiretool(["h2", "get", "--upgrade", "--timeout", "20", f"{url}/"])
+    assert res.exit_code == 3, res.stderr[:500]
+    line = res.stderr.strip()
+    assert "did not upgrade to h2c (HTTP/1.1 400 no no" in line and len(line) < 500, line[:600]

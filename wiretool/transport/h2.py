@@ -42,6 +42,7 @@ from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
 from wiretool.secrets import redact
 from wiretool.session import Outcome as End
 from wiretool.session import Sink, Tap
+from wiretool.transport.h2_errors import EXCERPT, excerpt
 from wiretool.transport.h2_errors import describe as describe_h2_error
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
@@ -369,7 +370,7 @@ class H2Client:
                    for n, _, v in (line.partition(":") for line in lines[1:])]  # Set-Cookie: view, NDJSON, capture
         self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
         if status != 101:
-            self._fail_upgrade(f"the server did not upgrade to h2c ({lines[0]}): it does not speak HTTP/2 "
+            self._fail_upgrade(f"the server did not upgrade to h2c ({excerpt(lines[0])}): it does not speak HTTP/2 "
                                "in cleartext; try https:// or prior knowledge (without --upgrade)")
             return
         self.mode = "h2"
@@ -726,18 +727,14 @@ class H2Client:
             transport.close()
 
 
-_DEBUG_EXCERPT = 200
-"""How many characters of a GOAWAY's debug data the one-line error keeps (the frame record keeps them all)."""
-
-
 def _debug_excerpt(data: bytes | None) -> str:
-    """``: TEXT`` for the error line, cut to a bounded excerpt that says how long the whole was."""
+    """``: TEXT`` of a GOAWAY's debug data for the error line, a bounded excerpt (the frame record has it all)."""
     if not data:
         return ""
-    text = bytes(data[:_DEBUG_EXCERPT * 4]).decode("utf-8", "replace")
-    if len(data) <= _DEBUG_EXCERPT and len(text) <= _DEBUG_EXCERPT:
+    text = bytes(data[:EXCERPT * 4]).decode("utf-8", "replace")
+    if len(data) <= EXCERPT and len(text) <= EXCERPT:
         return f": {text}"
-    return f": {text[:_DEBUG_EXCERPT]}... ({len(data)} bytes of debug data, all in the GOAWAY frame record)"
+    return f": {excerpt(text[:EXCERPT], whole=len(data), what='bytes of debug data, all in the GOAWAY frame record')}"
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

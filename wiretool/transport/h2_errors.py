@@ -53,3 +53,18 @@ def _what(exc: h2.exceptions.H2Error) -> str:
     if not text or text.isdigit():
         return f"{type(exc).__name__} (h2 said only {text!r})" if text else type(exc).__name__
     return text
+
+
+EXCERPT = 200
+"""How many characters of a peer's text (GOAWAY debug data, a grpc-message, a status line) an error line keeps."""
+
+
+def excerpt(text: str, *, what: str = "characters", whole: int | None = None) -> str:
+    """``text`` cut to :data:`EXCERPT` characters for a one-line error, saying how long the whole was.
+
+    A peer chooses these strings and their length (up to 16 MiB of debug data): the line stays bounded;
+    the record (frame, status) keeps the whole.
+    """
+    if len(text) <= EXCERPT and whole is None:
+        return text
+    return f"{text[:EXCERPT]}... ({whole if whole is not None else len(text)} {what} in all)"
