@@ -204,3 +204,14 @@ def test_a_refused_upgrade_with_a_huge_status_line_is_an_excerpt(wiretool):
     assert res.exit_code == 3, res.stderr[:500]
     line = res.stderr.strip()
     assert "did not upgrade to h2c (HTTP/1.1 400 no no" in line and len(line) < 500, line[:600]
+
+
+def test_a_userinfo_password_never_reaches_records_view_or_capture(wiretool, tmp_path):
+    for opts in (["--json"], []):
+        cap = tmp_path / f"pw{len(opts)}.wtcap"
+        with scripted_server(_answer) as (url, _):
+            secret_url = url.replace("http://", "http://alice:PASSWORD@") + "/"
+            res = wiretool(["h2", "get", "--stats", "--timeout", "20", "--record", str(cap), *opts, secret_url])
+        assert res.exit_code == 0, res.stderr
+        assert "PASSWORD" not in res.stdout + res.stderr and "PASSWORD" not in cap.read_text()
+        assert "alice" in res.stdout

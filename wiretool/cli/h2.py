@@ -93,7 +93,8 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
         first = cfg.requests[0]
         capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,
                                 show_secrets=net.show_secrets,
-                                extra={"method": first.method, "urls": list(urls), "repeat": repeat,
+                                extra={"method": first.method, "urls": [s.url for s in cfg.requests[:len(urls)]],
+                                       "repeat": repeat,
                                        "body_b64": base64.b64encode(first.body).decode() if first.body else None})
     client = H2Client(cfg, capture=capture is not None, decide=lambda outcome: h2_exit(outcome, fail=fail))
     return run_sync(run(client, out, limits=Limits(timeout=net.timeout),
@@ -184,7 +185,10 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     default_port = 443 if scheme == "https" else 80
     authority = (f"[{host}]" if ":" in host else host) + ("" if port == default_port else f":{port}")
     verb = (method or ("POST" if payload is not None else "GET")).upper()
-    specs = [RequestSpec(url=url, path=path, method=verb, headers=list(net.headers), body=payload,
+    from wiretool.secrets import redact_url
+
+    # the URL as records, the view and captures show it: a userinfo password never in clear (issue 12 #1)
+    specs = [RequestSpec(url=redact_url(url, net.show_secrets), path=path, method=verb, headers=list(net.headers), body=payload,
                          trailers=list(trailers))
              for _ in range(repeat) for url, path in zip(urls, paths, strict=True)]
     ctx = None
