@@ -457,6 +457,14 @@ class H2Client:
         if self.mode == "http1":
             self._http1_received(data)
             return
+        if self.outcome.bytes_received == 0 and self.pending and len(data) > 9 and data[3] == 0x4:
+            end = 9 + int.from_bytes(data[:3], "big")
+            if end < len(data):
+                # The server's first SETTINGS and more in one read: act on the SETTINGS first, so the requests
+                # held back until its stream limit was known go out before its answers are read.
+                self._received(data[:end])
+                self._received(data[end:])
+                return
         if self.outcome.bytes_received == 0 and data.startswith(b"HTTP/"):
             # An HTTP/1.x server read our preface as a bad request: its answer would parse as a huge frame.
             line = data.split(b"\r\n", 1)[0][:80].decode("latin-1")
