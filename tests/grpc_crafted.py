@@ -5,7 +5,8 @@ The method name picks the answer: ``/crafted.S/Split`` sends one message one byt
 ``Several`` three messages in one DATA frame, ``Gzip``/``Deflate`` a compressed message,
 ``Reset_<CODE>`` RST_STREAM with that error code, ``Http_<N>`` a non-200 response, ``NoStatus``
 trailers without grpc-status, ``Huge`` a 4 GB length prefix, ``Percent`` a percent-encoded grpc-message,
-``Ansi`` terminal escapes and rich markup in a message and in grpc-message.
+``Ansi`` terminal escapes and rich markup in a message and in grpc-message, ``Osc`` OSC 0/52 and CSI 2J in
+every field the server sets, ``Long`` a 16000-character grpc-message.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def _answer(conn: h2.connection.H2Connection, sid: int, method: str) -> None:
         conn.send_headers(sid, ok)
         conn.send_data(sid, framed(b"\x0a\x13\x1b[31mred[bold]x\x1b[0m\x12\x0e[bold]y[/bold]"))
         conn.send_headers(sid, [("grpc-status", "7"), ("grpc-message", "%1B[2Jgone[/]")], end_stream=True)
+    elif method == "Osc":  # OSC 0 (title), OSC 52 (clipboard), CSI 2J (clear) in every field a peer sets
+        evil = "\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J"
+        conn.send_headers(sid, [*ok, ("x-evil", evil), ("grpc-encoding", "identity" + evil)])
+        text = ("world" + evil).encode()
+        conn.send_data(sid, framed(b"\x0a" + bytes([len(text)]) + text + b"\x12\x03" + evil[:3].encode()))
+        conn.send_headers(sid, [("grpc-status", "13"), ("grpc-message", "%1B]0;pwned%07%1B]52;c;eA==%07%1B[2J"),
+                                ("x-trailer", evil)], end_stream=True)
+    elif method == "Long":  # a 16000-character grpc-message
+        conn.send_headers(sid, [*ok, ("grpc-status", "13"), ("grpc-message", "long" * 4000)], end_stream=True)
     elif method == "Percent":
         conn.send_headers(sid, [*ok, ("grpc-status", "3"), ("grpc-message", "bad%20%E2%9C%93%0Anext")],
                           end_stream=True)

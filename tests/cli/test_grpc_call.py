@@ -246,6 +246,24 @@ def test_hostile_text_prints_escaped(crafted):
     assert "gRPC STATUS 7 PERMISSION_DENIED: \\x1b[2Jgone[/]" in res.stdout
 
 
+def test_osc_and_csi_in_every_field_the_server_sets_print_escaped(crafted):
+    for opts in ([], ["--hexdump"]):
+        res = run_wiretool(["h2", "grpc", crafted, "/crafted.S/Osc", *opts])
+        assert res.exit_code == 64 + 13, res.stderr.encode()
+        shown = res.stdout + res.stderr
+        assert "\x1b" not in shown and "\x07" not in shown, shown.encode()
+        assert "x-evil: \\x1b]0;pwned\\x07" in res.stdout
+        assert "gRPC STATUS 13 INTERNAL: \\x1b]0;pwned\\x07" in res.stdout
+
+
+def test_a_long_grpc_message_is_an_excerpt_in_the_error_line_and_whole_in_the_status(crafted):
+    res = run_wiretool(["h2", "grpc", "--json", crafted, "/crafted.S/Long"])
+    assert res.exit_code == 64 + 13
+    assert len(status(res)["message"]) == 16000
+    line = res.stderr.strip()
+    assert len(line) < 400 and line.endswith("(16000 characters in all)"), line[:500]
+
+
 def test_percent_decoded_message_with_newline_stays_on_one_line(crafted):
     res = run_wiretool(["h2", "grpc", "--json", crafted, "/crafted.S/Percent"])
     assert res.exit_code == 64 + 3

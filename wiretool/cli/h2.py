@@ -77,10 +77,13 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
     from wiretool.transport.h2 import H2Client, h2_exit
 
     out = Output(make_env(), proto="h2")
-    cfg = build_config(urls, method=method, data=data, trailers=trailers, repeat=repeat,
-                       max_concurrent=max_concurrent, upgrade=upgrade, push=not no_push, ping=ping,
-                       hexdump=hexdump, body=body, hpack=hpack, stats=stats, window_bits=window_bits,
-                       max_frame_size=max_frame_size, net=net)
+    try:  # -d - reads stdin here: Ctrl-C ends with the error record and summary
+        cfg = build_config(urls, method=method, data=data, trailers=trailers, repeat=repeat,
+                           max_concurrent=max_concurrent, upgrade=upgrade, push=not no_push, ping=ping,
+                           hexdump=hexdump, body=body, hpack=hpack, stats=stats, window_bits=window_bits,
+                           max_frame_size=max_frame_size, net=net)
+    except KeyboardInterrupt:
+        return interrupted_reading("h2")
     capture = None
     if net.record:
         import base64
@@ -90,11 +93,46 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
         first = cfg.requests[0]
         capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,
                                 show_secrets=net.show_secrets,
-                                extra={"method": first.method, "urls": list(urls), "repeat": repeat,
+                                extra={"method": first.method, "urls": [s.url for s in cfg.requests[:len(urls)]],
+                                       "repeat": repeat,
                                        "body_b64": base64.b64encode(first.body).decode() if first.body else None})
     client = H2Client(cfg, capture=capture is not None, decide=lambda outcome: h2_exit(outcome, fail=fail))
     return run_sync(run(client, out, limits=Limits(timeout=net.timeout),
                         goals=H2Goals(cfg.authority, upgrade=upgrade), capture=capture))
+
+
+def interrupted_reading(proto: str) -> int:
+    """Ctrl-C while the request was still being read (stdin): the error and the summary a run ends with, 130.
+
+    Without this click answers with a bare "Aborted." and no NDJSON error or summary (issue 12 #24).
+    """
+    from wiretool.exitcodes import ExitCode
+    from wiretool.output.sink import Output
+    from wiretool.transport.h2_outcome import Outcome
+
+    out = Output(make_env(), proto=proto)
+    out.error("interrupted while reading the request from stdin", ExitCode.INTERRUPTED)
+    out.summary(ExitCode.INTERRUPTED, **Outcome().counts())
+    return ExitCode.INTERRUPTED
+
+
+def must_be_utf8(what: str, text: str, *, hint: str = "", show: bool = True) -> None:
+    """A usage error (exit 2) if ``text`` holds bytes that were not UTF-8 in argv (Python's surrogate escapes).
+
+    HTTP/2 sends header fields as given; a byte like 0xFF in a URL or a header would otherwise surface as
+    an internal UnicodeEncodeError from h2 (issue 12 #24), and ws and sse already refuse it with exit 2.
+    ``show``: quote the text in the message (not a header value: it may be a secret).
+    """
+    from wiretool.errors import UsageError
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raw = text.encode("utf-8", "surrogateescape")
+        shown = raw.decode("utf-8", "backslashreplace")
+        bad = text[exc.start].encode("utf-8", "surrogateescape")
+        quoted = f" '{shown}'" if show else ""
+        raise UsageError(f"{what}{quoted} holds a byte that is not UTF-8 (0x{bad.hex()}){hint}") from None
 
 
 def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None, trailers: list[tuple[str, str]],
@@ -109,6 +147,12 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     from wiretool.transport.h2_outcome import header_problem
     from wiretool.transport.tls import client_context
 
+    for url in urls:
+        must_be_utf8("the URL", url, hint=": percent-encode it (%XX)", show=False)
+    for name, value in [*net.headers, *trailers]:
+        must_be_utf8("the header name", name)
+        must_be_utf8(f"the value of header {name!r}", value, show=False)
+    must_be_utf8("the method", method or "")
     origins = set()
     paths = []
     for url in urls:
@@ -141,7 +185,10 @@ def build_config(urls: tuple[str, ...], *, method: str | None, data: str | None,
     default_port = 443 if scheme == "https" else 80
     authority = (f"[{host}]" if ":" in host else host) + ("" if port == default_port else f":{port}")
     verb = (method or ("POST" if payload is not None else "GET")).upper()
-    specs = [RequestSpec(url=url, path=path, method=verb, headers=list(net.headers), body=payload,
+    from wiretool.secrets import redact_url
+
+    # the URL as records, the view and captures show it: a userinfo password never in clear (issue 12 #1)
+    specs = [RequestSpec(url=redact_url(url, net.show_secrets), path=path, method=verb, headers=list(net.headers), body=payload,
                          trailers=list(trailers))
              for _ in range(repeat) for url, path in zip(urls, paths, strict=True)]
     ctx = None

@@ -64,7 +64,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     68 = DEADLINE_EXCEEDED also when --timeout passes first); 2 usage; 3 no connection; 5 protocol
     violation; 6 --connect-timeout/--idle-timeout; 8 the connection ended before the status.
     """
-    from wiretool.cli.h2 import build_config
+    from wiretool.cli.h2 import build_config, interrupted_reading, must_be_utf8
     from wiretool.errors import UsageError
     from wiretool.grpc.schema import Schema, split_method
     from wiretool.output.sink import Output
@@ -72,6 +72,7 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     from wiretool.run.h2 import GrpcGoals
     from wiretool.transport.h2_grpc import GrpcCall
 
+    must_be_utf8("the method path", method_path)
     service, _ = split_method(method_path)
     base = build_config((url,), method=None, data=None, trailers=[], repeat=1, max_concurrent=1, upgrade=False,
                         push=False, ping=False, hexdump=hexdump, body=False, hpack=hpack, stats=stats,
@@ -84,9 +85,12 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
     schema: Schema | None = Schema.from_protoset(list(protoset)) if protoset else None
     if schema is not None:
         schema.method(method)  # an unknown method is a usage error before connecting
-    raw = [_hex(h) for h in data_hex] + [read_path(f) for f in data_file if not framed]
-    ready = b"".join(read_path(f) for f in data_file) if framed else b""
-    json_values = [v for d in json_data for v in _json_values(d)]
+    try:  # stdin (-d -, --data-file -) may be read here: Ctrl-C ends with the error record and summary
+        raw = [_hex(h) for h in data_hex] + [read_path(f) for f in data_file if not framed]
+        ready = b"".join(read_path(f) for f in data_file) if framed else b""
+        json_values = [v for d in json_data for v in _json_values(d)]
+    except KeyboardInterrupt:
+        return interrupted_reading("grpc")
     if json_values and schema is None and not reflect:
         raise UsageError("-d JSON needs a schema: --protoset FILE or --reflect (or give --data-hex)")
     body = None if reflect else _body(schema, method, json_values, raw, ready, compress)  # refused: usage, now

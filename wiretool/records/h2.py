@@ -158,7 +158,8 @@ class H2Stream(Record):
     pushed: bool = False
     status: int | None = None
     outcome: str = "ok"
-    """``ok``, ``reset`` (with ``error_code``) or ``incomplete``."""
+    """``ok``, ``reset`` (with ``error_code``), ``refused`` (above a graceful GOAWAY's last_stream_id: not processed
+    by the server) or ``incomplete``."""
     error_code: str | None = None
     time_to_headers_ms: float | None = None
     time_to_first_byte_ms: float | None = None

@@ -64,7 +64,8 @@ class GrpcGoals(H2Goals):
             return Outcome(grpc_exit_code(DEADLINE_EXCEEDED),
                            f"grpc-status {DEADLINE_EXCEEDED} {status_name(DEADLINE_EXCEEDED)}: {run_took_longer(timeout)}")
         if status.code != 0:
-            detail = f": {status.message}" if status.message else ""
+            detail = f": {status.message[:200]}..." if len(status.message) > 200 else (
+                f": {status.message}" if status.message else "")  # bounded as transport/h2_grpc.py bounds it
             return Outcome(grpc_exit_code(status.code), f"grpc-status {status.code} {status.name}{detail}")
         return Outcome(ExitCode.TIMEOUT, run_took_longer(timeout))
 

@@ -311,9 +311,9 @@ class H2ServerProtocol(asyncio.Protocol):
                                                 (":authority", req.headers.get(":authority", "")),
                                                 (":path", "/pushed.txt")])
         note = "with /pushed.txt pushed" if pushed else "push refused by the client (ENABLE_PUSH=0)"
-        await self.respond(sid, 200, f"<p>a page {note}</p>\n".encode(), "text/html")
-        if pushed:
+        if pushed:  # first: a client ends its run (cancelling unfinished pushes) once the page it asked for ends
             await self.respond(pushed, 200, b"this was pushed\n", "text/plain")
+        await self.respond(sid, 200, f"<p>a page {note}</p>\n".encode(), "text/html")
 
     async def _sse(self, sid: int, query: dict[str, str]) -> None:
         count = min(max(int(_float(query.get("count", "5"))), 0), 10_000)

@@ -15,6 +15,7 @@ HTTP/1.1 ``Upgrade: h2c`` dance (RFC 7540 §3.2), the first request then travell
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import ssl
 from collections import deque
@@ -27,20 +28,22 @@ import h2.errors
 import h2.events
 import h2.exceptions
 import h2.settings
+from hyperframe.frame import SettingsFrame
 
 from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
 from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.exitcodes import ExitCode
-from wiretool.output.sanitize import safe_text
-from wiretool.records import Record
+from wiretool.records import Note, Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.records.h2 import H2Bytes, H2Connect, H2Ping, H2Stream, H2Upgrade
 from wiretool.secrets import SECRET_HEADERS as SECRET_HEADER_NAMES
 from wiretool.secrets import redact
 from wiretool.session import Outcome as End
 from wiretool.session import Sink, Tap
+from wiretool.transport.h2_errors import EXCERPT, excerpt
+from wiretool.transport.h2_errors import describe as describe_h2_error
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, StreamState, exit_code
 from wiretool.transport.tls import describe_ssl_error
 
@@ -48,6 +51,59 @@ USER_AGENT = f"wiretool/{__version__}"
 _MAX_HTTP1_HEAD = 64 * 1024
 
 __all__ = ["ClientConfig", "H2Client", "Outcome", "RequestSpec", "StreamState", "exit_code", "h2_exit"]
+
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_SC = h2.settings.SettingCodes
+_SETTING_DEFAULTS: dict[int, int] = {_SC.HEADER_TABLE_SIZE: 4096, _SC.ENABLE_PUSH: 1, _SC.INITIAL_WINDOW_SIZE: 65535,
+                                     _SC.MAX_FRAME_SIZE: 16384, _SC.ENABLE_CONNECT_PROTOCOL: 0}
+"""RFC 9113 §6.5.2 (and RFC 8441 §3) initial values: a setting at its default is not announced."""
+
+
+class _Connection(h2.connection.H2Connection):
+    """h2's client connection, kept open after the server's GOAWAY so the streams it covers can still end.
+
+    h2 closes its state machine on any GOAWAY, and then rejects the HEADERS and DATA the server still owes
+    for streams up to ``last_stream_id`` ("Invalid input ConnectionInputs.RECV_HEADERS in state CLOSED").
+    RFC 9113 §6.8 says those streams complete; the client opens no new ones (see ``H2Client._goaway``).
+    """
+
+    goaway_last_stream_id: int | None = None
+    """The lowest ``last_stream_id`` of the server's GOAWAYs so far."""
+
+    def announced(self) -> SettingsFrame:
+        """Our SETTINGS as sent: only the values that differ from RFC 9113's defaults (as nghttp does).
+
+        h2 sends every setting it knows; announcing HEADER_TABLE_SIZE=4096 and the like changes nothing but
+        provokes races in some servers' HPACK table-size handling (issue 11 #5). The settings not sent are
+        at their defaults, which is what h2's ``local_settings`` hold for them.
+        """
+        frame = SettingsFrame(0)
+        for setting, value in self.local_settings.items():
+            if _SETTING_DEFAULTS.get(setting) != value:
+                frame.settings[setting] = value
+        return frame
+
+    def initiate_connection(self) -> None:
+        self.state_machine.process_input(h2.connection.ConnectionInputs.SEND_SETTINGS)
+        self._data_to_send += PREFACE + self.announced().serialize()
+
+    def initiate_upgrade_connection(self, settings_header: bytes | None = None) -> bytes | None:
+        super().initiate_upgrade_connection(settings_header)  # calls initiate_connection: the preface
+        return base64.urlsafe_b64encode(self.announced().serialize_body())
+
+    def _receive_goaway_frame(self, frame: Any) -> tuple[list[Any], list[h2.events.Event]]:
+        before = self.state_machine.state
+        frames, events = super()._receive_goaway_frame(frame)
+        last = frame.last_stream_id
+        self.goaway_last_stream_id = last if self.goaway_last_stream_id is None else min(last, self.goaway_last_stream_id)
+        if before is not h2.connection.ConnectionState.CLOSED:
+            self.state_machine.state = before
+        return frames, events
+
+
+_MAX_NAMED_STREAMS = 10
+"""How many streams a one-line error names before it says "and N more"."""
 
 
 class _Wire(asyncio.Protocol):
@@ -58,7 +114,13 @@ class _Wire(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start speaking at once: a server's first bytes (nginx's SETTINGS) may be read in this same turn."""
         self.transport = transport  # type: ignore[assignment]
+        try:
+            self.client._made(self)
+        except Exception as exc:  # e.g. a closed stdout while emitting the connect record: _connect raises it
+            self.client.connect_error = exc
+            transport.abort()  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -103,7 +165,7 @@ class H2Client:
                                 show_secrets=cfg.show_secrets, preface={"send": "expect", "recv": "none"},
                                 settings_first={"recv": True}, grpc=cfg.grpc if cfg.grpc is not None else True)
         self.outcome = Outcome()
-        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
+        self.conn = _Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
         self.pending: deque[RequestSpec] = deque(cfg.requests)
         self.active: dict[int, StreamState] = {}
         self.uploads: dict[int, tuple[RequestSpec, int]] = {}
@@ -116,6 +178,10 @@ class H2Client:
         self.ping_done = not cfg.ping
         self.last_recv = 0.0
         self.done: asyncio.Future[None] | None = None
+        self.server_settings = False
+        """The server's first SETTINGS arrived (its stream limit is known)."""
+        self.connect_error: Exception | None = None
+        """Why the connection made by ``connection_made`` is refused (no h2 in ALPN); :meth:`_connect` raises it."""
         self.taps: dict[str, Tap] = {}
         self._task: asyncio.Task[Any] | None = None
         self.secrets = self._secrets() if (cfg.hexdump or capture) and not cfg.show_secrets else []
@@ -203,32 +269,49 @@ class H2Client:
         loop = asyncio.get_running_loop()
         tls = cfg.scheme == "https"
         try:
-            _, wire = await loop.create_connection(
+            await loop.create_connection(
                 lambda: _Wire(self), cfg.host, cfg.port,
                 ssl=cfg.ssl_context if tls else None, server_hostname=cfg.host if tls else None)
         except ssl.SSLError as exc:
             raise ConnectError(describe_ssl_error(exc)) from None
         except OSError as exc:
             raise ConnectError(f"cannot connect to {cfg.authority}: {exc.strerror or exc}") from None
+        if self.connect_error is not None:
+            raise self.connect_error
+        if self.upgraded is not None:
+            await self.upgraded
+
+    def _made(self, wire: _Wire) -> None:
+        """The connection is up (TLS agreed): the connect record, then the preface and SETTINGS, then requests.
+
+        Called from ``connection_made``, before any ``data_received``: whatever the server sends first (nginx
+        sends its SETTINGS on TLS accept), the preface is the first thing on the wire and the connect record
+        the first record (issue 11). With ``--upgrade`` the HTTP/1.1 request goes out instead.
+        """
+        cfg = self.cfg
         self.wire = wire
         transport = wire.transport
         assert transport is not None
+        tls = cfg.scheme == "https"
         peer = transport.get_extra_info("peername")
         address = f"{peer[0]}:{peer[1]}" if peer else cfg.authority
-        self.last_recv = loop.time()
+        self.last_recv = asyncio.get_running_loop().time()
         alpn = None
         if tls:
             ssl_obj = transport.get_extra_info("ssl_object")
             alpn = ssl_obj.selected_alpn_protocol() if ssl_obj else None
             if alpn != "h2":
+                self.connect_error = ConnectError(
+                    f"the server at {cfg.authority} did not pick h2 via ALPN "
+                    f"(it chose {alpn or 'no protocol'}): it does not speak HTTP/2 over TLS")
+                self.mode = "refused"
                 self._close()
-                raise ConnectError(f"the server at {cfg.authority} did not pick h2 via ALPN "
-                                   f"(it chose {alpn or 'no protocol'}): it does not speak HTTP/2 over TLS")
+                return
         self._set_local_settings()
         mode = "h2" if tls else ("h2c-upgrade" if cfg.upgrade else "h2c-prior-knowledge")
         self.emit(H2Connect(t=self.clock(), url=cfg.requests[0].url, address=address, tls=tls, alpn=alpn, mode=mode))
         if mode == "h2c-upgrade":
-            await self._upgrade()
+            self._upgrade()
         else:
             self.conn.initiate_connection()
             self._after_initiate()
@@ -254,7 +337,8 @@ class H2Client:
             self.conn.ping(os.urandom(8))
 
     # -- HTTP/1.1 Upgrade --------------------------------------------------------------------------
-    async def _upgrade(self) -> None:
+    def _upgrade(self) -> None:
+        """Send the HTTP/1.1 Upgrade request; :meth:`_connect` waits for the answer (``upgraded``)."""
         spec = self.pending.popleft()
         settings_b64 = self.conn.initiate_upgrade_connection() or b""
         self.upgrade_preamble = self.conn.data_to_send()
@@ -270,7 +354,6 @@ class H2Client:
         self.outcome.streams.append(self.active[1])
         self.upgraded = asyncio.get_running_loop().create_future()
         self._write_raw(head.encode("latin-1", "replace"))
-        await self.upgraded
 
     def _http1_received(self, data: bytes) -> None:
         self.http1_buf += data
@@ -283,10 +366,11 @@ class H2Client:
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
-        headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
+        headers = [(n.strip(), redact(n.strip(), v.strip(), self.cfg.show_secrets))
+                   for n, _, v in (line.partition(":") for line in lines[1:])]  # Set-Cookie: view, NDJSON, capture
         self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
         if status != 101:
-            self._fail_upgrade(f"the server did not upgrade to h2c ({lines[0]}): it does not speak HTTP/2 "
+            self._fail_upgrade(f"the server did not upgrade to h2c ({excerpt(lines[0])}): it does not speak HTTP/2 "
                                "in cleartext; try https:// or prior knowledge (without --upgrade)")
             return
         self.mode = "h2"
@@ -368,13 +452,24 @@ class H2Client:
 
     def _received(self, data: bytes) -> None:
         self.last_recv = asyncio.get_running_loop().time()
+        if self.mode == "refused":
+            return
         if self.mode == "http1":
             self._http1_received(data)
             return
+        if self.outcome.bytes_received == 0 and self.pending and len(data) > 9 and data[3] == 0x4:
+            end = 9 + int.from_bytes(data[:3], "big")
+            if end < len(data):
+                # The server's first SETTINGS and more in one read: act on the SETTINGS first, so the requests
+                # held back until its stream limit was known go out before its answers are read.
+                self._received(data[:end])
+                self._received(data[end:])
+                return
         if self.outcome.bytes_received == 0 and data.startswith(b"HTTP/"):
             # An HTTP/1.x server read our preface as a bad request: its answer would parse as a huge frame.
             line = data.split(b"\r\n", 1)[0][:80].decode("latin-1")
-            self.outcome.protocol_error = (f"the server answered in HTTP/1.x ({safe_text(line)}), not HTTP/2: "
+            # (the sink escapes the error line, as every message, before a terminal sees it)
+            self.outcome.protocol_error = (f"the server answered in HTTP/1.x ({line}), not HTTP/2: "
                                            "it does not speak h2c with prior knowledge")
         self.outcome.bytes_received += len(data)
         self._observe("recv", data)
@@ -388,7 +483,7 @@ class H2Client:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
             self._flush()  # h2 queued a GOAWAY: show and send it
-            self._protocol_error(f"HTTP/2 protocol error from the server: {exc}")
+            self._protocol_error(describe_h2_error(exc))
             return
         for event in events:
             self._event(event)
@@ -433,7 +528,7 @@ class H2Client:
             if st:
                 self._finish(st, "ok" if st.status is not None else "incomplete")
         elif isinstance(ev, h2.events.StreamReset):
-            self._reset(ev.stream_id, error_name(ev.error_code))
+            self._reset(ev.stream_id, error_name(ev.error_code), remote=ev.remote_reset)
         elif isinstance(ev, h2.events.PushedStreamReceived):
             path = _header(ev.headers, b":path") or "?"
             st = StreamState(ev.pushed_stream_id, path, _header(ev.headers, b":method") or "GET", now, pushed=True)
@@ -444,31 +539,59 @@ class H2Client:
                 self.ping_done = True
                 self.outcome.rtt_ms = round((now - self.ping_sent) * 1000, 3)
                 self.emit(H2Ping(t=now, rtt_ms=self.outcome.rtt_ms, ping_data=bytes(ev.ping_data).hex()))
+        elif isinstance(ev, h2.events.RemoteSettingsChanged):
+            self.server_settings = True
         elif isinstance(ev, h2.events.WindowUpdated):
             for sid in list(self.uploads):
                 self._upload(sid)
         elif isinstance(ev, h2.events.ConnectionTerminated):
             self._goaway(ev)
 
-    def _reset(self, stream_id: int, code: str) -> None:
+    def _reset(self, stream_id: int, code: str, *, remote: bool = True) -> None:
+        """A stream reset: by the server (RST_STREAM), or by h2 on our side when the server broke a stream
+        rule (``remote`` False: the view has usually named the rule already)."""
         st = self.active.get(stream_id)
         if st:
             st.error_code = code
             self._finish(st, "reset")
-        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
-            self.outcome.protocol_error = f"the server reset stream {stream_id} with {code}"
+        if code == "REFUSED_STREAM" and not self.outcome.protocol_error:
+            allowed = self.conn.remote_settings.max_concurrent_streams
+            limit = ("not yet received" if not self.server_settings
+                     else f"{allowed}" if allowed < 2**31 else "not set (unlimited)")
+            own = (1 if st else 0) + sum(1 for other in self.active.values() if not other.pushed)
+            self.outcome.protocol_error = (f"the server refused stream {stream_id} with REFUSED_STREAM (not processed: "
+                                           f"{own} stream(s) were open, its SETTINGS_MAX_CONCURRENT_STREAMS "
+                                           f"is {limit})")
+        elif code not in BENIGN_ERRORS and not self.outcome.protocol_error:
+            self.outcome.protocol_error = (f"the server reset stream {stream_id} with {code}" if remote else
+                                           f"the server broke a rule on stream {stream_id}: we reset it with {code}")
         elif st and st.status is None and not st.pushed and not self.outcome.closed_early:
             self.outcome.closed_early = f"stream {stream_id} was reset with {code} before its response"
 
     def _goaway(self, ev: h2.events.ConnectionTerminated) -> None:
+        """The server's GOAWAY: with an error code the run ends (exit 5); a graceful one (NO_ERROR) lets the
+        streams up to ``last_stream_id`` finish, and the others were not processed by the server (exit 8)."""
         code = error_name(ev.error_code)
-        if code not in BENIGN_ERRORS and not self.outcome.protocol_error:
-            debug = f": {bytes(ev.additional_data).decode('utf-8', 'replace')}" if ev.additional_data else ""
-            self.outcome.protocol_error = f"the server sent GOAWAY with {code}{debug}"
-        if self.active or self.pending:
-            if not self.outcome.protocol_error and not self.outcome.closed_early:
-                self.outcome.closed_early = f"the server sent GOAWAY ({code}) before every response ended"
-        self._resolve()
+        if code not in BENIGN_ERRORS:
+            if not self.outcome.protocol_error:
+                self.outcome.protocol_error = f"the server sent GOAWAY with {code}{_debug_excerpt(ev.additional_data)}"
+            self._resolve()
+            return
+        last = ev.last_stream_id if ev.last_stream_id is not None else 2**31 - 1
+        refused = sorted(sid for sid, st in self.active.items() if not st.pushed and sid > last)
+        for sid in refused:
+            self._finish(self.active[sid], "refused")
+        unsent = len(self.pending)
+        self.pending.clear()
+        if (refused or unsent) and not (self.outcome.protocol_error or self.outcome.closed_early):
+            named = ", ".join(f"stream {sid}" for sid in refused[:_MAX_NAMED_STREAMS])
+            more = f" and {len(refused) - _MAX_NAMED_STREAMS} more" if len(refused) > _MAX_NAMED_STREAMS else ""
+            parts = [f"{named}{more} not processed by the server"] if refused else []
+            if unsent:
+                parts.append(f"{unsent} request(s) not sent")
+            self.outcome.closed_early = (f"the server sent GOAWAY ({code}, last_stream_id {last}): "
+                                         f"{'; '.join(parts)} (safe to retry on a new connection)")
+        self._maybe_done()
 
     def _protocol_error(self, message: str) -> None:
         if not self.outcome.protocol_error:
@@ -479,7 +602,10 @@ class H2Client:
     def _pump_requests(self) -> None:
         if self.mode != "h2" or self.done is None or self.done.done():
             return
-        limit = min(self.cfg.max_concurrent, self.conn.remote_settings.max_concurrent_streams)
+        # One stream until the server's first SETTINGS say how many it allows (issue 11 #4: 30 went to a
+        # server allowing 8), then never more than that nor --max-concurrent.
+        allowed = self.conn.remote_settings.max_concurrent_streams if self.server_settings else 1
+        limit = min(self.cfg.max_concurrent, allowed)
         own = sum(1 for st in self.active.values() if not st.pushed)
         while self.pending and own < limit and not self.done.done():
             spec = self.pending.popleft()
@@ -552,8 +678,29 @@ class H2Client:
             self.outcome.closed_early = f"stream {st.stream_id} ended without a complete response"
 
     def _maybe_done(self) -> None:
-        if not self.pending and not self.active and self.ping_done:
-            self._resolve()
+        """End the run once every requested stream ended (issue 12): a push the server promised and has
+        not finished is cancelled (RST_STREAM CANCEL), a PING it has not answered is reported, not waited for."""
+        if self.pending or any(not st.pushed for st in self.active.values()):
+            return
+        pushes = sorted(sid for sid, st in self.active.items() if st.pushed)
+        for sid in pushes:
+            st = self.active[sid]
+            st.error_code = "CANCEL"
+            self._finish(st, "reset")
+            try:
+                self.conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+            except h2.exceptions.H2Error:
+                pass  # h2 already sees it closed
+        if pushes:
+            self._flush()
+            self.emit(Note(t=self.clock(), proto_name="h2", level="warn",
+                           text=f"every response ended: cancelled the unfinished push on "
+                                f"{', '.join(f'stream {sid}' for sid in pushes[:_MAX_NAMED_STREAMS])} (RST_STREAM CANCEL)"))
+        if not self.ping_done:
+            self.ping_done = True
+            self.emit(Note(t=self.clock(), proto_name="h2", level="warn",
+                           text="every response ended: the server has not answered our PING (no round-trip time)"))
+        self._resolve()
 
     def _resolve(self) -> None:
         if self.done and not self.done.done():
@@ -586,6 +733,16 @@ class H2Client:
         transport = self.wire.transport if self.wire else None
         if transport is not None and not transport.is_closing():
             transport.close()
+
+
+def _debug_excerpt(data: bytes | None) -> str:
+    """``: TEXT`` of a GOAWAY's debug data for the error line, a bounded excerpt (the frame record has it all)."""
+    if not data:
+        return ""
+    text = bytes(data[:EXCERPT * 4]).decode("utf-8", "replace")
+    if len(data) <= EXCERPT and len(text) <= EXCERPT:
+        return f": {text}"
+    return f": {excerpt(text[:EXCERPT], whole=len(data), what='bytes of debug data, all in the GOAWAY frame record')}"
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -25,6 +25,7 @@ from wiretool.records import Record
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
 from wiretool.session import ListSink, Sink
 from wiretool.session import Outcome as End
+from wiretool.transport.h2_errors import excerpt
 from wiretool.transport.h2_outcome import ClientConfig, Outcome, RequestSpec, exit_code
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def call_result(outcome: Outcome, stream_id: int, clock: Callable[[], float]) ->
         made = status = GrpcStatus(t=clock(), stream_id=stream_id, code=4, name=status_name(4), source="deadline",
                                    message=outcome.timeout or "deadline exceeded")
     if status is not None and status.code != 0:
-        detail = f": {status.message}" if status.message else ""
+        detail = f": {excerpt(status.message)}" if status.message else ""  # the status record keeps it all
         return grpc_exit_code(status.code), f"grpc-status {status.code} {status.name}{detail}", status, made
     code, message = exit_code(outcome)
     if code == ExitCode.OK and status is None:
