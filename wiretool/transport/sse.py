@@ -25,10 +25,9 @@ from wiretool import __version__
 from wiretool.codec.sse import DEFAULT_MAX_EVENT, DEFAULT_MAX_LINE, SseCodec, SseParser
 from wiretool.errors import ConnectError, TimeoutExpired, WiretoolError
 from wiretool.exitcodes import ExitCode
-from wiretool.output.sanitize import safe_text
 from wiretool.records import Note
 from wiretool.records.sse import SseChunk, SseConnect, SseEvent
-from wiretool.secrets import redact
+from wiretool.secrets import redact, redact_url
 from wiretool.session import Outcome, Sink, Tap
 from wiretool.transport.tls import client_context, describe_ssl_error
 
@@ -227,7 +226,8 @@ class SseSession:
                 ctype = resp.headers.get("content-type", "")
                 reason = resp.reason_phrase or _phrase(resp.status_code)
                 sink.emit(SseConnect(
-                    t=sink.now(), url=str(resp.url), method=req.method, status=resp.status_code,
+                    t=sink.now(), url=redact_url(str(resp.url), req.show_secrets), method=req.method,
+                    status=resp.status_code,
                     reason=reason, http_version=resp.http_version, attempt=self.attempts,
                     stream_id=resp.extensions.get("stream_id"), content_type=ctype, last_event_id=sent_id,
                     waited=round(waited, 6),
@@ -252,7 +252,7 @@ class SseSession:
         except httpx.ReadTimeout:
             raise TimeoutExpired(f"nothing received for {req.idle_timeout} s (--idle-timeout)") from None
         except (httpx.ConnectError, httpx.ProxyError, httpx.UnsupportedProtocol) as exc:
-            message = _connect_message(exc, req.url)
+            message = _connect_message(exc, redact_url(req.url, req.show_secrets))
             if first or not self.policy.reconnect or isinstance(exc, httpx.UnsupportedProtocol):
                 raise ConnectError(message) from None
             raise _Retryable(ExitCode.CONNECT, message) from None
@@ -261,11 +261,12 @@ class SseSession:
         except httpx.TimeoutException as exc:
             raise TimeoutExpired(f"timed out: {str(exc) or type(exc).__name__}") from None
         except httpx.TooManyRedirects:
-            raise WiretoolError(f"too many redirects (more than {client.max_redirects}) from {req.url}",
+            raise WiretoolError(f"too many redirects (more than {client.max_redirects}) from "
+                                f"{redact_url(req.url, req.show_secrets)}",
                                 ExitCode.REFUSED) from None
         except httpx.DecodingError as exc:
             raise WiretoolError(f"cannot decode the body (Content-Encoding "
-                                f"{safe_text(self._encoding)!r}): {exc}", ExitCode.PROTOCOL) from None
+                                f"{self._encoding!r}): {exc}", ExitCode.PROTOCOL) from None
         except httpx.LocalProtocolError as exc:
             raise WiretoolError(f"cannot send this request: {exc}", ExitCode.USAGE) from None
 
@@ -338,7 +339,8 @@ async def _excerpt(resp: httpx.Response) -> str:
     more = "..." if len(buf) > EXCERPT_BYTES else ""
     if not text:
         return "(empty)"
-    return "'" + safe_text(text[:300]) + "'" + (more or ("..." if len(text) > 300 else ""))
+    # repr() escapes control characters: the line stays one line in NDJSON too (the output layer escapes the rest).
+    return repr(text[:300]) + (more or ("..." if len(text) > 300 else ""))
 
 
 def _phrase(status: int) -> str:

@@ -1,0 +1,99 @@
+"""Round 2 of the audit against ``sse tail`` (issues 11 and 12): secrets in URLs, hostile ``retry`` values,
+encodings we did not ask for, HTTP/2 resets, servers that cannot speak HTTP/2, broken redirects and status lines.
+
+Every server is a raw loopback socket answering with canned bytes, so the hostile part is exactly what the
+test says; every run goes through the installed ``wiretool`` entry point.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from conftest import free_port, run_wiretool
+
+SSE = ["sse", "tail", "--timeout", "20", "--json"]
+
+
+@contextmanager
+def canned(answer: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback server calling ``answer(conn)`` for every connection; yields its port."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(10)
+                try:
+                    answer(conn)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield srv.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        srv.close()
+
+
+def read_head(conn: socket.socket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def http1(response: bytes) -> Callable[[socket.socket], None]:
+    def answer(conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(response)
+    return answer
+
+
+def stream(body: bytes, *extra: bytes) -> bytes:
+    """A 200 text/event-stream answer with ``body``, closed after it."""
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n" + b"".join(extra)
+            + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def ndjson(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+# -- issue 12 #1: the password of a URL's userinfo --------------------------------------------------------
+def test_url_password_is_redacted_in_the_connect_record() -> None:
+    with canned(http1(stream(b"data: x\n\n"))) as port:
+        res = run_wiretool([*SSE, f"http://alice:PASSWORD@127.0.0.1:{port}/ev", "--no-reconnect"])
+    assert res.exit_code == 0, res.stderr
+    connect = next(r for r in ndjson(res.stdout) if r["type"] == "connect")
+    assert connect["url"] == f"http://alice:<redacted>@127.0.0.1:{port}/ev"
+    assert "PASSWORD" not in res.stdout + res.stderr
+
+
+def test_url_password_is_redacted_in_the_connect_error_and_shown_with_show_secrets() -> None:
+    url = f"http://alice:PASSWORD@127.0.0.1:{free_port()}/ev"
+    res = run_wiretool([*SSE, url, "--no-reconnect"])
+    assert res.exit_code == 3, res.stderr
+    assert "cannot connect to http://alice:<redacted>@" in res.stderr
+    assert "PASSWORD" not in res.stdout + res.stderr
+    pretty = run_wiretool(["sse", "tail", url, "--no-reconnect"])
+    assert pretty.exit_code == 3 and "PASSWORD" not in pretty.stdout + pretty.stderr
+    shown = run_wiretool([*SSE, url, "--no-reconnect", "--show-secrets"])
+    assert "alice:PASSWORD@" in shown.stderr
