@@ -97,3 +97,46 @@ def test_url_password_is_redacted_in_the_connect_error_and_shown_with_show_secre
     assert pretty.exit_code == 3 and "PASSWORD" not in pretty.stdout + pretty.stderr
     shown = run_wiretool([*SSE, url, "--no-reconnect", "--show-secrets"])
     assert "alice:PASSWORD@" in shown.stderr
+
+
+# -- issue 12 #14: a hostile retry ------------------------------------------------------------------------
+def _retry_then_drop(digits: str) -> Callable[[socket.socket], None]:
+    return http1(stream(b"retry: " + digits.encode() + b"\n\ndata: x\n\n"))
+
+
+def test_a_12_digit_retry_is_capped_by_max_backoff_and_named() -> None:
+    with canned(_retry_then_drop("999999999999")) as port:
+        res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--max-backoff", "0.05", "--max-reconnects", "1"])
+    assert res.exit_code == 0, res.stderr
+    connects = [r for r in ndjson(res.stdout) if r["type"] == "connect"]
+    assert [c["waited"] for c in connects] == [0.0, 0.05]
+    assert [r["retry"] for r in ndjson(res.stdout) if r["type"] == "event"] == [999999999999] * 2
+    with canned(_retry_then_drop("999999999999")) as port:
+        pretty = run_wiretool(["sse", "tail", f"http://127.0.0.1:{port}/", "--max-backoff", "0.05",
+                               "--max-reconnects", "1"])
+    assert "reconnecting in 0.050 s (the server's retry: 999999999999 ms is capped by --max-backoff 0.05 s)" \
+        in pretty.stdout + pretty.stderr
+
+
+def test_a_400_or_5000_digit_retry_is_no_internal_error() -> None:
+    for digits in ("9" * 400, "7" * 5000, "0" * 5000 + "20"):
+        with canned(_retry_then_drop(digits)) as port:
+            res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--max-backoff", "0.02", "--max-reconnects", "1"])
+        assert res.exit_code == 0, res.stderr
+        assert "internal error" not in res.stderr
+        waited = [r["waited"] for r in ndjson(res.stdout) if r["type"] == "connect"]
+        assert waited == [0.0, 0.02], (digits[:5], waited)
+        retries = {r["retry"] for r in ndjson(res.stdout) if r["type"] == "event"}
+        assert retries == ({20} if digits.endswith("20") else {10**15 - 1})
+
+
+def test_a_5000_digit_retry_in_an_sse_capture_decodes_and_replays(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cap = tmp_path / "retry.wtcap"
+    with canned(_retry_then_drop("8" * 5000)) as port:
+        rec = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect", "--record", str(cap)])
+        assert rec.exit_code == 0, rec.stderr
+        decoded = run_wiretool(["--json", "frame", "decode", "--capture", str(cap)])
+        replayed = run_wiretool(["replay", str(cap), "--check", "--no-delay"])
+    assert decoded.exit_code == 0, decoded.stderr
+    assert [r["retry"] for r in ndjson(decoded.stdout) if r["type"] == "event"] == [10**15 - 1]
+    assert replayed.exit_code == 0, replayed.stdout + replayed.stderr

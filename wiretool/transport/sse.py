@@ -70,14 +70,26 @@ class ReconnectPolicy:
     jitter: bool = True
 
     def delay(self, retry_ms: int | None, failures: int) -> float:
-        """The wait before the next attempt: the server's ``retry``, doubled per repeated failure, capped."""
-        base = retry_ms / 1000 if retry_ms is not None else self.default_delay
+        """The wait before the next attempt: the server's ``retry``, doubled per repeated failure, capped.
+
+        The server's ``retry`` itself is capped by ``max_backoff`` (a 12-digit one would be 31 years); the
+        user's own ``--reconnect-delay`` is not. The doubling stops at 2**64: past that it would overflow a float.
+        """
+        base = self.server_delay(retry_ms) if retry_ms is not None else self.default_delay
         if failures < 2:
             return base
-        backoff = min(self.max_backoff, base * 2 ** (failures - 1))
+        backoff = min(self.max_backoff, base * 2 ** min(failures - 1, 64))
         if self.jitter:
             backoff *= random.uniform(0.5, 1.0)
         return max(base, backoff)
+
+    def server_delay(self, retry_ms: int) -> float:
+        """The server's ``retry`` in seconds, capped by ``max_backoff``."""
+        return min(retry_ms / 1000, self.max_backoff)
+
+    def capped(self, retry_ms: int | None) -> bool:
+        """Does ``max_backoff`` cut the server's ``retry`` short (say so when reconnecting)?"""
+        return retry_ms is not None and retry_ms / 1000 > self.max_backoff
 
 
 class SseSession:
@@ -208,7 +220,10 @@ class SseSession:
                     return
                 waited = self.policy.delay(self.codec.retry, failures)
                 lei = self.codec.last_event_id
+                retry = self.codec.retry
                 emit(self._note(sink, f"reconnecting in {waited:.3f} s"
+                                + (f" (the server's retry: {retry} ms is capped by --max-backoff "
+                                   f"{self.policy.max_backoff:g} s)" if self.policy.capped(retry) else "")
                                 + (f" with Last-Event-ID: {lei}" if lei else "")
                                 + (f" (failure {failures}, backing off)" if failures > 1 else "")))
                 await asyncio.sleep(waited)
