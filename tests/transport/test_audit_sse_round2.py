@@ -7,13 +7,17 @@ test says; every run goes through the installed ``wiretool`` entry point.
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
+import subprocess
+import sys
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from conftest import free_port, run_wiretool
+from conftest import WIRETOOL, free_port, run_wiretool
 
 SSE = ["sse", "tail", "--timeout", "20", "--json"]
 
@@ -75,6 +79,18 @@ def stream(body: bytes, *extra: bytes) -> bytes:
 
 def ndjson(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def run_measured(args: list[str], timeout: float = 60) -> tuple[int, str, str, int]:
+    """Run wiretool from a fresh parent, so the children's peak RSS is wiretool's alone: (code, out, err, kB)."""
+    code = ("import json, resource, subprocess, sys\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
+            "print(json.dumps([p.returncode, p.stdout.decode('utf-8', 'replace')[-4000:],"
+            " p.stderr.decode('utf-8', 'replace')[-4000:], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, WIRETOOL, *args], capture_output=True, timeout=timeout,
+                          env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    rc, out, err, rss = json.loads(proc.stdout)
+    return rc, out, err, rss
 
 
 # -- issue 12 #1: the password of a URL's userinfo --------------------------------------------------------
@@ -140,3 +156,42 @@ def test_a_5000_digit_retry_in_an_sse_capture_decodes_and_replays(tmp_path) -> N
     assert decoded.exit_code == 0, decoded.stderr
     assert [r["retry"] for r in ndjson(decoded.stdout) if r["type"] == "event"] == [10**15 - 1]
     assert replayed.exit_code == 0, replayed.stdout + replayed.stderr
+
+
+# -- issue 12 #7: an encoding we did not ask for -----------------------------------------------------------
+def _bomb_peak(mib: int, coding: bytes = b"gzip") -> tuple[int, int]:
+    """Peak RSS (kB) of ``sse tail --max-events 1`` against a ``coding`` body inflating to ``mib`` MiB of events."""
+    plain = b"data: x\n\n" * (mib * (1 << 20) // 9)
+    body = gzip.compress(plain, 9) if coding == b"gzip" else zlib.compress(plain, 9)
+    with canned(http1(stream(body, b"Content-Encoding: " + coding + b"\r\n"))) as port:
+        rc, out, err, rss = run_measured([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect", "--max-events", "1"])
+    assert rc == 0, err
+    assert [r["data"] for r in ndjson(out) if r["type"] == "event"] == ["x"]
+    return rss, len(body)
+
+
+def test_a_gzip_bomb_is_inflated_a_bounded_piece_at_a_time() -> None:
+    small, wire = _bomb_peak(8)
+    big, wire4 = _bomb_peak(32)
+    assert wire4 < 80_000 and wire4 > 3 * wire  # ~65 KB on the wire, growing 4x
+    assert big < small + 20_000, f"peak RSS {small} kB -> {big} kB while the input grew 4x"
+    assert big < 150_000, f"peak RSS {big} kB"
+
+
+def test_a_deflate_body_in_tiny_reads_and_a_raw_deflate_body_still_decode() -> None:
+    deflate = zlib.compress(b"data: one\n\n" * 3)
+    raw = zlib.compressobj(wbits=-15)
+    raw_body = raw.compress(b"data: raw\n\n") + raw.flush()
+    for body, want in ((deflate, ["one"] * 3), (raw_body, ["raw"])):
+        def answer(conn: socket.socket, body: bytes = body) -> None:
+            read_head(conn)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: deflate\r\n"
+                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            for i in range(len(body)):  # a byte per chunk: the decoder sees the zlib header split
+                conn.sendall(b"1\r\n" + body[i:i + 1] + b"\r\n")
+            conn.sendall(b"0\r\n\r\n")
+
+        with canned(answer) as port:
+            res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect"])
+        assert res.exit_code == 0, res.stderr
+        assert [r["data"] for r in ndjson(res.stdout) if r["type"] == "event"] == want

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 import httpx
 
 from wiretool import __version__
+from wiretool.codec.inflate import InflateError, Inflater
 from wiretool.codec.sse import DEFAULT_MAX_EVENT, DEFAULT_MAX_LINE, SseCodec, SseParser
 from wiretool.errors import ConnectError, TimeoutExpired, WiretoolError
 from wiretool.exitcodes import ExitCode
@@ -287,36 +288,51 @@ class SseSession:
 
     async def _stream(self, resp: httpx.Response, sink: Sink) -> None:
         """Feed the body to the codec and emit what it completes; stop at the record that ends the run."""
-        codec = self.codec
-        codec.reset()
-        clock = sink.now
-        emit = sink.emit
-        raw = self.raw
-        stamps = self.timestamps
-        types = self.types
+        self.codec.reset()
         self._encoding = resp.headers.get("content-encoding", "identity")
-        chunks = resp.aiter_bytes() if self._encoding != "identity" else resp.aiter_raw()
-        async for chunk in chunks:
-            self.bytes += len(chunk)
-            t = clock()
-            ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds") if stamps else None
-            if raw:
-                emit(SseChunk(t=t, raw=chunk, ts=ts))
-            for rec in codec.feed(chunk, t, ts):
-                # Counted as emitted: a goal reached mid-chunk leaves the rest of the chunk unseen and uncounted.
-                if type(rec) is SseEvent:
-                    self.events += 1
-                    if not types or rec.event in types:  # type: ignore[attr-defined]
-                        self.shown += 1
-                else:
-                    self.comments += 1
-                emit(rec)
-                if sink.outcome is not None:  # a goal was reached (--max-events, --expect) or stdout closed
-                    raise _Stop
-            if codec.exceeded is not None:
-                raise WiretoolError(f"hostile or broken stream: {codec.exceeded.message}", ExitCode.PROTOCOL)
-        codec.finish(clock())
-        emit(self._note(sink, "stream ended by the server"))
+        inflater = Inflater(self._encoding)
+        piece = self._piece
+        if inflater.identity:
+            async for chunk in resp.aiter_raw():
+                piece(chunk, sink)
+        else:
+            # Not httpx's aiter_bytes: it inflates a whole read at once (a bomb's 64 KiB read is 64 MiB). Each
+            # bounded piece is parsed and emitted before the next one is inflated.
+            try:
+                async for data in resp.aiter_raw():
+                    for chunk in inflater.feed(data):
+                        piece(chunk, sink)
+                for chunk in inflater.finish():
+                    piece(chunk, sink)
+            except InflateError as exc:
+                raise WiretoolError(f"cannot decode the body (Content-Encoding {self._encoding!r}): {exc}",
+                                    ExitCode.PROTOCOL) from None
+        self.codec.finish(sink.now())
+        sink.emit(self._note(sink, "stream ended by the server"))
+
+    def _piece(self, chunk: bytes, sink: Sink) -> None:
+        """Parse one piece of the (decoded) body and emit what it completes; _Stop once the run has its end."""
+        self.bytes += len(chunk)
+        emit = sink.emit
+        types = self.types
+        t = sink.now()
+        ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds") if self.timestamps else None
+        if self.raw:
+            emit(SseChunk(t=t, raw=chunk, ts=ts))
+        codec = self.codec
+        for rec in codec.feed(chunk, t, ts):
+            # Counted as emitted: a goal reached mid-chunk leaves the rest of the chunk unseen and uncounted.
+            if type(rec) is SseEvent:
+                self.events += 1
+                if not types or rec.event in types:  # type: ignore[attr-defined]
+                    self.shown += 1
+            else:
+                self.comments += 1
+            emit(rec)
+            if sink.outcome is not None:  # a goal was reached (--max-events, --expect) or stdout closed
+                raise _Stop
+        if codec.exceeded is not None:
+            raise WiretoolError(f"hostile or broken stream: {codec.exceeded.message}", ExitCode.PROTOCOL)
 
     @staticmethod
     def _note(sink: Sink, text: str, level: str = "info") -> Note:
