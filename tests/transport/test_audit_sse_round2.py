@@ -17,6 +17,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
 from conftest import WIRETOOL, free_port, run_wiretool
 
 SSE = ["sse", "tail", "--timeout", "20", "--json"]
@@ -195,3 +199,77 @@ def test_a_deflate_body_in_tiny_reads_and_a_raw_deflate_body_still_decode() -> N
             res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect"])
         assert res.exit_code == 0, res.stderr
         assert [r["data"] for r in ndjson(res.stdout) if r["type"] == "event"] == want
+
+
+# -- issue 12 #20: RST_STREAM and GOAWAY under --http2 -------------------------------------------------------
+def _h2c_stream_then(end: Callable[[h2.connection.H2Connection], None]) -> Callable[[socket.socket], None]:
+    """An h2c server answering stream 1 with an event, then ``end`` (a reset or a GOAWAY)."""
+    def answer(conn: socket.socket) -> None:
+        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        h2c.initiate_connection()
+        conn.sendall(h2c.data_to_send())
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            events = h2c.receive_data(data)
+            conn.sendall(h2c.data_to_send())
+            if any(isinstance(e, h2.events.RequestReceived) for e in events):
+                break
+        h2c.send_headers(1, [(b":status", b"200"), (b"content-type", b"text/event-stream")])
+        h2c.send_data(1, b"data: one\n\n")
+        conn.sendall(h2c.data_to_send())
+        end(h2c)
+        conn.sendall(h2c.data_to_send())
+        try:
+            conn.recv(65536)
+        except OSError:
+            pass
+    return answer
+
+
+def test_http2_reset_and_goaway_are_named_not_a_repr() -> None:
+    cases = [
+        (lambda c: c.reset_stream(1, h2.errors.ErrorCodes.INTERNAL_ERROR), 5,
+         "the server reset stream 1 with INTERNAL_ERROR (RST_STREAM)"),
+        (lambda c: c.reset_stream(1, h2.errors.ErrorCodes.CANCEL), 8,
+         "the server reset stream 1 with CANCEL (RST_STREAM)"),
+        (lambda c: c.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM, b"x" * 5000, last_stream_id=0), 5,
+         "the server sent GOAWAY with ENHANCE_YOUR_CALM (last stream 0): 'xxxx"),
+    ]
+    for end, code, line in cases:
+        with canned(_h2c_stream_then(end)) as port:
+            res = run_wiretool([*SSE, "--http2", f"http://127.0.0.1:{port}/", "--no-reconnect"])
+        assert res.exit_code == code, res.stderr
+        assert line in res.stderr and "<" not in res.stderr, res.stderr
+        assert len(res.stderr) < 600  # a bounded excerpt of the debug data
+        assert [r["data"] for r in ndjson(res.stdout) if r["type"] == "event"] == ["one"]
+        assert ndjson(res.stdout)[-2]["message"].startswith(line.split(":")[0])
+
+
+# -- issue 11 #10, #11: a server that does not speak HTTP/2, broken redirects and status lines -----------------
+def test_http2_against_an_http1_only_server_says_so_and_does_not_retry() -> None:
+    with canned(http1(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as port:
+        res = run_wiretool([*SSE, "--http2", f"http://127.0.0.1:{port}/", "--reconnect-delay", "0"])
+    assert res.exit_code == 5, res.stderr
+    assert "the server answered in HTTP/1.x ('HTTP/1.1 400 Bad Request'), not HTTP/2" in res.stderr
+    assert [r["connects"] for r in ndjson(res.stdout) if r["type"] == "summary"] == [1]
+
+
+def test_a_redirect_to_an_invalid_port_or_url_is_one_line_exit_4() -> None:
+    for location, why in ((b"http://127.0.0.1:99999/x", "port 99999 is not in 1-65535"),
+                          (b"http://[::1/x", "Invalid port")):
+        answer = b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n"
+        with canned(http1(answer)) as port:
+            res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/"])
+        assert res.exit_code == 4, res.stderr
+        assert "cannot follow the redirect to" in res.stderr and why in res.stderr
+        assert "internal error" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_garbage_status_line_is_refused_exit_4() -> None:
+    for answer in (b"garbage\r\n\r\n", b"HTTP/1.1 2x0 OK\r\n\r\n"):
+        with canned(http1(answer)) as port:
+            res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/"])
+        assert res.exit_code == 4, res.stderr
+        assert "the server's answer is not a valid HTTP response: illegal status line" in res.stderr

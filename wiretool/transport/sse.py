@@ -121,6 +121,9 @@ class SseSession:
         self.bytes = 0
         self._encoding = "identity"
         self._task: asyncio.Task[object] | None = None
+        self._first_recv: dict[int, bytes] = {}
+        """The first bytes each connection received (``--http2``: tell an HTTP/1.x answer from a broken h2)."""
+        self._got_head = False
 
     @property
     def parser(self) -> SseParser:
@@ -166,7 +169,8 @@ class SseSession:
             http1, http2 = True, not req.http1
         t = req.connect_timeout
         return httpx.AsyncClient(http1=http1, http2=http2, verify=verify, follow_redirects=True, trust_env=True,
-                                 timeout=httpx.Timeout(connect=t, read=req.idle_timeout, write=t, pool=t))
+                                 timeout=httpx.Timeout(connect=t, read=req.idle_timeout, write=t, pool=t),
+                                 event_hooks={"response": [_check_redirect]})
 
     def headers(self) -> list[tuple[str, str]]:
         """The request headers of the next attempt: EventSource's own, the user's, then Last-Event-ID."""
@@ -185,19 +189,24 @@ class SseSession:
         waited = 0.0
         emit = sink.emit
         async with self._client() as client:
-            if self.capture:
+            if self.capture or self.request.http2:
                 from wiretool.transport.http_tap import install
 
                 taps: dict[tuple[int, str], Tap] = {}
+                firsts = self._first_recv
 
                 def on_bytes(conn: int, direction: str, data: bytes) -> None:
+                    if direction == "recv" and conn not in firsts:
+                        firsts[conn] = data[:_FIRST_BYTES]
+                    if not self.capture:
+                        return
                     tap = taps.get((conn, direction))
                     if tap is None:
                         tap = taps[conn, direction] = Tap(None, dir=direction, clock=sink.now, on_bytes=sink.chunk,
                                                           conn=conn)
                     tap.feed(data)
 
-                if not install(client, on_bytes):
+                if not install(client, on_bytes) and self.capture:
                     emit(self._note(sink, "--record cannot see this httpx's socket bytes; the capture holds "
                                           "records only", "warn"))
             while True:
@@ -238,7 +247,9 @@ class SseSession:
             # Values go as UTF-8 bytes: httpx would encode str as ASCII and crash on a non-ASCII value, and the
             # server's own ``id`` (thus Last-Event-ID) may be any Unicode, U+FFFD for its invalid UTF-8 included.
             headers = [(n, v.encode()) for n, v in self.headers()]
+            self._got_head = False
             async with client.stream(req.method, req.url, headers=headers, content=req.body) as resp:
+                self._got_head = True
                 ctype = resp.headers.get("content-type", "")
                 reason = resp.reason_phrase or _phrase(resp.status_code)
                 sink.emit(SseConnect(
@@ -273,6 +284,14 @@ class SseSession:
                 raise ConnectError(message) from None
             raise _Retryable(ExitCode.CONNECT, message) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
+            self._not_http2()
+            ended = _h2_end(exc)
+            if ended is not None:
+                raise _Retryable(*ended) from None
+            if isinstance(exc, httpx.RemoteProtocolError) and not self._got_head and not _disconnected(exc):
+                # h11 could not read the response head (a garbage status line): the server refused us.
+                raise WiretoolError(f"the server's answer is not a valid HTTP response: {exc}",
+                                    ExitCode.REFUSED) from None
             raise _Retryable(ExitCode.ABNORMAL_CLOSE, f"stream broken: {str(exc) or type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
             raise TimeoutExpired(f"timed out: {str(exc) or type(exc).__name__}") from None
@@ -284,7 +303,23 @@ class SseSession:
             raise WiretoolError(f"cannot decode the body (Content-Encoding "
                                 f"{self._encoding!r}): {exc}", ExitCode.PROTOCOL) from None
         except httpx.LocalProtocolError as exc:
+            self._not_http2()
             raise WiretoolError(f"cannot send this request: {exc}", ExitCode.USAGE) from None
+        except httpx.InvalidURL as exc:  # a redirect's Location httpx could not parse
+            raise WiretoolError(f"cannot follow the redirect from {redact_url(req.url, req.show_secrets)}: {exc}",
+                                ExitCode.REFUSED) from None
+
+    def _not_http2(self) -> None:
+        """Under ``--http2``, end the run (no retry: it never will) when the server answered in HTTP/1.x."""
+        if not self.request.http2 or not self._first_recv:
+            return
+        first = self._first_recv[max(self._first_recv)]
+        if first.startswith(b"HTTP/"):
+            line = first.split(b"\r\n", 1)[0].decode("latin-1")
+            raise WiretoolError(f"the server answered in HTTP/1.x ({line!r}), not HTTP/2: it does not speak "
+                                "h2c with prior knowledge (drop --http2)" if not self.request.url.startswith("https")
+                                else f"the server answered in HTTP/1.x ({line!r}), not HTTP/2 (drop --http2)",
+                                ExitCode.PROTOCOL)
 
     async def _stream(self, resp: httpx.Response, sink: Sink) -> None:
         """Feed the body to the codec and emit what it completes; stop at the record that ends the run."""
@@ -337,6 +372,68 @@ class SseSession:
     @staticmethod
     def _note(sink: Sink, text: str, level: str = "info") -> Note:
         return Note(t=sink.now(), proto_name="sse", text=text, level=level)
+
+
+async def _check_redirect(resp: httpx.Response) -> None:
+    """Refuse (exit 4) a redirect httpx would follow to a URL it cannot connect to (a port past 65535 would
+    fail deep inside the socket layer), before httpx builds the next request."""
+    if not resp.has_redirect_location:
+        return
+    location = resp.headers.get("location", "")
+    try:
+        target = resp.url.join(location)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise WiretoolError(f"cannot follow the redirect to {location[:200]!r}: {exc}", ExitCode.REFUSED) from None
+    if target.port is not None and not 0 < target.port < 65536:
+        raise WiretoolError(f"cannot follow the redirect to {redact_url(str(target))[:200]!r}: port {target.port} "
+                            "is not in 1-65535", ExitCode.REFUSED)
+
+
+_FIRST_BYTES = 80
+"""How much of a connection's first answer is kept to recognise (and quote) an HTTP/1.x status line."""
+
+
+def _h2_end(exc: BaseException) -> tuple[int, str] | None:
+    """The exit code and one line for an HTTP/2 RST_STREAM or GOAWAY that broke the stream, named as ``h2 get``
+    names them (never the repr of an h2 event); None if ``exc`` came from something else.
+
+    httpcore raises its RemoteProtocolError with the h2 event as the argument; httpx chains it as the cause.
+    An error code other than NO_ERROR or CANCEL is the peer ending it with an error (exit 5).
+    """
+    import h2.events
+
+    from wiretool.codec.h2names import error_name
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        event = seen.args[0] if seen.args else None
+        if isinstance(event, h2.events.StreamReset):
+            code = error_name(int(event.error_code))
+            return _h2_code(code), f"the server reset stream {event.stream_id} with {code} (RST_STREAM)"
+        if isinstance(event, h2.events.ConnectionTerminated):
+            code = error_name(int(event.error_code))
+            data = bytes(event.additional_data or b"")
+            debug = ""
+            if data:
+                text = data[:_DEBUG_EXCERPT].decode("utf-8", "replace")
+                debug = f": {text!r}" + (f" (+{len(data) - _DEBUG_EXCERPT} bytes)" if len(data) > _DEBUG_EXCERPT else "")
+            return _h2_code(code), (f"the server sent GOAWAY with {code} (last stream {event.last_stream_id})"
+                                    f"{debug}")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+_DEBUG_EXCERPT = 200
+"""The most of a GOAWAY's debug data quoted in the one-line error."""
+
+
+def _h2_code(name: str) -> int:
+    return ExitCode.ABNORMAL_CLOSE if name in ("NO_ERROR", "CANCEL") else ExitCode.PROTOCOL
+
+
+def _disconnected(exc: BaseException) -> bool:
+    """Did the server close the connection (h11 and httpcore say "Server disconnected...")?"""
+    return str(exc).startswith("Server disconnected")
 
 
 class _Retryable(Exception):
