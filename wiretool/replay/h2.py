@@ -19,6 +19,7 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
+from wiretool.replay.target import origin, origin_form
 from wiretool.session import Chunk as TapChunk
 from wiretool.session import Outcome as End
 
@@ -76,7 +77,9 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
     overrides = {n.lower(): (n, v) for n, v in opts.headers}
     specs = []
     warned: set[str] = set()
-    for ex in recorded:
+    targets = [origin_form(ex.request.target, n) for n, ex in enumerate(recorded, 1) if ex.request is not None]
+    home = origin(parts)
+    for ex, target in zip(recorded, targets, strict=True):
         assert ex.request is not None
         headers = []
         for name, value in ex.request.headers:
@@ -91,7 +94,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
             headers.append((name, value))
         headers += list(overrides.values())
         body = bytes(ex.request_body) if ex.request_body or ex.request.method not in ("GET", "HEAD") else None
-        specs.append(RequestSpec(url=f"{parts.scheme}://{parts.netloc}{ex.request.target}", path=ex.request.target,
+        specs.append(RequestSpec(url=home + target, path=target,
                                  method=ex.request.method, headers=headers, body=body))
     ctx = None
     if parts.scheme == "https":

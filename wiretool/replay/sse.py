@@ -20,6 +20,8 @@ from wiretool.output.sink import Output
 from wiretool.records.sse import SseEvent
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
+from wiretool.replay.target import origin, origin_form
+from wiretool.secrets import redact_url
 
 SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})
 VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}
@@ -88,9 +90,12 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         parts = urlsplit(base)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0-65535
     except ValueError as exc:
-        raise UsageError(f"bad URL {base!r}: {exc}") from None
+        raise UsageError(f"bad URL {redact_url(base)!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
+        raise UsageError(f"expected an http:// or https:// URL, got {redact_url(base)!r}")
+    # Every target is checked before anything is sent: a tampered request must not half-run the replay.
+    targets = [origin_form(ex.request.target, n) if ex.request is not None else "" for n, ex in enumerate(recorded, 1)]
+    home = origin(parts)
     chunks: list[Chunk] = []
 
     def tap(conn: int, dir: str, data: bytes) -> None:
@@ -113,15 +118,15 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         for n, ex in enumerate(recorded, 1):
             if ex.request is None:
                 continue
-            url = base if opts.url else f"{parts.scheme}://{parts.netloc}{ex.request.target}"
+            url = base if opts.url else home + targets[n - 1]
             headers = _headers(ex, opts, out)
             limit = None if ex.ended else len(events_of(ex))
             try:
                 await _one(client, ex.request.method, url, headers, bytes(ex.request_body) or None, limit)
             except httpx.ConnectError as exc:
-                raise ConnectError(f"cannot connect to {url}: {exc}") from None
+                raise ConnectError(f"cannot connect to {redact_url(url)}: {exc}") from None
             except httpx.TimeoutException:
-                raise TimeoutExpired(f"request {n} to {url}: nothing received for {idle:g} s "
+                raise TimeoutExpired(f"request {n} to {redact_url(url)}: nothing received for {idle:g} s "
                                      "(--idle-timeout)") from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
                 out.note(f"response {n} broken: {exc}", level="warn")
