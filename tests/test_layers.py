@@ -19,12 +19,6 @@ MODULES = {".".join(p.relative_to(ROOT.parent).with_suffix("").parts).removesuff
 KNOWN_BREACHES: set[tuple[str, str, str]] = {
     # safe_text for error messages (helper "http"; the secrets policy already moved to wiretool/secrets.py)
     ("transport-imports-no-output-cli", "wiretool.transport.h2", "wiretool.output.sanitize"),
-    # the ws client writes NDJSON through Output itself (helper "ws" moves that behind the sink)
-    ("transport-imports-no-output-cli", "wiretool.transport.ws", "wiretool.output.ndjson_ws"),
-    ("transport-imports-no-output-cli", "wiretool.transport.ws", "wiretool.output.sink"),
-    ("transport-imports-no-output-cli", "wiretool.transport.ws_run", "wiretool.output.sink"),
-    ("transport-imports-no-output-cli", "wiretool.transport.ws_tap", "wiretool.output.ndjson_ws"),
-    ("transport-imports-no-output-cli", "wiretool.transport.ws_tap", "wiretool.output.sink"),
 }
 
 

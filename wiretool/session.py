@@ -72,6 +72,11 @@ class Sink(Protocol):
         """One record, in the order things happened on the wire."""
         ...
 
+    def emit_many(self, records: Sequence[Record]) -> None:
+        """The records of one socket read, in order: the sink may write them together (one flush per read),
+        which is what keeps a flood of small frames fast. Same meaning as ``emit`` for each."""
+        ...
+
     def chunk(self, chunk: Chunk) -> None:
         """Raw bytes as they crossed (for the capture); called before the records decoded from them."""
         ...
@@ -130,15 +135,19 @@ class Tap:
         self._on_records = on_records
         self._on_bytes = on_bytes
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Record]:
-        """Record and decode one chunk; the records are also returned for callers that react to them."""
+    def feed(self, data: bytes | bytearray | memoryview, *, skip: int = 0) -> list[Record]:
+        """Record and decode one chunk; the records are also returned for callers that react to them.
+
+        ``skip`` leading bytes are recorded but not decoded: the end of an HTTP head that a state machine
+        read, when the same read also carries the first frames or events after it.
+        """
         t = self._clock()
         self.bytes += len(data)
         if self._on_bytes is not None:
             self._on_bytes(Chunk(self.dir, t, bytes(data), self.conn))
-        if self.codec is None:
+        if self.codec is None or skip >= len(data):
             return []
-        records = self.codec.feed(data, t)
+        records = self.codec.feed(data[skip:] if skip else data, t)
         if records and self._on_records is not None:
             self._on_records(records)
         return records
@@ -167,6 +176,9 @@ class ListSink:
 
     def emit(self, record: Record) -> None:
         self.records.append(record)
+
+    def emit_many(self, records: Sequence[Record]) -> None:
+        self.records.extend(records)
 
     def chunk(self, chunk: Chunk) -> None:
         self.chunks.append(chunk)

@@ -54,3 +54,21 @@ def test_length_check_any_chunking(cuts: list[int], bits: int) -> None:
     found = [check.feed(wire[a:b]) for a, b in itertools.pairwise(points)]
     assert (V_NON_MINIMAL in found) == (bits != 7)
     assert check.skip == 0 and check.tail == b""
+
+
+def test_session_tap_records_every_byte_and_decodes_after_skip() -> None:
+    from wiretool.session import ListSink, Tap
+    from wiretool.transport.ws_tap import WsView, frame_parser
+
+    sink = ListSink(clock=lambda: 2.0)
+    view = WsView(dir="recv", show="frames")
+    shown: list = []
+    tap = Tap(frame_parser(sender="server", dir="recv"), dir="recv", clock=sink.now,
+              on_records=lambda recs: shown.extend(view.select(recs)[0]), on_bytes=sink.chunk)
+    head = b"HTTP/1.1 101 Switching Protocols\r\n\r\n"
+    wire = head + build_frame(1, b"hi") + build_frame(8, b"\x03\xe8")
+    tap.feed(wire[:-3], skip=len(head))
+    tap.feed(wire[-3:])
+    assert b"".join(c.data for c in sink.chunks) == wire and tap.bytes == len(wire)
+    assert [r.opcode_name for r in shown] == ["TEXT", "CLOSE"] and view.close_seen == (1000, "")
+    assert view.frames == 2 and all(r.t == 2.0 for r in shown)

@@ -1,4 +1,4 @@
-"""``wiretool ws connect``: options → :class:`~wiretool.transport.ws_run.ConnectPlan` → run → exit code.
+"""``wiretool ws connect``: options → :class:`~wiretool.transport.ws_session.ConnectPlan` → run → exit code.
 
 Heavy modules (asyncio transports, websockets' protocol, rich) are imported inside the command body.
 """
@@ -115,14 +115,14 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
       wiretool ws connect wss://example.org/chat -s chat --expect '"ok"' --timeout 5
       echo hi | wiretool ws connect ws://127.0.0.1:8765 --show messages --json --count 1
     """
-    import asyncio
     import re
 
     from wiretool.codec.headers import has_cr_lf_nul
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
+    from wiretool.run import run_sync
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_run import ConnectPlan, run_connect
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     if not url.lower().startswith(("ws://", "wss://")):
         raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
@@ -138,14 +138,15 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
                        "send_hex": [("binary", b) for b in send_hex],
                        "send_file": [("binary", _read_file(p)) for p in send_file],
                        "raw": [("raw", b) for b in raw]})
+    env = make_env()
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
-                             compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets,
-                             record=net.record),
+                             compression=compression, max_size=max_size, show=show, show_secrets=net.show_secrets),
         sends=sends, count=count, expects=list(expect), expect_close=expect_close, wait=wait,
         ping_interval=ping_interval, timeout=net.timeout, idle_timeout=net.idle_timeout,
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
-        proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands)
-    out = Output(make_env(), proto="ws")
+        proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands,
+        stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record)
+    out = Output(env, proto="ws")
     out.options["show"] = show
-    return asyncio.run(run_connect(out, plan))
+    return run_sync(run_connect(out, plan))

@@ -7,12 +7,11 @@ same code paths as the real commands, stops the server and returns an exit code.
 
 from __future__ import annotations
 
+from wiretool.protocols import PROTOCOLS
+
 PARTS: list[str] = [
-    "wiretool.demo.frame",
-    "wiretool.demo.ws",
-    "wiretool.demo.sse",
-    "wiretool.demo.h2",
-    "wiretool.demo.grpc",
-    "wiretool.demo.replay",
+    "wiretool.demo.frame",  # offline: decoding bytes, before any server
+    *(entry.demo for entry in PROTOCOLS.values() if entry.demo),  # each protocol's part, as the registry names it
+    "wiretool.demo.replay",  # last: it replays what the ws part's kind of session records
 ]
 """Module paths of the demo parts, in the order they run."""

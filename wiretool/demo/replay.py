@@ -31,7 +31,7 @@ async def run(out: Output) -> int:
     from wiretool.replay.run import replay_capture
     from wiretool.serve.ws import ServeOptions, running_server
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_run import ConnectPlan, run_connect
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     def quiet() -> Sink:
         return Sink(Environment(stdout=io.StringIO(), stderr=io.StringIO(), json=True), proto="ws")
@@ -41,9 +41,9 @@ async def run(out: Output) -> int:
         async with running_server(quiet(), ServeOptions(port=0, show="none")) as first:
             out.note(f"$ wiretool ws connect {first.url} --send hello --send-hex 0102ff --count 2 "
                      "--record session.wtcap   # (its output not shown)")
-            plan = ConnectPlan(client=ClientOptions(url=first.url, record=cap_path),
+            plan = ConnectPlan(client=ClientOptions(url=first.url),
                                sends=[("text", b"hello"), ("binary", b"\x01\x02\xff")], count=2, timeout=10,
-                               stdin="none")
+                               stdin="none", record=cap_path)
             code = await run_connect(quiet(), plan)
         if code != ExitCode.OK:
             out.note(f"unexpected demo result: recording exited {code}", level="error")

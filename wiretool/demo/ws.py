@@ -25,7 +25,7 @@ async def run(out: Output) -> int:
     from wiretool.output.sink import Output as Sink
     from wiretool.serve.ws import ServeOptions, running_server
     from wiretool.transport.ws import ClientOptions
-    from wiretool.transport.ws_run import ConnectPlan, run_connect
+    from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     quiet = Sink(Environment(stdout=io.StringIO(), stderr=io.StringIO(), json=True), proto="ws")
     async with running_server(quiet, ServeOptions(port=0, show="none")) as server:

@@ -3,7 +3,7 @@
 Decoding a million frames must not be bound by ``json.dumps(record.to_json())``: a plain frame's line is
 assembled from cached pieces of its header instead. The lines are the same objects ``to_json()`` gives
 (tests/transport/test_ws_tap.py checks it on random frames). :class:`~wiretool.output.sink.Output` uses
-:data:`WRITERS` for every ``--json`` run; the ws transport also calls these directly on its hot path.
+:data:`WRITERS` for every ``--json`` run (``emit_many`` joins the lines of one socket read into one write).
 """
 
 from __future__ import annotations
@@ -89,14 +89,21 @@ def message_json_line(t: float, opcode: int, data: bytes, text: str | None, fram
 
 def message_record_line(rec: WsMessage) -> str:
     """The NDJSON line of a message record: the fast form for a plain one, ``to_json()`` for the rest."""
-    if rec.violations or rec.compressed or not rec.complete or rec.opcode not in (1, 2):
+    op = rec.opcode
+    if rec.violations or rec.compressed or not rec.complete or (op != 1 and op != 2):
         return dumps(rec.to_json()) + "\n"
     data = rec.payload
-    text = rec.text if rec.opcode == 1 else None
-    line = message_json_line(rec.t, rec.opcode, data, text, rec.frames)
-    if rec.dir == "recv":
-        return line
-    return line.replace('"dir":"recv"', f'"dir":{_DIR_JSON.get(rec.dir) or dumps(rec.dir)}', 1)
+    if op == 1:
+        try:
+            body = f'"opcode_name":"TEXT","length":{len(data)},"text":{_encode_str(data.decode())}'
+        except UnicodeDecodeError:
+            return dumps(rec.to_json()) + "\n"
+    else:
+        body = f'"opcode_name":"BINARY","length":{len(data)},"hex":"{data.hex()}"'
+    d = rec.dir
+    dir_json = '"recv"' if d == "recv" else _DIR_JSON.get(d) or dumps(d)
+    return (f'{{"proto":"ws","type":"message","t":{rec.t!r},"dir":{dir_json},{body},"compressed":false,'
+            f'"inflated":false,"frames":{rec.frames},"complete":true,"violations":[]}}\n')
 
 
 WRITERS: dict[type, Any] = {WsFrame: frame_json_line, WsMessage: message_record_line}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wiretool import protocols
@@ -73,6 +73,38 @@ class Output:
             self._write_line(writer(record))
             return
         self._renderer(record.proto or "common")(record, self)
+
+    def emit_many(self, records: Sequence[Record]) -> None:
+        """Show the records of one socket read: under ``--json`` their lines go out in one write and one
+        flush (a flood of small frames is bound by that, not by the decoding); else each is drawn."""
+        if not self.env.json:
+            for record in records:
+                self.emit(record)
+            return
+        writers = self._json_writers
+        lines = []
+        append = lines.append
+        last: type | None = None
+        writer: Callable[[Record], str] | None = None
+        for record in records:
+            kind = type(record)
+            if kind is not last:
+                found = writers.get(kind)
+                if found is None:
+                    if isinstance(record, Note):
+                        continue
+                    found = self._json_writer(record)
+                last, writer = kind, found
+            append(writer(record))  # type: ignore[misc]
+        if not lines:
+            return
+        if self._pending is not None:
+            for line in lines:
+                self._write_line(line)
+            return
+        out = self.env.stdout
+        out.write("".join(lines))
+        out.flush()
 
     def write_json(self, obj: dict[str, Any]) -> None:
         """Write one NDJSON line and flush it, so a reader piping us sees each record at once."""

@@ -1,33 +1,36 @@
 """The replay run, whatever the protocol: replay the capture, keep the new bytes, and (``--check``) compare answers.
 
-Each protocol module offers ``async replay(cap, opts, out, on_chunk) -> list[Chunk]`` and
-``answers(chunks) -> list[Answer]``; this module picks one by the capture's ``proto``, times the run,
-writes the replay's own capture (``--record``), prints the verdict and returns the exit status.
+A protocol module offers either ``session(cap, opts, check=, rules=)``, a :class:`~wiretool.session.Session`
+run by the one run layer (ws), or ``async replay(cap, opts, out, on_chunk) -> list[Chunk]`` and
+``answers(chunks) -> list[Answer]`` (sse, h2, until they move). This module picks one by the capture's
+``proto``, writes the replay's own capture (``--record``), prints the verdict and returns the exit status.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from typing import Any
 
 from wiretool.capture.file import Capture, CaptureWriter
 from wiretool.errors import TimeoutExpired, UsageError, WiretoolError
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
+from wiretool.records import Record
 from wiretool.records.replay import ReplayCheck
 from wiretool.replay.compare import CheckResult, Rules, compare
 from wiretool.replay.options import ReplayOptions
-
-MODULES = {"ws": "wiretool.replay.ws_run", "sse": "wiretool.replay.sse", "h2": "wiretool.replay.h2"}
+from wiretool.session import Outcome, Session
 
 
 def protocol(proto: str) -> Any:
-    """The replay module of a protocol; UsageError for one that cannot be replayed."""
-    name = MODULES.get(proto)
-    if name is None:
-        raise UsageError(f"cannot replay a {proto!r} capture (replayable: {', '.join(MODULES)})")
-    return importlib.import_module(name)
+    """The replay module of a protocol (the registry's ``replayer``); UsageError for one that cannot be replayed."""
+    from wiretool import protocols
+
+    mod = protocols.part(proto, "replayer") if isinstance(proto, str) else None
+    if mod is None:
+        replayable = [name for name, entry in protocols.PROTOCOLS.items() if entry.replayer]
+        raise UsageError(f"cannot replay a {str(proto)[:40]!r} capture (replayable: {', '.join(replayable)})")
+    return mod
 
 
 def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
@@ -50,6 +53,8 @@ async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, chec
                                extra={k: v for k, v in cap.header.items()
                                       if k not in ("capture", "format", "wiretool", "proto", "url",
                                                    "request_headers", "start", "secrets")})
+    if hasattr(mod, "session"):  # a replay on the one session contract, through the one run layer
+        return await _run_session(mod.session(cap, opts, check=check, rules=rules), cap, opts, out, writer)
     on_chunk = None
     if writer is not None:
         record_chunk = writer.chunk
@@ -93,6 +98,48 @@ async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, chec
                   int(code))
     out.summary(int(code), compared=result.compared, bytes_out=sent, bytes_in=got)
     return int(code)
+
+
+class ReplayGoals:
+    """A replay waits for nothing but its own end; its ``--timeout`` says so in the replay's words."""
+
+    def on_record(self, record: Record) -> Outcome | None:
+        return None
+
+    def on_timeout(self, timeout: float) -> Outcome:
+        return Outcome(ExitCode.TIMEOUT, f"the replay took longer than --timeout {timeout} s")
+
+    def on_end(self, outcome: Outcome) -> Outcome:
+        return outcome
+
+
+async def _run_session(session: Session, cap: Capture, opts: ReplayOptions, out: Output,
+                       writer: CaptureWriter | None) -> int:
+    """The replay session to its end: the run layer's limits, Ctrl-C, error, summary and capture."""
+    from wiretool.run import Limits, run
+
+    def show(record: Record) -> None:
+        if type(record) is ReplayCheck and not out.env.json:
+            show_verdict(out, record)
+        else:
+            out.emit(record)
+
+    return await run(session, out, limits=Limits(timeout=opts.timeout), goals=ReplayGoals(), capture=writer,
+                     show=show)
+
+
+def show_verdict(out: Output, check: ReplayCheck) -> None:
+    """The verdict on a terminal: one green line when it matches, the first difference in red and green."""
+    from rich.text import Text
+
+    if check.ok:
+        out.console.print(Text(f"replay check passed: {check.compared} answers match the recording", style="green"))
+        return
+    lines = check.diff
+    out.console.print(Text("replay check FAILED: " + lines[0], style="bold red"))
+    for line in lines[1:]:
+        style = "red" if line.lstrip().startswith("-") else "green" if line.lstrip().startswith("+") else "dim"
+        out.console.print(Text(line, style=style))
 
 
 def show_check(out: Output, proto: str, result: CheckResult) -> None:

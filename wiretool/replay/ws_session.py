@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from wiretool.capture.decode_ws import deflate_params
 from wiretool.capture.file import Chunk
 from wiretool.codec.http1 import Head, split_head
 from wiretool.codec.wsframe import WsFrameParser
@@ -54,16 +55,6 @@ def counts(r: object) -> bool:
     Messages rather than frames, so that message mode (which does not fragment) keeps in step too.
     """
     return isinstance(r, WsMessage) or (isinstance(r, WsFrame) and r.is_control and not r.missing)
-
-
-def deflate_params(response: Head | None) -> tuple[bool, bool, bool]:
-    """``(deflate, server_no_context_takeover, client_no_context_takeover)`` from a 101 response."""
-    if response is None:
-        return False, False, False
-    ext = ",".join(v for n, v in response.headers if n.lower() == "sec-websocket-extensions").lower()
-    if "permessage-deflate" not in ext:
-        return False, False, False
-    return True, "server_no_context_takeover" in ext, "client_no_context_takeover" in ext
 
 
 def _timeline(chunks: Sequence[Chunk], dir: str) -> tuple[bytes, list[tuple[int, float]]]:

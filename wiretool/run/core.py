@@ -6,12 +6,12 @@ import asyncio
 import dataclasses
 import signal
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wiretool.errors import WiretoolError, output_failure
 from wiretool.exitcodes import ExitCode
-from wiretool.records import Note, Record
+from wiretool.records import Note, Record, Summary
 from wiretool.run.goals import Goals, NoGoals
 from wiretool.session import RECV, S2C, Chunk, Outcome, Session
 
@@ -47,6 +47,7 @@ class RunSink:
         self.goals = goals
         self.capture = capture
         self.show = show or out.emit
+        self._show_many: Callable[[Sequence[Record]], None] | None = out.emit_many if show is None else None
         self.now = out.now
         self.last_recv = time.monotonic()
         self.broken_pipe = False
@@ -69,6 +70,34 @@ class RunSink:
             reached = self.goals.on_record(record)
             if reached is not None:
                 self.finish(reached)
+
+    def emit_many(self, records: Sequence[Record]) -> None:
+        """The records of one read: written together (one flush), then each one seen by the goals."""
+        show_many = self._show_many
+        if show_many is None:
+            for record in records:
+                self.emit(record)
+            return
+        if self.capture is not None:
+            for record in records:
+                if type(record) is not Note:
+                    self.capture.record(record)
+        try:
+            show_many(records)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            self.finish(Outcome(ExitCode.OK))
+            return
+        if not self.stopped.done():
+            on_record = self.goals.on_record
+            quiet = getattr(self.goals, "quiet_types", ())
+            for record in records:
+                if type(record) in quiet:
+                    continue
+                reached = on_record(record)
+                if reached is not None:
+                    self.finish(reached)
+                    return
 
     def chunk(self, chunk: Chunk) -> None:
         if chunk.dir in (RECV, S2C):
@@ -103,7 +132,10 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
     try:
         await asyncio.wait([task, sink.stopped], return_when=asyncio.FIRST_COMPLETED)
         if not task.done():
-            session.stop(sink.stopped.result())
+            if sink.broken_pipe:  # nobody reads what a graceful end would show
+                session.abort()
+            else:
+                session.stop(sink.stopped.result())
             done, _ = await asyncio.wait([task], timeout=limits.stop_grace)
             if not done:
                 session.abort()
@@ -129,7 +161,11 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
         if outcome.code and outcome.message:
             out.error(outcome.message, outcome.code)
         elapsed = {"elapsed_s": round(time.monotonic() - started, 3)} if getattr(session, "summary_elapsed", True) else {}
-        out.summary(outcome.code, **{**elapsed, **session.counts()})
+        summary = Summary(t=out.now(), proto_name=out.proto, exit_code=outcome.code,
+                          counts={**elapsed, **session.counts()})
+        if capture is not None:  # the capture ends as the output does
+            capture.record(summary)
+        out.emit(summary)
     finally:
         if capture is not None:
             capture.close()

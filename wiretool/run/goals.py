@@ -16,7 +16,11 @@ from wiretool.session import Outcome
 
 
 class Goals(Protocol):
-    """The per-protocol part of a run; see the module docstring."""
+    """The per-protocol part of a run; see the module docstring.
+
+    A goals object may also have ``quiet_types``, record types its ``on_record`` ignores anyway: the run
+    layer then skips the call for them on its batched path (a flood of frames with nothing to count).
+    """
 
     def on_record(self, record: Record) -> Outcome | None:
         """A record was shown: return an outcome to end the run now, or None to go on."""

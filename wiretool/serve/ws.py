@@ -2,8 +2,8 @@
 
 Built on websockets' sans-I/O ``ServerProtocol`` (handshake checks, negotiation of subprotocols and
 permessage-deflate, pong and close rules) driven over an asyncio server, with the same taps as the
-client: the frames it reads (client frames, masked, keys shown) and writes are fed to the frame
-codec. Driving the protocol directly rather than through websockets' high-level server lets the view
+client (:class:`wiretool.session.Tap`, one per direction): the frames it reads (client frames, masked,
+keys shown) and writes are fed to the frame codec. Driving the protocol directly rather than through websockets' high-level server lets the view
 see every byte, and lets flood mode write pre-built frames at memory speed for the benchmarks
 (flood frames are not shown one by one).
 """
@@ -23,10 +23,11 @@ from websockets.http11 import Request
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
-from wiretool.records import Listening
+from wiretool.records import Listening, Record, Violation
 from wiretool.records.ws_session import WsAccept, WsDisconnect, WsHandshake
 from wiretool.serve.ws_script import Step
-from wiretool.transport.ws_tap import Tap
+from wiretool.session import RECV, SEND, Tap
+from wiretool.transport.ws_tap import WsView, close_code_for, frame_parser
 
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
@@ -90,6 +91,9 @@ class ServerConn(asyncio.Protocol):
         self.pre = bytearray()
         self.send_tap: Tap | None = None
         self.recv_tap: Tap | None = None
+        self.send_view = WsView(dir=SEND, show=self.opts.show)
+        self.recv_view = WsView(dir=RECV, show=self.opts.show)
+        self._found: list[Violation] = []
         self.task: asyncio.Task[None] | None = None
         self.received: asyncio.Queue[bytes] = asyncio.Queue()
         self.fragments: list[bytes] | None = None
@@ -112,10 +116,9 @@ class ServerConn(asyncio.Protocol):
         if self.send_tap is None:
             self.pre += data
         elif self.recv_tap is not None:
-            found = self.recv_tap.feed(data)
+            self.recv_tap.feed(data)
+            found, self._found = self._found, []
             if found and proto.state is OPEN:
-                from wiretool.transport.ws_tap import close_code_for
-
                 proto.receive_data(data)
                 self._events()
                 if proto.state is OPEN:
@@ -145,7 +148,7 @@ class ServerConn(asyncio.Protocol):
         if self.recv_tap is not None:
             self.recv_tap.finish()
         self.out.emit(WsDisconnect(t=self.out.now(), conn=self.conn_id, peer=self.peer,
-                                   frames_in=self.recv_tap.frames if self.recv_tap else 0,
+                                   frames_in=self.recv_view.frames,
                                    frames_out=self.frames_out))
 
     # -- the protocol ------------------------------------------------------------------------------
@@ -177,18 +180,31 @@ class ServerConn(asyncio.Protocol):
         if response.status_code != 101:
             return
         deflate = any(ext.name == "permessage-deflate" for ext in proto.extensions)
-        show = self.opts.show
-        self.recv_tap = Tap(self.out, sender="client", dir="recv", show=show, deflate=deflate,
+        now = self.out.now
+        recv = frame_parser(sender="client", dir=RECV, deflate=deflate,
                             no_context_takeover=any(getattr(e, "remote_no_context_takeover", False)
                                                     for e in proto.extensions))
-        self.send_tap = Tap(self.out, sender="server", dir="send", show=show, deflate=deflate,
+        send = frame_parser(sender="server", dir=SEND, deflate=deflate,
                             no_context_takeover=any(getattr(e, "local_no_context_takeover", False)
                                                     for e in proto.extensions))
+        self.recv_tap = Tap(recv, dir=RECV, clock=now, on_records=self._recv_records)
+        self.send_tap = Tap(send, dir=SEND, clock=now, on_records=self._send_records)
         end = self.pre.find(b"\r\n\r\n")
-        rest = bytes(self.pre[end + 4:]) if end >= 0 else b""
-        if rest:
-            self.recv_tap.feed(rest)
+        if end >= 0 and end + 4 < len(self.pre):  # frames in the same read as the request
+            self.recv_tap.feed(self.pre, skip=end + 4)
+            self._found = []
         self.task = asyncio.ensure_future(self._run_mode())
+
+    def _recv_records(self, records: list[Record]) -> None:
+        shown, found = self.recv_view.select(records)
+        if shown:
+            self.out.emit_many(shown)
+        self._found = found
+
+    def _send_records(self, records: list[Record]) -> None:
+        shown, _ = self.send_view.select(records)
+        if shown:
+            self.out.emit_many(shown)
 
     def _echo(self, frame: Frame) -> None:
         """Send a data frame back as it came (fragmentation kept), while the connection is open."""
@@ -223,9 +239,9 @@ class ServerConn(asyncio.Protocol):
     def _write(self, data: bytes) -> None:
         self._transport_write(data)
         if self.send_tap is not None:
-            before = self.send_tap.frames
+            before = self.send_view.frames
             self.send_tap.feed(data)
-            self.frames_out += self.send_tap.frames - before
+            self.frames_out += self.send_view.frames - before
 
     def _transport_write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():

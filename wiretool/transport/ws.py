@@ -1,10 +1,12 @@
 """A WebSocket client that shows the exact wire: websockets' sans-I/O ``ClientProtocol`` driven over asyncio.
 
 websockets decides what is legal and what to answer (handshake checks, pong, close echo, failing with
-1002/1007/1009); this module moves its bytes and taps them: every byte written is fed to a send-side
-frame parser and every byte read to a receive-side one (``transport/ws_tap.py``), so the view shows
-the frames exactly as they crossed the socket, masking keys included. The HTTP handshake is shown as
-``handshake`` records and is not fed to the frame parser.
+1002/1007/1009); this module moves its bytes and taps them: every byte written and read goes through a
+:class:`~wiretool.session.Tap` (one per direction) to the sink's capture and, after the handshake, to a
+frame codec, so the view shows the frames exactly as they crossed the socket, masking keys included. The
+HTTP handshake is shown as ``handshake`` records and is not fed to the frame codec. The client writes
+nowhere itself: records go to its :class:`~wiretool.session.Sink`, those of one socket read together
+(``emit_many``), which is what keeps a flood of small frames fast under ``--json``.
 
 With ``show="messages"`` the receive side skips per-frame records: messages are built from the
 frames websockets already parsed (it checks the framing rules), and UTF-8 is checked here. That
@@ -14,39 +16,38 @@ keeps the common "print every message as NDJSON" case fast.
 from __future__ import annotations
 
 import asyncio
-import json
+import gc
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHeaderValue, InvalidStatus, ProtocolError
+from websockets.exceptions import InvalidHandshake, InvalidHeaderValue, InvalidStatus, ProtocolError
 from websockets.frames import Frame, Opcode
-from websockets.http11 import Response
+from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.uri import WebSocketURI
 from websockets.utils import accept_key
 
 from wiretool.exitcodes import ExitCode
-from wiretool.output.ndjson_ws import message_json_line
-from wiretool.records import Violation
+from wiretool.records import Note, Record, Violation
+from wiretool.records.ws import MESSAGE_SETTERS, WsMessage, new_message
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
 from wiretool.secrets import redact
+from wiretool.session import RECV, SEND, Outcome, Sink, Tap
 from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
-from wiretool.transport.ws_tap import LengthCheck, Tap, close_code_for
+from wiretool.transport.ws_tap import LengthCheck, WsView, close_code_for, frame_parser
 
-if TYPE_CHECKING:
-    from wiretool.output.sink import Output
+_BULK = 16384
+"""A read at least this big pauses the cyclic GC while its records are made and handed on."""
 
 TEXT, BINARY, CONT, PING, PONG, CLOSE = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.PING, Opcode.PONG,
                                          Opcode.CLOSE)
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
 class ClientOptions:
-    """What the user asked of the connection itself (the runner holds what to send and when to stop)."""
+    """What the user asked of the connection itself (the session holds what to send and when to stop)."""
 
     url: str
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -57,137 +58,161 @@ class ClientOptions:
     show: str = "frames"
     show_secrets: bool = False
     close_timeout: float = 3.0
-    record: str | None = None
-
-
-@dataclass
-class Outcome:
-    """The first thing that decided the run's exit status, with a one-line message."""
-
-    code: int
-    message: str = ""
+    recv_messages: bool = False
+    """Also show the reassembled messages received beside the frames (``replay`` does)."""
+    lenient_handshake: bool = False
+    """Go on after a 101 that websockets finds wrong (no or a bad ``Sec-WebSocket-Accept``, a missing
+    ``Upgrade``): ``replay`` talks to whatever answered before; the handshake record still shows what is wrong."""
 
 
 class WsClient(asyncio.Protocol):
     """One client connection: an asyncio protocol around websockets' ClientProtocol, with the taps.
 
+    Everything it sees goes to ``sink``: raw bytes through one :class:`~wiretool.session.Tap` per
+    direction, records with ``sink.emit`` (those of one socket read together, ``sink.emit_many``), and a
+    violation or an abnormal end as ``sink.finish(outcome)`` the moment it is known.
+
     Life cycle: :meth:`start` after the transport is connected sends the request; ``opened`` resolves
-    with the handshake response (or fails with an :class:`Outcome`); ``on_message`` is called with
-    each received data message; ``done`` resolves when TCP is gone, after the ``close`` record.
+    with the handshake response (or fails with an :class:`Outcome`); ``done`` resolves when TCP is gone,
+    after the ``close`` record.
     """
 
-    def __init__(self, out: Output, opts: ClientOptions, uri: WebSocketURI) -> None:
+    def __init__(self, sink: Sink, opts: ClientOptions, uri: WebSocketURI) -> None:
         loop = asyncio.get_running_loop()
-        self.out = out
+        self.sink = sink
         self.opts = opts
         extensions = None
         if opts.compression == "deflate":
             from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
             extensions = [ClientPerMessageDeflateFactory(client_max_window_bits=True)]
-        self.proto = ClientProtocol(uri, origin=opts.origin, extensions=extensions,  # type: ignore[arg-type]
-                                    subprotocols=opts.subprotocols or None,  # type: ignore[arg-type]
-                                    max_size=opts.max_size)
+        protocol = _LenientClientProtocol if opts.lenient_handshake else ClientProtocol
+        self.proto = protocol(uri, origin=opts.origin, extensions=extensions,  # type: ignore[arg-type]
+                              subprotocols=opts.subprotocols or None,  # type: ignore[arg-type]
+                              max_size=opts.max_size)
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[Response] = loop.create_future()
         self.done: asyncio.Future[WsClose] = loop.create_future()
-        self.on_message: Callable[[int, bytes], None] | None = None
-        self.on_violation: Callable[[Outcome], None] | None = None
-        self.on_close_frame: Callable[[int], None] | None = None
         self.handshake_bytes = bytearray()
-        self.send_tap: Tap | None = None
-        self.recv_tap: Tap | None = None
+        self.send_tap = Tap(None, dir=SEND, clock=sink.now, on_records=self._send_records, on_bytes=sink.chunk)
+        """Every byte written; its frame codec is attached once the handshake is over."""
+        self.recv_tap = Tap(None, dir=RECV, clock=sink.now, on_records=self._recv_records, on_bytes=sink.chunk)
+        """Every byte read; decoded by a frame codec after the handshake unless ``--show messages``."""
+        self.send_view: WsView | None = None
+        self.recv_view: WsView | None = None
         self.violation: Outcome | None = None
         self.pings: dict[bytes, float] = {}
         self.initiator: str | None = None
-        self.last_recv = time.monotonic()
         self.messages_in = 0
         self.messages_out = 0
         self.frames_in = 0
-        self.bytes_in = 0
-        self.bytes_out = 0
+        self.auto_replies = True
+        """Write what websockets answers by itself (pongs, the close echo, a failing close). ``replay --exact``
+        turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
         self._fragments: list[bytes] | None = None
         self._fragment_opcode = TEXT
         self._close_timer: asyncio.TimerHandle | None = None
-        self._lines: list[str] | None = None
-        self._t = 0.0
+        self._batch: list[Record] | None = None
+        """The records of the socket read being handled, handed to the sink together at its end."""
         self._length_check: LengthCheck | None = None
         self._after_close = 0
         """Bytes received since our close frame went out: the view stops decoding past a bound (see
         :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
         self._tap_stopped = False
-        self.capture: Any = None
-        """A CaptureWriter (``--record``): every chunk both ways, and the records (then no fast path)."""
-        self._fast_json = out.env.json and opts.show == "messages" and not opts.record
-        self._json_out = out.env.stdout
+
+    # -- counts ------------------------------------------------------------------------------------
+    @property
+    def bytes_in(self) -> int:
+        return self.recv_tap.bytes
+
+    @property
+    def bytes_out(self) -> int:
+        return self.send_tap.bytes
+
+    def counts(self) -> dict[str, int]:
+        """The summary's figures for this connection."""
+        return {"messages_in": self.messages_in, "messages_out": self.messages_out,
+                "frames_in": self.recv_view.frames if self.recv_view else self.frames_in,
+                "frames_out": self.send_view.frames if self.send_view else 0,
+                "bytes_in": self.bytes_in, "bytes_out": self.bytes_out}
 
     # -- asyncio.Protocol --------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
-    def start(self) -> None:
-        """Send the opening handshake request (with the extra -H headers) and show it."""
-        request = self.proto.connect()
-        for name, value in self.opts.headers:
-            if name.lower() in ("host", "user-agent") and name in request.headers:
-                del request.headers[name]
-            request.headers[name] = value
-        if "User-Agent" not in request.headers:
-            from wiretool import __version__
+    def start(self, request: Request | None = None) -> None:
+        """Send the opening handshake request and show it.
 
-            request.headers["User-Agent"] = f"wiretool/{__version__}"
+        Without ``request``, websockets builds it and the extra -H headers are applied; a replay passes
+        the recorded request instead (its ``Sec-WebSocket-Key`` must be ``self.proto.key``).
+        """
+        if request is None:
+            request = self.proto.connect()
+            for name, value in self.opts.headers:
+                if name.lower() in ("host", "user-agent") and name in request.headers:
+                    del request.headers[name]
+                request.headers[name] = value
+            if "User-Agent" not in request.headers:
+                from wiretool import __version__
+
+                request.headers["User-Agent"] = f"wiretool/{__version__}"
         self.proto.send_request(request)
-        self.out.emit(WsHandshake(t=self.out.now(), dir="send", request_line=f"GET {request.path} HTTP/1.1",
-                                  headers=self._headers(request.headers.raw_items())))
+        self._emit(WsHandshake(t=self.sink.now(), dir="send", request_line=f"GET {request.path} HTTP/1.1",
+                               headers=self._headers(request.headers.raw_items())))
         for data in self.proto.data_to_send():
-            self.bytes_out += len(data)
             assert self.transport is not None
             self.transport.write(data)
-            if self.capture is not None:
-                self.capture.chunk("send", self.out.now(), data)
+            self.send_tap.feed(data)
 
     def data_received(self, data: bytes) -> None:
-        self.last_recv = time.monotonic()
-        if self.capture is not None:
-            self.capture.chunk("recv", self.out.now(), data)
-        self.bytes_in += len(data)
+        self._batch = batch = []
+        # A big read makes a record per few bytes; the cyclic GC would rescan that growing batch again and
+        # again (records hold no cycles), so it is paused for this read, as the frame codec does.
+        paused = len(data) >= _BULK and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            self._received(data)
+        finally:
+            self._batch = None
+            try:
+                if batch:
+                    self.sink.emit_many(batch)
+            finally:
+                if paused:
+                    gc.enable()
+
+    def _received(self, data: bytes) -> None:
         proto = self.proto
-        if self.send_tap is None:  # still in the HTTP handshake
+        recv_tap = self.recv_tap
+        if self.send_view is None:  # still in the HTTP handshake: recorded, not decoded
+            recv_tap.feed(data)
             self.handshake_bytes += data
-        elif self.recv_tap is not None and not self._tap_stopped:
-            if self.proto.close_sent is not None:
+        elif recv_tap.codec is not None:
+            if proto.close_sent is not None:
                 self._after_close += len(data)
             if self._after_close > self._tap_budget():
                 self._stop_tap()
-            else:
-                found = self.recv_tap.feed(data)
-                if found and self.violation is None:
-                    self._violated(found)
-        elif self._length_check is not None:
-            bad = self._length_check.feed(data)
-            if bad is not None and self.violation is None:
-                self.out.emit(WsProtocolError(t=self.out.now(), violations=[bad], close_code=1002))
-                self._violated([bad])
-        if self._fast_json:
-            self._lines = []
-            self._t = self.out.now()
+            recv_tap.feed(data)
+        else:
+            recv_tap.feed(data)
+            if self._length_check is not None:
+                bad = self._length_check.feed(data)
+                if bad is not None and self.violation is None:
+                    self._emit(WsProtocolError(t=self.sink.now(), violations=[bad], close_code=1002))
+                    self._violated([bad])
         try:
             proto.receive_data(data)
         except EOFError:
             return
-        lines = self._lines
-        if lines is not None and self.recv_tap is None:
-            self._fast_events(proto.events_received(), lines)
+        if self.recv_view is None:
+            self._fast_events(proto.events_received())
         else:
             for event in proto.events_received():
                 if type(event) is Frame:
                     self._on_frame(event)
                 elif isinstance(event, Response):
                     self._on_response(event)
-        if self._lines:
-            self._json_out.write("".join(self._lines))
-            self._json_out.flush()
-        self._lines = None
         self._after_receive()
 
     def eof_received(self) -> bool | None:
@@ -216,25 +241,26 @@ class WsClient(asyncio.Protocol):
             else:
                 self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
         else:
-            if self.recv_tap is not None and not self._tap_stopped:
+            if self.recv_view is not None and not self._tap_stopped:
                 self.recv_tap.finish()
-            if self.send_tap is not None:
+            if self.send_view is not None:
                 self.send_tap.finish()
         if self._fragments is not None and self.violation is None:
             self.violation = Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed in the middle of a message")
+            self.sink.finish(self.violation)
         rcvd, sent = self.proto.close_rcvd, self.proto.close_sent
         code, reason = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
-        if rcvd is None and self.recv_tap is not None and self.recv_tap.close_seen is not None:
-            code, reason = self.recv_tap.close_seen  # after failing, websockets stops reading; the tap did not
-        record = WsClose(t=self.out.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
+        if rcvd is None and self.recv_view is not None and self.recv_view.close_seen is not None:
+            code, reason = self.recv_view.close_seen  # after failing, websockets stops reading; the view did not
+        record = WsClose(t=self.sink.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
                          code_name=close_name(code),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
                          initiator=self.initiator or ("client" if sent is not None else None))
-        if not self.done.done():
-            self.done.set_result(record)  # its callbacks run after this method, so the record still comes first
         opened = self.opened
         if opened.done() and not opened.cancelled() and opened.exception() is None:
-            self.out.emit(record)
+            self._emit(record)
+        if not self.done.done():
+            self.done.set_result(record)
 
     # -- sending -----------------------------------------------------------------------------------
     def send_text(self, text: str) -> None:
@@ -267,8 +293,10 @@ class WsClient(asyncio.Protocol):
             raise ConnectionError("connection is closed")
         self._write(data)
 
-    def close(self, code: int = 1000, reason: str = "") -> None:
-        """Start the closing handshake (no-op if it already started) and arm the close timeout."""
+    def close(self, code: int | None = 1000, reason: str = "") -> None:
+        """Start the closing handshake (no-op if it already started) and arm the close timeout.
+
+        ``code`` None sends a close frame without a payload (as a recording may hold)."""
         if self.proto.state is OPEN:
             self.initiator = self.initiator or "client"
             try:
@@ -288,6 +316,38 @@ class WsClient(asyncio.Protocol):
         return self.proto.state is OPEN
 
     # -- internals ---------------------------------------------------------------------------------
+    def _emit(self, record: Record) -> None:
+        """A record, in wire order: into the current read's batch, or straight to the sink."""
+        batch = self._batch
+        if batch is not None:
+            batch.append(record)
+        else:
+            self.sink.emit(record)
+
+    def _note(self, text: str, level: str = "info") -> None:
+        self._emit(Note(t=self.sink.now(), proto_name="ws", text=text, level=level))
+
+    def _send_records(self, records: list[Record]) -> None:
+        assert self.send_view is not None
+        shown, _ = self.send_view.select(records)
+        self._emit_all(shown)
+
+    def _recv_records(self, records: list[Record]) -> None:
+        assert self.recv_view is not None
+        shown, found = self.recv_view.select(records)
+        self._emit_all(shown)
+        if found and self.violation is None:
+            self._violated(found)
+
+    def _emit_all(self, records: list[Record]) -> None:
+        if not records:
+            return
+        batch = self._batch
+        if batch is not None:
+            batch.extend(records)
+        else:
+            self.sink.emit_many(records)
+
     def _fail_open(self, outcome: Outcome) -> None:
         """Fail ``opened``; mark the exception as seen so that nobody awaiting it is not a logged error."""
         self.opened.set_exception(_HandshakeFailed(outcome))
@@ -300,17 +360,14 @@ class WsClient(asyncio.Protocol):
 
     def _write(self, data: bytes) -> None:
         assert self.transport is not None
-        self.bytes_out += len(data)
         self.transport.write(data)
-        if self.capture is not None:
-            self.capture.chunk("send", self.out.now(), data)
-        if self.send_tap is not None:
-            self.send_tap.feed(data)
+        self.send_tap.feed(data)
 
     def _flush(self) -> None:
         for data in self.proto.data_to_send():
             if data:
-                self._write(data)
+                if self.auto_replies:
+                    self._write(data)
             elif self.transport is not None and not self.transport.is_closing():
                 if self.transport.can_write_eof():
                     self.transport.write_eof()
@@ -331,18 +388,18 @@ class WsClient(asyncio.Protocol):
 
     def _stop_tap(self) -> None:
         """The peer goes on sending after our close: stop decoding (and drop what the view buffered)."""
-        assert self.recv_tap is not None
+        codec = self.recv_tap.codec
+        assert codec is not None
         self._tap_stopped = True
-        pending = self.recv_tap.parser.pending
-        self.recv_tap.parser = type(self.recv_tap.parser)(sender="server", dir="recv")
-        self.out.note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
-                      f"not decoded ({pending} buffered bytes dropped)", level="warn")
+        self.recv_tap.codec = None
+        self._note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
+                   f"not decoded ({codec.pending} buffered bytes dropped)", level="warn")  # type: ignore[attr-defined]
 
     def _after_receive(self) -> None:
         proto = self.proto
         if proto.handshake_exc is not None and not self.opened.done():  # not even an HTTP response
-            self._fail_open(Outcome(ExitCode.REFUSED,
-                                    f"handshake failed: {describe_handshake_error(proto.handshake_exc)}"))
+            why = describe_handshake_error(proto.handshake_exc, bytes(self.handshake_bytes[:256]))
+            self._fail_open(Outcome(ExitCode.REFUSED, f"handshake failed: {why}"))
         if proto.parser_exc is not None and self.violation is None:
             self._violated_by_websockets(proto.parser_exc)
         if self.violation is not None and self.violation.code == ExitCode.PROTOCOL and proto.state is OPEN:
@@ -355,22 +412,21 @@ class WsClient(asyncio.Protocol):
         first = found[0]
         self._fail_code = close_code_for(found)
         self.violation = Outcome(ExitCode.PROTOCOL, f"protocol violation: {first.message} ({first.rfc})")
-        if self.on_violation:
-            self.on_violation(self.violation)
+        self.sink.finish(self.violation)
 
     def _violated_by_websockets(self, exc: BaseException) -> None:
         if isinstance(exc, EOFError):
             return
         violation = violation_from_exception(exc)
-        self.out.emit(WsProtocolError(t=self.out.now(), violations=[violation],
-                                      close_code=self.proto.close_sent.code if self.proto.close_sent else None))
+        self._emit(WsProtocolError(t=self.sink.now(), violations=[violation],
+                                   close_code=self.proto.close_sent.code if self.proto.close_sent else None))
         self._violated([violation])
 
     def _on_response(self, response: Response) -> None:
         exc = getattr(response, "_exception", None) or self.proto.handshake_exc
         raw = bytes(self.handshake_bytes)
         end = raw.find(b"\r\n\r\n")
-        rest = raw[end + 4:] if end >= 0 and response.status_code == 101 else b""
+        rest = len(raw) - (end + 4) if end >= 0 and response.status_code == 101 else 0
         headers = response.headers
         received = headers.get("Sec-WebSocket-Accept") if "Sec-WebSocket-Accept" in headers else None
         expected = accept_key(self.proto.key)
@@ -381,7 +437,7 @@ class WsClient(asyncio.Protocol):
         except UnicodeDecodeError:
             body_text = None
         record = WsHandshake(
-            t=self.out.now(), dir="recv", status=response.status_code, reason=response.reason_phrase,
+            t=self.sink.now(), dir="recv", status=response.status_code, reason=response.reason_phrase,
             headers=self._headers(headers.raw_items()), accept_ok=received == expected,
             accept_expected=expected, accept_received=received,
             subprotocol=self.proto.subprotocol if exc is None else None,
@@ -390,7 +446,7 @@ class WsClient(asyncio.Protocol):
             body_text=body_text if response.status_code != 101 else None,
             body_hex=head.hex() if response.status_code != 101 else None,
             error=describe_handshake_error(exc) if exc is not None else None)
-        self.out.emit(record)
+        self._emit(record)
         if exc is not None:
             if isinstance(exc, InvalidStatus):
                 outcome = Outcome(ExitCode.REFUSED, f"upgrade refused: HTTP {response.status_code} "
@@ -406,15 +462,17 @@ class WsClient(asyncio.Protocol):
         self._open_taps()
         if not self.opened.done():
             self.opened.set_result(response)
-        if rest and self.recv_tap is not None:
-            found = self.recv_tap.feed(rest)
-            if found and self.violation is None:
-                self._violated(found)
-        elif rest and self._length_check is not None:
-            bad = self._length_check.feed(rest)
-            if bad is not None and self.violation is None:
-                self.out.emit(WsProtocolError(t=self.out.now(), violations=[bad], close_code=1002))
-                self._violated([bad])
+        if rest:  # frames in the same read as the 101: recorded already, decoded now
+            tail = raw[len(raw) - rest:]
+            if self.recv_tap.codec is not None:
+                records = self.recv_tap.codec.feed(tail, self.sink.now())
+                if records:
+                    self._recv_records(records)
+            elif self._length_check is not None:
+                bad = self._length_check.feed(tail)
+                if bad is not None and self.violation is None:
+                    self._emit(WsProtocolError(t=self.sink.now(), violations=[bad], close_code=1002))
+                    self._violated([bad])
 
     def _open_taps(self) -> None:
         deflate = any(ext.name == "permessage-deflate" for ext in self.proto.extensions)
@@ -424,12 +482,13 @@ class WsClient(asyncio.Protocol):
                 server_nct = bool(getattr(ext, "remote_no_context_takeover", False))
                 client_nct = bool(getattr(ext, "local_no_context_takeover", False))
         show = self.opts.show
-        fast = not self.opts.record
-        self.send_tap = Tap(self.out, sender="client", dir="send", show=show, deflate=deflate, fast=fast,
-                            no_context_takeover=client_nct)
+        self.send_view = WsView(dir=SEND, show=show)
+        self.send_tap.codec = frame_parser(sender="client", dir=SEND, deflate=deflate,
+                                           no_context_takeover=client_nct)
         if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
-            self.recv_tap = Tap(self.out, sender="server", dir="recv", show=show, deflate=deflate, fast=fast,
-                                no_context_takeover=server_nct, max_size=self.opts.max_size)
+            self.recv_view = WsView(dir=RECV, show="frames+messages" if self.opts.recv_messages else show)
+            self.recv_tap.codec = frame_parser(sender="server", dir=RECV, deflate=deflate,
+                                               no_context_takeover=server_nct, max_size=self.opts.max_size)
         else:
             self._length_check = LengthCheck()
 
@@ -452,32 +511,42 @@ class WsClient(asyncio.Protocol):
         elif opcode is PONG:
             sent = self.pings.pop(bytes(frame.data), None)
             if sent is not None:
-                self.out.emit(WsRtt(t=self.out.now(), payload_hex=bytes(frame.data).hex(),
-                                    rtt_ms=round((time.monotonic() - sent) * 1000, 3)))
+                self._emit(WsRtt(t=self.sink.now(), payload_hex=bytes(frame.data).hex(),
+                                 rtt_ms=round((time.monotonic() - sent) * 1000, 3)))
         elif opcode is CLOSE:
             if self.initiator is None:
                 self.initiator = "server"
-            if self.on_close_frame is not None and self.proto.close_rcvd is not None:
-                self.on_close_frame(self.proto.close_rcvd.code)
 
-    def _fast_events(self, events: list[Any], lines: list[str]) -> None:
-        """``--show messages --json``: the common case (a whole, valid UTF-8 text frame) in one place."""
-        t = self._t
-        on_message = self.on_message
+    def _fast_events(self, events: list[Any]) -> None:
+        """``--show messages``: the common case (a whole, valid UTF-8 text frame) in one place."""
+        batch = self._batch
+        assert batch is not None
+        append = batch.append
+        t = self.sink.now()
+        new, st, (sd, so, sp, sc, sf, sl, sv, si) = object.__new__, MESSAGE_SETTERS[0], MESSAGE_SETTERS[1:]
         for event in events:
             if (type(event) is Frame and event.opcode is TEXT and event.fin and self._fragments is None
-                    and self.recv_tap is None):  # (a 101 in this read may have just opened a deflate tap)
+                    and self.recv_view is None):  # (a 101 in this read may have just opened a deflate tap)
                 data = event.data
                 try:
-                    text = data.decode()
+                    data.decode()
                 except UnicodeDecodeError:
                     self._on_frame(event)
                     continue
                 self.frames_in += 1
                 self.messages_in += 1
-                lines.append(message_json_line(t, 1, data, text, 1))
-                if on_message is not None:
-                    on_message(TEXT, data)
+                # new_message(t, RECV, 1, data), inlined: this is the hot spot of --show messages
+                r = new(WsMessage)
+                st(r, t)
+                sd(r, RECV)
+                so(r, 1)
+                sp(r, data)
+                sc(r, False)
+                sf(r, 1)
+                sl(r, True)
+                sv(r, ())
+                si(r, False)
+                append(r)
             elif type(event) is Frame:
                 self._on_frame(event)
             elif isinstance(event, Response):
@@ -485,43 +554,37 @@ class WsClient(asyncio.Protocol):
 
     def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
         self.messages_in += 1
-        if self.recv_tap is None:  # --show messages: the view is built here, not by the codec
+        if self.recv_view is None:  # --show messages: the view is built here, not by the codec
             self._show_message(opcode, data, frames)
-        if self.on_message is not None:
-            self.on_message(opcode, data)
 
     def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> None:
-        text: str | None = None
         if opcode is TEXT:
             try:
-                text = data.decode()
+                data.decode()
             except UnicodeDecodeError as exc:
                 violation = Violation("invalid-utf8", "RFC 6455 §8.1", f"text message is not valid UTF-8 at byte {exc.start}")
-                record = WsProtocolError(t=self.out.now(), violations=[violation], close_code=1007)
-                if self._lines is not None:  # keep wire order with the lines of this read
-                    self._lines.append(_dumps(record.to_json()) + "\n")
-                else:
-                    self.out.emit(record)
+                self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1007))
                 if self.violation is None:
                     self._violated([violation])
                 return
-        if self._lines is not None:
-            self._lines.append(message_json_line(self._t, opcode, data, text, frames))
-            return
-        self.out.emit(make_message_record(self.out.now(), "recv", opcode, data, frames))
+        self._emit(new_message(self.sink.now(), RECV, int(opcode), data, False, frames))
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
+
+
+class _LenientClientProtocol(ClientProtocol):
+    """websockets' client that takes any 101 as the start of the WebSocket (see ``lenient_handshake``)."""
+
+    def process_response(self, response: Response) -> None:
+        try:
+            super().process_response(response)
+        except InvalidHandshake:
+            if response.status_code != 101:
+                raise
 
 
 class _HandshakeFailed(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.message)
         self.outcome = outcome
-
-
-def make_message_record(t: float, dir: str, opcode: int, data: bytes, frames: int = 1) -> Any:
-    """A ``message`` record built from an already reassembled payload (the --show messages view)."""
-    from wiretool.records.ws import new_message
-
-    return new_message(t, dir, int(opcode), data, False, frames)

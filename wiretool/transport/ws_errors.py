@@ -6,19 +6,25 @@ saw (``--show messages`` skips per-frame decoding) and for handshake failures, w
 
 from __future__ import annotations
 
-from websockets.exceptions import InvalidStatus, PayloadTooBig
+from websockets.exceptions import InvalidStatus, PayloadTooBig, SecurityError
 
 from wiretool.records import Violation
 
 
-def describe_handshake_error(exc: BaseException) -> str:
-    """One line for why websockets refused the handshake response."""
+def describe_handshake_error(exc: BaseException, received: bytes = b"") -> str:
+    """One line for why websockets refused the handshake response (``received``: the bytes it came from)."""
     if isinstance(exc, InvalidStatus):
         return f"server answered HTTP {exc.response.status_code} instead of 101 Switching Protocols"
     cause = exc.__cause__
     text = str(exc)
+    if isinstance(cause, SecurityError) and not any(w in str(cause) for w in ("body", "chunk", "content")):
+        # a header line longer than websockets reads, or too many header lines
+        return f"{text}: response head longer than the client accepts: {cause}"
     if cause is not None and str(cause):
         text = f"{text}: {cause}"
+    if len(received) >= 5 and not received.startswith(b"HTTP/"):
+        first = bytes(received.split(b"\n", 1)[0][:80].rstrip(b"\r")).decode("ascii", "backslashreplace")
+        text = f"{text} (not an HTTP response: {first!r})"
     return text
 
 

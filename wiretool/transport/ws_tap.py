@@ -1,24 +1,26 @@
-"""The tap: every byte one side of a WebSocket writes or reads, also fed to the frame codec for the view.
+"""What a WebSocket connection shows of its frame codec's records, and the checks beside the codec.
 
-One :class:`Tap` per direction. It owns a :class:`~wiretool.codec.wsframe.WsFrameParser`, emits the
-records the run asked to see (frames, or reassembled messages) and remembers the violations found in
-them, so the caller can close with the right code and exit 5 even when the record was not shown.
+The bytes reach the codec through :class:`wiretool.session.Tap`, one per direction (the client's and the
+server's alike). :func:`frame_parser` makes that codec for a direction, and a :class:`WsView` picks what the
+run asked to see of its records (frames, or reassembled messages, or nothing) and remembers the violations
+found in them, so the connection can close with the right code and exit 5 even when the record was not shown.
+Nothing here writes anywhere: the connection hands what :meth:`WsView.select` picked to its sink.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from wiretool.output.ndjson_ws import dumps, frame_json_line
-from wiretool.records import Violation
+from wiretool.records import Record, Violation
 
 if TYPE_CHECKING:
-    from wiretool.output.sink import Output
+    from wiretool.codec.wsframe import WsFrameParser
 
 UTF8_CODES = frozenset({"invalid-utf8", "invalid_utf8", "bad-utf8", "utf8"})
 
 
-def close_code_for(violations: list[Violation]) -> int:
+def close_code_for(violations: Sequence[Violation]) -> int:
     """The close code RFC 6455 asks for: 1007 for bad UTF-8, 1009 for too big, 1002 for the rest."""
     for v in violations:
         code = v.code.lower()
@@ -29,81 +31,62 @@ def close_code_for(violations: list[Violation]) -> int:
     return 1002
 
 
-class Tap:
-    """Feed one direction's wire bytes to the codec; emit frames or messages; collect violations.
+def frame_parser(*, sender: str, dir: str, deflate: bool = False, no_context_takeover: bool = False,
+                 max_size: int | None = None) -> WsFrameParser:
+    """The frame codec of one direction of a connection (messages reassembled, inflated under deflate)."""
+    from wiretool.codec.wsframe import WsFrameParser
+
+    return WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
+                         no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size)
+
+
+class WsView:
+    """Of one direction's records, pick what is shown; count frames; keep violations and the first close.
 
     ``show`` is ``frames`` (frame records, plus the inflated message after compressed frames),
-    ``messages`` (message records only) or ``none`` (parsed for violations, not shown). Under ``--json`` the lines of one read are
-    written together and flushed once: every record of a read is out before the next read.
+    ``messages`` (message records only), ``frames+messages`` (both, every message) or ``none`` (parsed for
+    violations, not shown). A violation in a
+    record that is not shown becomes a ``violation`` record of its own, so it is never silent.
     """
 
-    __slots__ = ("_dir_json", "_emit", "_now", "_out", "_stdout", "close_seen", "count", "dir", "frames", "parser",
-                 "show", "violations")
+    __slots__ = ("close_seen", "count", "dir", "frames", "show", "violations")
 
-    def __init__(self, out: Output, *, sender: str, dir: str, show: str = "frames", deflate: bool = False,
-                 no_context_takeover: bool = False, fast: bool = True, max_size: int | None = None) -> None:
-        from wiretool.codec.wsframe import WsFrameParser
-
-        self.parser = WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
-                                    no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size)
+    def __init__(self, *, dir: str, show: str = "frames") -> None:
         self.dir = dir
-        self._dir_json = dumps(dir)
         self.show = show
-        self._out = out
-        self._emit = out.emit
-        self._now = out.now
-        self._stdout = out.env.stdout if out.env.json and fast else None
         self.violations: list[Violation] = []
         self.close_seen: tuple[int, str] | None = None
         """Code and reason of the first CLOSE frame seen (also when the state machine had stopped reading)."""
         self.frames = 0
         self.count = 0
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Violation]:
-        """Parse ``data``; emit what is shown; return the violations found in it (also kept in ``violations``)."""
-        return self._handle(self.parser.feed(data, self._now()))
-
-    def finish(self) -> list[Violation]:
-        """End of the stream: report a truncated frame or an unfinished message."""
-        return self._handle(self.parser.finish(self._now()))
-
-    def _handle(self, records: list) -> list[Violation]:
+    def select(self, records: Sequence[Record]) -> tuple[list[Record], list[Violation]]:
+        """The records to show, in order, and the violations found in ``records`` (also kept here)."""
         found: list[Violation] = []
+        shown_out: list[Record] = []
         show = self.show[:-1]  # "frames" -> "frame", "messages" -> "message"
-        lines: list[str] | None = [] if self._stdout is not None else None
+        both = show == "frames+message"
         for rec in records:
             kind = rec.type
             if kind == "frame":
                 self.frames += 1
-                if rec.head[0] & 0x0F == 8 and self.close_seen is None and not rec.missing:
-                    self.close_seen = (rec.close_code or 1005, rec.close_reason or "")
-            shown = kind == show or (kind == "message" and rec.compressed and show == "frame")
+                if rec.head[0] & 0x0F == 8 and self.close_seen is None and not rec.missing:  # type: ignore[attr-defined]
+                    self.close_seen = (rec.close_code or 1005, rec.close_reason or "")  # type: ignore[attr-defined]
+            shown = (kind == show or both or  # type: ignore[attr-defined]
+                     (kind == "message" and rec.compressed and show == "frame"))  # type: ignore[attr-defined]
             if shown:
                 self.count += 1
-                if lines is None:
-                    self._emit(rec)
-                elif kind == "frame":
-                    lines.append(frame_json_line(rec, self._dir_json))
-                else:
-                    lines.append(dumps(rec.to_json()) + "\n")
-            violations = rec.violations
+                shown_out.append(rec)
+            violations = rec.violations  # type: ignore[attr-defined]
             if violations:
                 found.extend(violations)
                 if not shown and self.show != "none":
                     from wiretool.records.ws_session import WsProtocolError
 
-                    extra = WsProtocolError(t=rec.t, dir=self.dir, violations=list(violations))
-                    if lines is None:
-                        self._emit(extra)
-                    else:
-                        lines.append(dumps(extra.to_json()) + "\n")
-        if lines:
-            assert self._stdout is not None
-            self._stdout.write("".join(lines))
-            self._stdout.flush()
+                    shown_out.append(WsProtocolError(t=rec.t, dir=self.dir, violations=list(violations)))
         if found:
             self.violations.extend(found)
-        return found
+        return shown_out, found
 
 
 V_NON_MINIMAL = Violation("non-minimal-length", "RFC 6455 §5.2",

@@ -1,4 +1,4 @@
-"""Audit: what a user types into ``ws connect`` (argv, stdin lines, slash commands) never kills the run silently."""
+"""what a user types into ``ws connect`` (argv, stdin lines, slash commands) never kills the run silently."""
 
 from __future__ import annotations
 

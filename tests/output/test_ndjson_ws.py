@@ -47,3 +47,30 @@ def test_output_batched_writes_everything_once_and_in_order() -> None:
     lines = [json.loads(x) for x in stdout.getvalue().splitlines()]
     assert [x["payload_text"] for x in lines[:-1]] == [f"m{i}" for i in range(1200)]
     assert lines[-1]["type"] == "summary"
+
+
+class _CountingIO(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from([1, 2, 8, 9]), st.binary(max_size=20)), min_size=1, max_size=6))
+def test_emit_many_writes_the_lines_of_emit_with_one_flush(frames: list[tuple[int, bytes]]) -> None:
+    from wiretool.records import Note
+
+    wire = b"".join(build_frame(op, payload, mask=True) for op, payload in frames)
+    decoded = WsFrameParser(sender="client", dir="send", messages=True).feed(wire, 0.25)
+    records = [*decoded[:1], Note(t=0.3, text="not in NDJSON"), *decoded[1:], Note(t=0.4, text="nor this")]
+    one, many = _CountingIO(), _CountingIO()
+    each = Output(Environment(stdout=one, stderr=io.StringIO(), json=True))
+    for rec in records:
+        each.emit(rec)
+    together = Output(Environment(stdout=many, stderr=io.StringIO(), json=True))
+    together.emit_many(records)
+    assert many.getvalue() == one.getvalue() and many.flushes == 1

@@ -1,4 +1,4 @@
-"""Audit: ``frame decode`` (ws) reports a violation like every failing run, and decodes large input a chunk at a time."""
+"""``frame decode`` (ws) reports a violation like every failing run, and decodes large input a chunk at a time."""
 
 from __future__ import annotations
 

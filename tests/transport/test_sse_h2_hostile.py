@@ -1,4 +1,4 @@
-"""Audit of hostile servers and careless users against ``sse tail``, ``h2 get`` and ``h2 grpc``.
+"""Hostile servers and careless users against ``sse tail``, ``h2 get`` and ``h2 grpc``.
 
 Each case once ended in an "internal error" (exit 1), a traceback, or a nonsense exit status; each now ends
 with a one-line error and its documented exit code. The servers are raw sockets on 127.0.0.1 that answer

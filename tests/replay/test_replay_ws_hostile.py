@@ -1,4 +1,4 @@
-"""Audit: ``replay`` of a ws capture against hostile servers and with careless input: one line, the right code, bounded."""
+"""``replay`` of a ws capture against hostile servers and with careless input: one line, the right code, bounded."""
 
 from __future__ import annotations
 

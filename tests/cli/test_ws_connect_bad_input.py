@@ -1,4 +1,4 @@
-"""Audit: careless ``ws connect`` input (bad ports, broken IPv6 literals, bad proxy, CR/LF in -H) is a one-line error."""
+"""careless ``ws connect`` input (bad ports, broken IPv6 literals, bad proxy, CR/LF in -H) is a one-line error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Audit: --record to a file that cannot be written (a full device) is a one-line usage error, not a traceback."""
+"""--record to a file that cannot be written (a full device) is a one-line usage error, not a traceback."""
 
 from __future__ import annotations
 

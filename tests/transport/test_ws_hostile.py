@@ -1,4 +1,4 @@
-"""Audit: ``ws connect`` against hostile servers on 127.0.0.1 stays bounded in memory and ends with the right code."""
+"""``ws connect`` against hostile servers on 127.0.0.1 stays bounded in memory and ends with the right code."""
 
 from __future__ import annotations
 

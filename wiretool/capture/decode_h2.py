@@ -1,0 +1,28 @@
+"""An HTTP/2 (or gRPC) capture's bytes decoded again, connection by connection, with today's frame view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wiretool.capture.file import Capture
+    from wiretool.records import Record
+
+
+def decode_h2(cap: Capture, hpack_entries: bool = False, show_secrets: bool = False) -> Iterator[Record]:
+    """Every frame of every connection, each direction through its own HPACK state; then what each left."""
+    from wiretool.codec.h2frame import H2FrameView
+
+    views: dict[int, Any] = {}
+    now = [0.0]
+    for c in cap.chunks:
+        view = views.get(c.conn)
+        if view is None:
+            view = views[c.conn] = H2FrameView(clock=lambda: now[0], hpack_entries=hpack_entries, offsets=True,
+                                               grpc=True, show_secrets=show_secrets)
+        now[0] = c.t
+        yield from view.feed(c.dir, c.data)
+    for view in views.values():
+        for d in ("send", "recv"):
+            yield from view.finish(d)

@@ -1,0 +1,58 @@
+"""An SSE capture's bytes decoded again: each request's response head, then the events of its body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from wiretool.secrets import redact
+
+if TYPE_CHECKING:
+    from wiretool.capture.file import Capture
+    from wiretool.records import Record
+
+
+def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = False) -> Iterator[Record]:
+    """Each request of each connection (HTTP/1.1 keep-alive or HTTP/2 streams): its response head, then
+    the events of its body, each stamped with the time of the bytes that completed it."""
+    from urllib.parse import urlsplit
+
+    from wiretool.capture.exchanges import exchanges
+    from wiretool.codec.sse import Comment, Event, SseParser
+    from wiretool.records import Note
+    from wiretool.records.sse import SseComment, SseConnect, SseEvent
+
+    parts = urlsplit(str(cap.header.get("url", "")))
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    parser = SseParser()
+    for n, ex in enumerate(exchanges(cap.chunks), 1):
+        req, resp = ex.request, ex.response
+        t0 = ex.response_t
+        if resp is None:
+            yield Note(t=t0, proto_name="sse", text=f"request {n}: no whole response head", level="warn")
+            continue
+        reason = resp.start_line.split(" ", 2)[2] if resp.start_line.count(" ") >= 2 else ""
+        yield SseConnect(t=t0, url=origin + req.target if req else "", method=req.method if req else "GET",
+                         status=resp.status or 0, reason=reason or _phrase(resp.status),
+                         http_version=resp.start_line.split(" ", 1)[0],
+                         attempt=n, stream_id=ex.stream_id or None, content_type=resp.get("content-type") or "",
+                         last_event_id=req.get("last-event-id") if req else None,
+                         headers=tuple((k.lower(), redact(k, v, show_secrets)) for k, v in resp.headers))
+        parser.reset()
+        pieces = [*ex.body, (ex.body[-1][0] if ex.body else t0, None)]
+        for t, data in pieces:
+            items = parser.feed(data) if data is not None else (parser.end() if ex.ended else [])
+            for item in items:
+                if type(item) is Event:
+                    yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
+                elif isinstance(item, Comment):
+                    yield SseComment(t=t, text=item.text)
+
+
+def _phrase(status: int | None) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status or 0).phrase
+    except ValueError:
+        return ""
