@@ -149,3 +149,22 @@ def test_an_sse_capture_with_an_absolute_target_decodes_and_a_huge_retry_replays
     assert res.exit_code == 0 and "internal error" not in res.stderr, res.stderr
     assert decoded.exit_code == 0, decoded.stderr
     assert [r["retry"] for r in decoded.json_lines() if r.get("type") == "event"] == [10**15 - 1]
+
+
+def test_frame_decode_of_proxy_legs_c2s_s2c_in_every_protocol(tmp_path: Path) -> None:
+    req = h2_request("/")
+    cap = capture(tmp_path / "h2.wtcap", "h2", "http://127.0.0.1:9/", [("c2s", req), ("s2c", h2_answer(req))])
+    res = run_wiretool(["--json", "frame", "decode", "--capture", str(cap)])
+    assert res.exit_code == 0, res.stderr
+    assert {r["dir"] for r in res.json_lines() if r.get("type") == "frame"} == {"send", "recv"}
+    cap = sse_capture(tmp_path / "sse.wtcap", 9, b"/ev", dirs=("c2s", "s2c"))
+    res = run_wiretool(["--json", "frame", "decode", "--capture", str(cap)])
+    assert res.exit_code == 0 and [r["data"] for r in res.json_lines() if r.get("type") == "event"] == ["x"]
+    ws = capture(tmp_path / "ws.wtcap", "ws", "ws://127.0.0.1:9/", [
+        ("c2s", b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+        ("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x02hi")])
+    res = run_wiretool(["--json", "frame", "decode", "--capture", str(ws)])
+    assert res.exit_code == 0, res.stderr
+    assert [r["payload_text"] for r in res.json_lines() if r.get("type") == "frame"] == ["hi"]

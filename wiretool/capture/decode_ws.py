@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 
 from websockets.utils import accept_key
 
+from wiretool.capture.exchanges import SIDE
 from wiretool.codec.http1 import Head, split_head
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.records.ws_session import WsHandshake
 from wiretool.secrets import redact
+from wiretool.session import Chunk
 
 if TYPE_CHECKING:
     from wiretool.capture.file import Capture
@@ -45,7 +47,9 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
     parsers: dict[str, WsFrameParser] = {}
     for c in cap.chunks:
         if c.dir not in pending:
-            continue
+            if c.dir not in SIDE:
+                continue
+            c = Chunk(SIDE[c.dir], c.t, c.data, c.conn)  # a proxy's c2s/s2c legs
         if c.dir in parsers:
             yield from parsers[c.dir].feed(c.data, c.t)
             continue
