@@ -32,7 +32,7 @@ def _record_then_kill(tmp_path: Path, tail: bytes) -> Path:
         conn.sendall(data)
         time.sleep(20)  # the rest of the frame never comes: the client is killed meanwhile
 
-    url, thread = hostile_ws_server(script)
+    url, _thread = hostile_ws_server(script)
     cap = tmp_path / "flood.wtcap"
     proc = subprocess.Popen([WIRETOOL, "ws", "connect", url, "--record", str(cap), "--json"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})

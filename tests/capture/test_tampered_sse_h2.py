@@ -168,3 +168,16 @@ def test_frame_decode_of_proxy_legs_c2s_s2c_in_every_protocol(tmp_path: Path) ->
     res = run_wiretool(["--json", "frame", "decode", "--capture", str(ws)])
     assert res.exit_code == 0, res.stderr
     assert [r["payload_text"] for r in res.json_lines() if r.get("type") == "frame"] == ["hi"]
+
+
+def test_replay_errors_never_show_the_password_of_a_url(tmp_path: Path) -> None:
+    req = h2_request("/")
+    h2cap = capture(tmp_path / "h2.wtcap", "h2", "http://127.0.0.1:9/", [("send", req), ("recv", h2_answer(req))])
+    ssecap = sse_capture(tmp_path / "sse.wtcap", 9, b"/ev")
+    for cap in (h2cap, ssecap):
+        res = run_wiretool(["replay", str(cap), "http://alice:SECRET@127.0.0.1:99999/", "--no-delay"])
+        assert res.exit_code == 2 and "alice:<redacted>@" in res.stderr, res.stderr
+        assert "SECRET" not in res.stdout + res.stderr
+    absolute = sse_capture(tmp_path / "abs.wtcap", 9, b"http://127.0.0.1:2/x")
+    res = run_wiretool(["--json", "frame", "decode", "--capture", str(absolute)])
+    assert next(r for r in res.json_lines() if r["type"] == "connect")["url"] == "http://127.0.0.1:2/x"

@@ -20,6 +20,7 @@ from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.target import origin, origin_form
+from wiretool.secrets import redact_url
 from wiretool.session import Chunk as TapChunk
 from wiretool.session import Outcome as End
 
@@ -68,9 +69,9 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         parts = urlsplit(base)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number in 0-65535
-        raise UsageError(f"bad URL {base!r}: {exc}") from None
+        raise UsageError(f"bad URL {redact_url(base)!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
+        raise UsageError(f"expected an http:// or https:// URL, got {redact_url(base)!r}")
     default = 443 if parts.scheme == "https" else 80
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     authority = host + ("" if port == default else f":{port}")
