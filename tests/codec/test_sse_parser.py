@@ -115,3 +115,11 @@ def test_sse_never_raises_on_arbitrary_bytes(body: bytes) -> None:
         for item in p.feed(body[i:i + 7]):
             assert isinstance(item, (Event, Comment, LimitExceeded))
     p.end()
+
+
+def test_sse_parse_retry_caps_long_runs_of_digits() -> None:
+    from wiretool.codec.sse import MAX_RETRY_MS
+
+    assert parse_retry("9" * 400) == MAX_RETRY_MS and parse_retry("1" * 5000) == MAX_RETRY_MS
+    assert parse_retry("0" * 5000 + "42") == 42 and parse_retry("0" * 5000) == 0
+    assert parse_retry("999999999999") == 999999999999

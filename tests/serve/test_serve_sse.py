@@ -122,3 +122,16 @@ def test_serve_command_rejects_busy_port_with_exit_3(proto: str) -> None:
                               timeout=20)
     assert proc.returncode == 3, proc.stderr
     assert "cannot listen" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_sse_odd_digits_in_last_event_id_and_status_route_start_over() -> None:
+    """'²' passes str.isdigit and 5000 digits hit the int-string limit: each once crashed the request."""
+    async def main() -> None:
+        async with running_server(ServeOptions(interval=0, count=2)) as srv:
+            for lei in ("\u00b2".encode(), b"9" * 5000):
+                r = await _get(srv.url + "events", {"Last-Event-ID": lei})  # type: ignore[dict-item]
+                assert r.status_code == 200 and [e.id for e in _events(r.content)] == ["1", "2"]
+            assert (await _get(srv.url + "status/%C2%B2")).status_code == 400
+            assert (await _get(srv.url + "status/" + "5" * 5000)).status_code == 400
+
+    asyncio.run(main())

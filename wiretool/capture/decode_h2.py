@@ -12,17 +12,21 @@ if TYPE_CHECKING:
 
 def decode_h2(cap: Capture, hpack_entries: bool = False, show_secrets: bool = False) -> Iterator[Record]:
     """Every frame of every connection, each direction through its own HPACK state; then what each left."""
+    from wiretool.capture.exchanges import SIDE
     from wiretool.codec.h2frame import H2FrameView
 
     views: dict[int, Any] = {}
     now = [0.0]
     for c in cap.chunks:
+        side = SIDE.get(c.dir)
+        if side is None:
+            continue
         view = views.get(c.conn)
         if view is None:
             view = views[c.conn] = H2FrameView(clock=lambda: now[0], hpack_entries=hpack_entries, offsets=True,
                                                grpc=True, show_secrets=show_secrets)
         now[0] = c.t
-        yield from view.feed(c.dir, c.data)
+        yield from view.feed(side, c.data)
     for view in views.values():
         for d in ("send", "recv"):
             yield from view.finish(d)

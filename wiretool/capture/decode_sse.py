@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from wiretool.secrets import redact
+from wiretool.secrets import redact, redact_url
 
 if TYPE_CHECKING:
     from wiretool.capture.file import Capture
@@ -23,7 +23,7 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
     from wiretool.records.sse import SseComment, SseConnect, SseEvent
 
     parts = urlsplit(str(cap.header.get("url", "")))
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    origin = redact_url(f"{parts.scheme}://{parts.netloc}", show_secrets) if parts.netloc else ""
     parser = SseParser()
     for n, ex in enumerate(exchanges(cap.chunks), 1):
         req, resp = ex.request, ex.response
@@ -32,7 +32,9 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
             yield Note(t=t0, proto_name="sse", text=f"request {n}: no whole response head", level="warn")
             continue
         reason = resp.start_line.split(" ", 2)[2] if resp.start_line.count(" ") >= 2 else ""
-        yield SseConnect(t=t0, url=origin + req.target if req else "", method=req.method if req else "GET",
+        # A target in absolute form (a tampered capture) is shown as recorded, not pasted after the origin.
+        url = (req.target if "://" in req.target else origin + req.target) if req else ""
+        yield SseConnect(t=t0, url=redact_url(url, show_secrets), method=req.method if req else "GET",
                          status=resp.status or 0, reason=reason or _phrase(resp.status),
                          http_version=resp.start_line.split(" ", 1)[0],
                          attempt=n, stream_id=ex.stream_id or None, content_type=resp.get("content-type") or "",

@@ -8,15 +8,20 @@ that direction's frame codec, with permessage-deflate as the response negotiated
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from websockets.utils import accept_key
 
+from wiretool.capture.exchanges import SIDE
 from wiretool.codec.http1 import Head, split_head
 from wiretool.codec.wsframe import WsFrameParser
+from wiretool.records import Note
+from wiretool.records.ws import WsFrame
 from wiretool.records.ws_session import WsHandshake
 from wiretool.secrets import redact
+from wiretool.session import Chunk
 
 if TYPE_CHECKING:
     from wiretool.capture.file import Capture
@@ -45,7 +50,9 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
     parsers: dict[str, WsFrameParser] = {}
     for c in cap.chunks:
         if c.dir not in pending:
-            continue
+            if c.dir not in SIDE:
+                continue
+            c = Chunk(SIDE[c.dir], c.t, c.data, c.conn)  # a proxy's c2s/s2c legs
         if c.dir in parsers:
             yield from parsers[c.dir].feed(c.data, c.t)
             continue
@@ -76,4 +83,20 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
         if rest:
             yield from parsers[c.dir].feed(rest, c.t)
     for p in parsers.values():
-        yield from p.finish()
+        yield from _cut_short(p.finish(cap.chunks[-1].t if cap.chunks else 0.0))
+
+
+CUT_SHORT = "the capture ends inside a frame: the recording was cut short"
+
+
+def _cut_short(records: list[Record]) -> Iterator[Record]:
+    """The records of the end of a capture's input: a frame cut short there is where the recording stopped (a
+    killed ``--record``), not the peer's fault. It is shown as far as it got, without the ``truncated-frame``
+    violation, and followed by a warning; any other violation of it stays."""
+    for rec in records:
+        if type(rec) is WsFrame and rec.missing:
+            rec = dataclasses.replace(rec, violations=tuple(v for v in rec.violations if v.code != "truncated-frame"))
+            yield rec
+            yield Note(t=rec.t, proto_name="ws", text=CUT_SHORT, level="warn")
+        else:
+            yield rec

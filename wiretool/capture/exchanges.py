@@ -32,9 +32,16 @@ class Exchange:
     """When the response head arrived."""
 
 
+SIDE = {"send": "send", "c2s": "send", "recv": "recv", "s2c": "recv"}
+"""A proxy's legs (``c2s``/``s2c``) are the client's and the server's sides as much as ``send``/``recv`` are:
+every reader of a capture's bytes maps a chunk's ``dir`` through this (an unknown one is skipped)."""
+
+
 def exchanges(chunks: Sequence[Chunk]) -> list[Exchange]:
     """Every exchange of the capture, connection by connection, in request order."""
     out: list[Exchange] = []
+    chunks = [c if c.dir in ("send", "recv") else Chunk(SIDE[c.dir], c.t, c.data, c.conn)
+              for c in chunks if c.dir in SIDE]
     for conn in sorted({c.conn for c in chunks}):
         mine = [c for c in chunks if c.conn == conn]
         sent = b"".join(c.data for c in mine if c.dir == "send")

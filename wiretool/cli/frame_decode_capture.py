@@ -19,6 +19,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
     from wiretool.capture.decode import decode
     from wiretool.capture.file import read_capture
     from wiretool.errors import UsageError
+    from wiretool.records import Note
 
     cap = read_capture(path, records=False)  # only the bytes are decoded
     for warning in cap.warnings:
@@ -32,16 +33,20 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
         raise UsageError(f"{path}: {exc.message}") from None
     counts: dict[str, int] = {"frames": 0, "messages": 0, "events": 0, "violations": 0}
     kinds = {"frame": "frames", "message": "messages", "event": "events"}
+    warned = 0
     with out.batched():  # the capture is already whole: no need to flush every line
         for rec in records:
             kind = kinds.get(rec.type)
             if kind:
                 counts[kind] += 1
+            elif type(rec) is Note and rec.level == "warn":  # e.g. a recording cut short: said as the file's are
+                warned += 1
+                out.env.stderr.write(f"wiretool: warning: {rec.text}\n")
             counts["violations"] += len(getattr(rec, "violations", ()) or ())
             out.emit(rec)
     code = ExitCode.PROTOCOL if counts["violations"] else ExitCode.OK
     if counts["violations"]:
         out.error(f"{counts['violations']} protocol violation(s) in the captured bytes", code)
     out.summary(int(code), proto=cap.proto, chunks=len(cap.chunks), bytes=sum(len(c.data) for c in cap.chunks),
-                warnings=len(cap.warnings), **counts)
+                warnings=len(cap.warnings) + warned, **counts)
     return int(code)

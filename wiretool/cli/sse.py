@@ -16,20 +16,23 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
 _MIB = 1 << 20
 
 
-def _check_url(url: str) -> None:
-    """Refuse a URL httpx cannot parse or connect to as a usage error, before any output."""
+def _check_url(url: str, show_secrets: bool) -> None:
+    """Refuse a URL httpx cannot parse or connect to as a usage error, before any output (its password hidden)."""
     import httpx
 
     from wiretool.errors import UsageError
+    from wiretool.secrets import redact_url
+
+    shown = redact_url(url, show_secrets)
 
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
-        raise UsageError(f"bad URL {url!r}: {exc}") from None
+        raise UsageError(f"bad URL {shown!r}: {exc}") from None
     if not parsed.host:
-        raise UsageError(f"bad URL {url!r}: no host")
+        raise UsageError(f"bad URL {shown!r}: no host")
     if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise UsageError(f"bad URL {url!r}: port {parsed.port} is not in 1-65535")
+        raise UsageError(f"bad URL {shown!r}: port {parsed.port} is not in 1-65535")
 
 
 def _check_request(method: str | None, headers: list[tuple[str, str]]) -> None:
@@ -105,13 +108,14 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     from wiretool.output.sink import Output
     from wiretool.run import Limits, run, run_sync
     from wiretool.run.sse import SseGoals, sse_show
+    from wiretool.secrets import redact_url
     from wiretool.transport.sse import ReconnectPolicy, SseRequest, SseSession
 
     if "://" not in url:
         url = "http://" + url
     if not url.startswith(("http://", "https://")):
-        raise UsageError(f"expected an http:// or https:// URL, got {url!r}")
-    _check_url(url)
+        raise UsageError(f"expected an http:// or https:// URL, got {redact_url(url, net.show_secrets)!r}")
+    _check_url(url, net.show_secrets)
     if http1 and http2:
         raise UsageError("--http1 and --http2 exclude each other")
     try:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from wiretool.records import Record
 from wiretool.records.sse import SseComment, SseEvent
 
-__all__ = ["DEFAULT_MAX_EVENT", "DEFAULT_MAX_LINE", "Comment", "Event", "Item", "LimitExceeded", "SseCodec",
+__all__ = ["DEFAULT_MAX_EVENT", "DEFAULT_MAX_LINE", "MAX_RETRY_MS", "Comment", "Event", "Item", "LimitExceeded", "SseCodec",
            "SseParser", "parse_retry"]
 
 DEFAULT_MAX_LINE = 1 << 20
@@ -73,13 +73,25 @@ class LimitExceeded(NamedTuple):
 Item = Event | Comment | LimitExceeded
 
 
+MAX_RETRY_MS = 10**15 - 1
+"""The largest ``retry`` kept (about 31,700 years): a longer run of digits is taken as this. Fifteen digits
+stay exact in a JSON number and cheap for ``int()`` (a 5000-digit field would hit Python's int-string limit);
+the reconnecting session caps the wait itself (``--max-backoff``)."""
+
+_RETRY_DIGITS = len(str(MAX_RETRY_MS))
+
+
 def parse_retry(value: str) -> int | None:
     """The ``retry`` value in milliseconds if it is all ASCII digits (``02000`` is 2000), else None.
 
     ``int()`` alone is not enough: it accepts ``+5``, ``-5``, `` 5``, ``1_000`` and non-ASCII digits, which the
-    standard says to ignore.
+    standard says to ignore. More significant digits than :data:`MAX_RETRY_MS` has give :data:`MAX_RETRY_MS`.
     """
     if value and value.isascii() and value.isdigit():
+        if len(value) > _RETRY_DIGITS:
+            value = value.lstrip("0") or "0"
+            if len(value) > _RETRY_DIGITS:
+                return MAX_RETRY_MS
         return int(value)
     return None
 

@@ -19,6 +19,8 @@ from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
+from wiretool.replay.target import origin, origin_form
+from wiretool.secrets import redact_url
 from wiretool.session import Chunk as TapChunk
 from wiretool.session import Outcome as End
 
@@ -67,16 +69,18 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         parts = urlsplit(base)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number in 0-65535
-        raise UsageError(f"bad URL {base!r}: {exc}") from None
+        raise UsageError(f"bad URL {redact_url(base)!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
+        raise UsageError(f"expected an http:// or https:// URL, got {redact_url(base)!r}")
     default = 443 if parts.scheme == "https" else 80
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     authority = host + ("" if port == default else f":{port}")
     overrides = {n.lower(): (n, v) for n, v in opts.headers}
     specs = []
     warned: set[str] = set()
-    for ex in recorded:
+    targets = [origin_form(ex.request.target, n) for n, ex in enumerate(recorded, 1) if ex.request is not None]
+    home = origin(parts)
+    for ex, target in zip(recorded, targets, strict=True):
         assert ex.request is not None
         headers = []
         for name, value in ex.request.headers:
@@ -91,7 +95,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
             headers.append((name, value))
         headers += list(overrides.values())
         body = bytes(ex.request_body) if ex.request_body or ex.request.method not in ("GET", "HEAD") else None
-        specs.append(RequestSpec(url=f"{parts.scheme}://{parts.netloc}{ex.request.target}", path=ex.request.target,
+        specs.append(RequestSpec(url=home + target, path=target,
                                  method=ex.request.method, headers=headers, body=body))
     ctx = None
     if parts.scheme == "https":

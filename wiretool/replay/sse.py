@@ -20,6 +20,8 @@ from wiretool.output.sink import Output
 from wiretool.records.sse import SseEvent
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
 from wiretool.replay.options import ReplayOptions
+from wiretool.replay.target import origin, origin_form
+from wiretool.secrets import redact_url
 
 SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})
 VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}
@@ -64,9 +66,23 @@ def answers(chunks: Sequence[Chunk]) -> list[Answer]:
     return _answers(exs, [None] * len(exs))
 
 
+class Replayed(list[Chunk]):
+    """The replay's chunks, and which of its responses (0-based) it stopped reading past the recording: a
+    close-delimited body then looks ended in the bytes although the server had not ended it."""
+
+    cut: set[int]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cut = set()
+
+
 def answers_pair(recorded: Sequence[Chunk], replayed: Sequence[Chunk]) -> tuple[list[Answer], list[Answer]]:
     """Both sides' answers, the replay's streams cut where the recording's client stopped reading."""
     rec, rep = exchanges(recorded), exchanges(replayed)
+    for i in getattr(replayed, "cut", ()):
+        if i < len(rep):
+            rep[i].ended = False
     limits: list[int | None] = [None if ex.ended else len(events_of(ex)) for ex in rec]
     limits += [None] * max(0, len(rep) - len(rec))
     return _answers(rec, limits), _answers(rep, limits)
@@ -88,10 +104,13 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         parts = urlsplit(base)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0-65535
     except ValueError as exc:
-        raise UsageError(f"bad URL {base!r}: {exc}") from None
+        raise UsageError(f"bad URL {redact_url(base)!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"expected an http:// or https:// URL, got {base!r}")
-    chunks: list[Chunk] = []
+        raise UsageError(f"expected an http:// or https:// URL, got {redact_url(base)!r}")
+    # Every target is checked before anything is sent: a tampered request must not half-run the replay.
+    targets = [origin_form(ex.request.target, n) if ex.request is not None else "" for n, ex in enumerate(recorded, 1)]
+    home = origin(parts)
+    chunks = Replayed()
 
     def tap(conn: int, dir: str, data: bytes) -> None:
         t = out.now()
@@ -113,15 +132,21 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
         for n, ex in enumerate(recorded, 1):
             if ex.request is None:
                 continue
-            url = base if opts.url else f"{parts.scheme}://{parts.netloc}{ex.request.target}"
+            url = base if opts.url else home + targets[n - 1]
             headers = _headers(ex, opts, out)
-            limit = None if ex.ended else len(events_of(ex))
+            events = len(events_of(ex))
+            limit = None if ex.ended else events
+            recorded_bytes = sum(len(data) for _, data in ex.body)
             try:
-                await _one(client, ex.request.method, url, headers, bytes(ex.request_body) or None, limit)
+                past = await _one(client, ex.request.method, url, headers, bytes(ex.request_body) or None, limit,
+                                  events=events, max_bytes=recorded_bytes + PAST_RECORDING)
+                if past:
+                    chunks.cut.add(sum(1 for e in recorded[:n] if e.request is not None) - 1)
+                    out.note(f"response {n} went on past the recording ({past}): stopped reading it", level="warn")
             except httpx.ConnectError as exc:
-                raise ConnectError(f"cannot connect to {url}: {exc}") from None
+                raise ConnectError(f"cannot connect to {redact_url(url)}: {exc}") from None
             except httpx.TimeoutException:
-                raise TimeoutExpired(f"request {n} to {url}: nothing received for {idle:g} s "
+                raise TimeoutExpired(f"request {n} to {redact_url(url)}: nothing received for {idle:g} s "
                                      "(--idle-timeout)") from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
                 out.note(f"response {n} broken: {exc}", level="warn")
@@ -137,17 +162,38 @@ def idle_default(chunks: Sequence[Chunk]) -> float:
     return max(10.0, 2 * longest)
 
 
+PAST_RECORDING = 1 << 20
+"""Body bytes read beyond the recorded response's before the replay stops reading it (see :func:`_one`)."""
+
+
 async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
-               limit: int | None) -> None:
+               limit: int | None, *, events: int, max_bytes: int) -> str:
+    """Send one request and read its stream as far as ``--check`` compares it; say why if it stopped early.
+
+    A recorded stream the client cut short is read to as many events (``limit``). One the server ended is read
+    to its end, but no further than one event more than recorded, ``max_bytes`` of body, or a broken size
+    limit: past that the answers already differ ("cut short" against "ended"), and keeping the rest (a stream
+    that goes on for 150 MB) would only grow memory.
+    """
     codec = SseCodec()
     seen = 0
+    got = 0
     async with client.stream(method, url, headers=headers, content=body) as resp:
         if limit == 0:
-            return
+            return ""
         async for data in resp.aiter_raw():
+            got += len(data)
             seen += sum(1 for r in codec.feed(data, 0.0) if type(r) is SseEvent)
             if limit is not None and seen >= limit:
-                return
+                return ""
+            if limit is None:
+                if seen > events:
+                    return f"more than the {events} events recorded"
+                if got > max_bytes:
+                    return f"more than {max_bytes - PAST_RECORDING} bytes recorded and {PAST_RECORDING} more"
+                if codec.exceeded is not None:
+                    return codec.exceeded.message
+    return ""
 
 
 def _headers(ex: Exchange, opts: ReplayOptions, out: Output) -> list[tuple[str, str]]:

@@ -65,21 +65,39 @@ def decode_h2(data: bytes, out: Output, *, hpack_entries: bool = False) -> int:
     direction = "send" if data.startswith(b"PRI") else "recv"
     view = H2FrameView(hpack_entries=hpack_entries, offsets=True, preface={direction: "auto"}, grpc=True)
     codec = view.codec(direction)
-    records = codec.feed(data, 0.0) + codec.finish(0.0)
-    grpc_violations = 0
-    for rec in records:
-        if rec.proto == "grpc":
-            grpc_violations += len(getattr(rec, "violations", ()))
-        out.emit(rec)
+    t = 0.0
+
+    def batches() -> Iterator[list[Record]]:
+        """The records ``CHUNK`` bytes at a time, as ``decode_ws`` does: a large input never holds them all."""
+        for start in range(0, len(data), CHUNK):
+            yield codec.feed(data[start:start + CHUNK], t)
+        yield codec.finish(t)
+
+    grpc_violations = frames = grpc_messages = grpc_statuses = 0
+    preface = any_grpc = False
+    emit = out.emit
+    with out.batched():
+        for records in batches():
+            for rec in records:
+                if rec.proto == "grpc":
+                    any_grpc = True
+                    grpc_violations += len(getattr(rec, "violations", ()))
+                    if rec.type == "message":
+                        grpc_messages += 1
+                    elif rec.type == "status":
+                        grpc_statuses += 1
+                elif rec.type == "frame":
+                    frames += 1
+                elif rec.type == "preface":
+                    preface = True
+                emit(rec)
     violations = view.violations + grpc_violations
     code = ExitCode.PROTOCOL if violations else ExitCode.OK
     if violations:
         out.error(f"{violations} protocol violation(s) in the decoded bytes", code)
     grpc_counts = {}
-    if any(r.proto == "grpc" for r in records):
-        grpc_counts = {"grpc_messages": sum(1 for r in records if r.proto == "grpc" and r.type == "message"),
-                       "grpc_statuses": sum(1 for r in records if r.proto == "grpc" and r.type == "status")}
-    out.summary(code, frames=sum(1 for r in records if r.type == "frame"),
-                preface=any(r.type == "preface" for r in records), bytes=len(data), direction=direction,
+    if any_grpc:
+        grpc_counts = {"grpc_messages": grpc_messages, "grpc_statuses": grpc_statuses}
+    out.summary(code, frames=frames, preface=preface, bytes=len(data), direction=direction,
                 violations=violations, **grpc_counts)
     return code

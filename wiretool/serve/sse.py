@@ -81,6 +81,14 @@ def _with_query(opts: ServeOptions, query: str) -> ServeOptions:
     return replace(opts, **changes)
 
 
+def _number(text: str) -> int | None:
+    """``text`` as a number if it is 1 to 18 ASCII digits (``str.isdigit`` alone takes '²', and a client's
+    5000-digit Last-Event-ID would hit Python's int-string limit), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 class SseApp:
     """The ASGI application. ``on_served`` hears of every response when it ends (for the server's log)."""
 
@@ -123,7 +131,8 @@ class SseApp:
             await _plain(send, served, 405, "POST a chat request here to get a token stream\n")
             return
         if path.startswith("/status/"):
-            code = int(path[8:]) if path[8:].isdigit() and 200 <= int(path[8:]) <= 599 else 400
+            code = _number(path[8:])
+            code = code if code is not None and 200 <= code <= 599 else 400
             await _plain(send, served, code, f"status {code} as asked\n")
             return
         if path == "/text":
@@ -143,7 +152,8 @@ class SseApp:
             return
         headers = dict(scope.get("headers") or [])
         lei = headers.get(b"last-event-id", b"").decode("latin-1").strip()
-        start = int(lei) + 1 if lei.isdigit() else 1
+        seen = _number(lei)
+        start = seen + 1 if seen is not None else 1
         if opts.count is not None and start > opts.count:
             served["reason"] = "all events sent"
             await _plain(send, served, 204, "")
