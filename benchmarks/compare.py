@@ -1,6 +1,6 @@
 """Before and after in one run: every benchmark of this tree beside the same benchmark of a baseline checkout.
 
-    .venv/bin/python benchmarks/compare.py --baseline-tree ../base --baseline-python ../base/.venv/bin/python [--quick]
+    .venv/bin/python benchmarks/compare.py --baseline-tree ../base --baseline-python ../base/.venv/bin/python [--quick] [--only ws,h2]
 
 Machines are noisy, so the two sides run interleaved, script by script, in one process: a busy moment hits
 both alike. Each script prints its own figures and PASS/MISS lines; this prints, for every line that names a
@@ -35,7 +35,8 @@ def targets(lines: list[str]) -> list[str]:
 
 def label(line: str) -> str:
     """A target line's name: its text before the first figure (so both sides' lines pair up)."""
-    return re.split(r"[:\d]", line, maxsplit=1)[0].strip()
+    text = re.sub(r"^targets?:\s*", "", line)
+    return re.split(r"[:\d]", text, maxsplit=1)[0].strip() or text[:40]
 
 
 def main(argv: list[str]) -> int:
@@ -45,8 +46,11 @@ def main(argv: list[str]) -> int:
     base_tree = Path(argv[argv.index("--baseline-tree") + 1]).resolve()
     base_python = argv[argv.index("--baseline-python") + 1]
     args = [a for a in argv if a == "--quick"]
+    only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else None
     rows: list[tuple[str, str, str, str]] = []
     for script in sorted(HERE.glob("bench_*.py")):
+        if only is not None and script.stem.removeprefix("bench_") not in only:
+            continue
         base_script = base_tree / "benchmarks" / script.name
         print(f"\n=== {script.name}", flush=True)
         before = targets(run(base_python, base_script, base_tree, args)) if base_script.exists() else []
