@@ -553,11 +553,16 @@ class WsClient(asyncio.Protocol):
                 self._on_response(event)
 
     def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
-        self.messages_in += 1
+        """A whole data message from websockets. One that broke the protocol (TEXT not UTF-8) is not counted:
+        it never satisfies ``--count`` or ``--expect``, and the summary's ``messages_in`` leaves it out."""
         if self.recv_view is None:  # --show messages: the view is built here, not by the codec
-            self._show_message(opcode, data, frames)
+            if self._show_message(opcode, data, frames):
+                self.messages_in += 1
+        elif opcode is not TEXT or _is_utf8(data):  # the codec flagged it already; only the count is ours
+            self.messages_in += 1
 
-    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> None:
+    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> bool:
+        """Show one message (``--show messages``); False when it broke the protocol (shown as a violation)."""
         if opcode is TEXT:
             try:
                 data.decode()
@@ -566,11 +571,20 @@ class WsClient(asyncio.Protocol):
                 self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1007))
                 if self.violation is None:
                     self._violated([violation])
-                return
+                return False
         self._emit(new_message(self.sink.now(), RECV, int(opcode), data, False, frames))
+        return True
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _LenientClientProtocol(ClientProtocol):
