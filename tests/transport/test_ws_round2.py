@@ -28,3 +28,22 @@ def test_invalid_utf8_text_never_counts(show: str, goal: list[str]) -> None:
     assert records[-1]["messages_in"] == 0, records[-1]
     assert not [rec for rec in records if rec["type"] == "message" and rec.get("dir") == "recv"]
     assert next(rec for rec in records if rec["type"] == "close")["sent_code"] == 1007
+
+
+def test_accept_header_twice_is_named_exit_4() -> None:
+    """Issue 12 #18: a 101 with ``Sec-WebSocket-Accept`` twice (both right) is a named handshake failure (exit 4),
+    not an internal error from a multi-valued header."""
+    def script(conn: socket.socket, request: bytes) -> None:
+        head = ws_switching(request)
+        accept = next(line for line in head.split(b"\r\n") if line.startswith(b"Sec-WebSocket-Accept"))
+        conn.sendall(head.replace(b"\r\n\r\n", b"\r\n" + accept + b"\r\n\r\n"))
+        time.sleep(0.5)
+
+    url, thread = hostile_ws_server(script)
+    r = run_wiretool(["--json", "ws", "connect", url, "--no-stdin"])
+    thread.join(20)
+    assert r.exit_code == 4, (r.stdout, r.stderr)
+    assert "internal error" not in r.stderr
+    assert "Sec-WebSocket-Accept sent 2 times" in r.stderr
+    shake = [rec for rec in r.json_lines() if rec["type"] == "handshake" and rec["dir"] == "recv"]
+    assert shake and shake[0]["accept_ok"] is False

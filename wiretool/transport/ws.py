@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHandshake, InvalidHeaderValue, InvalidStatus, ProtocolError
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidHeaderValue,
+    InvalidStatus,
+    ProtocolError,
+)
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
@@ -428,7 +434,9 @@ class WsClient(asyncio.Protocol):
         end = raw.find(b"\r\n\r\n")
         rest = len(raw) - (end + 4) if end >= 0 and response.status_code == 101 else 0
         headers = response.headers
-        received = headers.get("Sec-WebSocket-Accept") if "Sec-WebSocket-Accept" in headers else None
+        # get_all, never get(): the peer may send a header twice (get() raises MultipleValuesError then)
+        accepts = headers.get_all("Sec-WebSocket-Accept")
+        received = ", ".join(accepts) if accepts else None
         expected = accept_key(self.proto.key)
         body = bytes(response.body or b"")
         head = body[:1024]
@@ -451,6 +459,9 @@ class WsClient(asyncio.Protocol):
             if isinstance(exc, InvalidStatus):
                 outcome = Outcome(ExitCode.REFUSED, f"upgrade refused: HTTP {response.status_code} "
                                                     f"{response.reason_phrase}")
+            elif isinstance(exc, InvalidHeader) and exc.name == "Sec-WebSocket-Accept" and len(accepts) > 1:
+                outcome = Outcome(ExitCode.REFUSED, f"handshake failed: Sec-WebSocket-Accept sent {len(accepts)} "
+                                                    "times; RFC 6455 §4.1 allows one")
             elif isinstance(exc, InvalidHeaderValue) and exc.name == "Sec-WebSocket-Accept":
                 outcome = Outcome(ExitCode.PROTOCOL, "protocol violation: Sec-WebSocket-Accept does not match "
                                                      "the key (RFC 6455 §4.2.2)")
