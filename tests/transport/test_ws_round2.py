@@ -47,3 +47,66 @@ def test_accept_header_twice_is_named_exit_4() -> None:
     assert "Sec-WebSocket-Accept sent 2 times" in r.stderr
     shake = [rec for rec in r.json_lines() if rec["type"] == "handshake" and rec["dir"] == "recv"]
     assert shake and shake[0]["accept_ok"] is False
+
+
+def _switch_then_close(conn: socket.socket, request: bytes) -> None:
+    conn.sendall(ws_switching(request) + b"\x88\x02\x03\xe8")
+    conn.recv(1024)
+
+
+@pytest.mark.parametrize("json_out", [True, False])
+def test_url_password_never_shown(tmp_path, json_out: bool) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12 #1: the password of ``ws://alice:PASSWORD@host`` is sent as (redacted) Basic auth; it never
+    appears in clear in the ``connect`` record, the pretty view, the capture, or with --show-secrets hidden."""
+    url, thread = hostile_ws_server(_switch_then_close)
+    url = url.replace("ws://", "ws://alice:S3CRETPW@")
+    capture = tmp_path / "c.wtcap"
+    r = run_wiretool([*(["--json"] if json_out else []), "ws", "connect", url, "--no-stdin", "--record",
+                      str(capture)])
+    thread.join(20)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert "S3CRETPW" not in r.stdout + r.stderr
+    assert "S3CRETPW" not in capture.read_text()
+    if json_out:
+        connect = next(rec for rec in r.json_lines() if rec["type"] == "connect")
+        assert connect["url"].startswith("ws://alice:<redacted>@127.0.0.1:")
+
+
+def test_url_password_shown_with_show_secrets() -> None:
+    url, thread = hostile_ws_server(_switch_then_close)
+    url = url.replace("ws://", "ws://alice:S3CRETPW@")
+    r = run_wiretool(["--json", "ws", "connect", url, "--no-stdin", "--show-secrets"])
+    thread.join(20)
+    assert next(rec for rec in r.json_lines() if rec["type"] == "connect")["url"] == url
+
+
+def test_proxy_password_never_shown() -> None:
+    """Issue 12 #1: ``--proxy http://bob:PASSWORD@proxy``: the ``connect`` record's proxy and every error line
+    name the proxy with its password redacted."""
+    def proxy(conn: socket.socket, request: bytes) -> None:
+        assert request.startswith(b"CONNECT ")
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        upgrade = b""
+        while b"\r\n\r\n" not in upgrade:
+            upgrade += conn.recv(4096)
+        _switch_then_close(conn, upgrade)
+
+    url, thread = hostile_ws_server(proxy)
+    proxy_url = url.replace("ws://", "http://bob:PR0XYPW@").rstrip("/")
+    r = run_wiretool(["--json", "ws", "connect", "ws://127.0.0.1:9/", "--proxy", proxy_url, "--no-stdin"])
+    thread.join(20)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert "PR0XYPW" not in r.stdout + r.stderr
+    connect = next(rec for rec in r.json_lines() if rec["type"] == "connect")
+    assert connect["proxy"].startswith("http://bob:<redacted>@127.0.0.1:")
+    bad = run_wiretool(["--json", "ws", "connect", "ws://127.0.0.1:9/", "--proxy", "socks5://bob:PR0XYPW@127.0.0.1:9",
+                        "--no-stdin"])
+    assert bad.exit_code != 0 and "unsupported proxy" in bad.stderr
+    assert "PR0XYPW" not in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize("url", ["http://alice:S3CRETPW@127.0.0.1:9/", "ws://alice:S3CRETPW@127.0.0.1:99999/"])
+def test_url_password_not_in_usage_errors(url: str) -> None:
+    r = run_wiretool(["--json", "ws", "connect", url, "--no-stdin"])
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert "S3CRETPW" not in r.stdout + r.stderr

@@ -125,7 +125,9 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     if not url.lower().startswith(("ws://", "wss://")):
-        raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+        from wiretool.secrets import redact_url
+
+        raise UsageError(f"expected a ws:// or wss:// URL, got {redact_url(url, net.show_secrets)!r}")
     for name, value in net.headers:
         if has_cr_lf_nul(name + value):  # it would end the header line: request smuggling
             raise UsageError(f"-H {name!r}: header names and values cannot hold CR, LF or NUL")

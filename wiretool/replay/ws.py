@@ -30,6 +30,7 @@ from wiretool.records.ws_session import WsProtocolError
 from wiretool.replay.compare import Rules, compare
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.ws_session import OP_CLOSE, Step, WsRecording, answers, counts, read_recording
+from wiretool.secrets import redact_url
 from wiretool.session import RECV, SEND, Outcome, Sink
 
 if TYPE_CHECKING:
@@ -77,11 +78,11 @@ class ReplayTarget:
         url = opts.url or str(cap.header.get("url", ""))
         parts = urlsplit(url)
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+            raise UsageError(f"expected a ws:// or wss:// URL, got {redact_url(url, opts.show_secrets)!r}")
         try:
             self.port = parts.port or (443 if parts.scheme == "wss" else 80)
         except ValueError as exc:  # ws://host:99999/ or ws://host:abc/
-            raise UsageError(f"invalid port in {url!r}: {exc}") from None
+            raise UsageError(f"invalid port in {redact_url(url, opts.show_secrets)!r}: {exc}") from None
         self.url = url
         self.host = parts.hostname
         self.secure = parts.scheme == "wss"
@@ -186,7 +187,7 @@ class WsReplaySession:
                                     subprotocols=[p for p in subprotocols if p], max_size=None,
                                     show_secrets=opts.show_secrets, recv_messages=True,
                                     lenient_handshake=True)
-        client = WsClient(sink, client_opts, parse_url(target.url))
+        client = WsClient(sink, client_opts, parse_url(target.url, opts.show_secrets))
         client.auto_replies = not opts.exact
         ssl_ctx = None
         if target.secure:
@@ -200,14 +201,15 @@ class WsReplaySession:
                                                           server_hostname=target.host if target.secure else None),
                                    opts.connect_timeout)
         except asyncio.TimeoutError:
-            raise ConnectError(f"could not connect to {target.url} within {opts.connect_timeout} s") from None
+            raise ConnectError(f"could not connect to {redact_url(target.url, opts.show_secrets)} "
+                               f"within {opts.connect_timeout} s") from None
         except OSError as exc:
             import ssl
 
             from wiretool.transport.tls import describe_ssl_error
 
             msg = describe_ssl_error(exc) if isinstance(exc, ssl.SSLError) else f"{exc.strerror or exc}"
-            raise ConnectError(f"cannot connect to {target.url}: {msg}") from None
+            raise ConnectError(f"cannot connect to {redact_url(target.url, opts.show_secrets)}: {msg}") from None
         self.client = client
         return client
 
