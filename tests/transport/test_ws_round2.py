@@ -110,3 +110,29 @@ def test_url_password_not_in_usage_errors(url: str) -> None:
     r = run_wiretool(["--json", "ws", "connect", url, "--no-stdin"])
     assert r.exit_code == 2, (r.stdout, r.stderr)
     assert "S3CRETPW" not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("args", [["-H", "X-A: a\udcffb"], ["-H", "X-\udcff: ab"], ["-H", "X-B: a\u20acb"],
+                                  ["-H", "X Y: a"], ["--origin", "http://a\udcff"], ["--subprotocol", "a\udcff"],
+                                  ["--subprotocol", "a b"]])
+def test_header_that_cannot_go_on_the_wire_is_a_usage_error(args: list[str]) -> None:
+    """Issue 12 #24: a 0xFF byte in argv (a lone surrogate in Python), a character past U+00FF or a name that is
+    not a token in ``-H`` is exit 2 with one line naming the header, before connecting; never an internal error."""
+    url, thread = hostile_ws_server(_switch_then_close)
+    r = run_wiretool(["--json", "ws", "connect", url, *args, "--no-stdin"])
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert "internal error" not in r.stderr and f"{args[0]} " in r.stderr
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    socket.create_connection(("127.0.0.1", port)).close()  # the server never saw wiretool: let it go
+    thread.join(20)
+
+
+def test_replay_header_that_cannot_go_on_the_wire_is_a_usage_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same class in ``replay``: a ``-H`` value with a 0xFF byte from argv is exit 2 before connecting."""
+    url, thread = hostile_ws_server(_switch_then_close)
+    capture = tmp_path / "c.wtcap"
+    assert run_wiretool(["ws", "connect", url, "--no-stdin", "--record", str(capture)]).exit_code == 0
+    thread.join(20)
+    r = run_wiretool(["replay", str(capture), "ws://127.0.0.1:9/", "--no-delay", "-H", "X-A: a\udcffb"])
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert "internal error" not in r.stderr and "X-A" in r.stderr

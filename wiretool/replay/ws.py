@@ -106,6 +106,7 @@ class ReplayTarget:
                 continue
             headers.append((name, value))
         headers += [pair for pair in overrides.values() if pair is not None]
+        _check_sendable(headers)
         self.headers = headers
 
     def header_values(self, name: str) -> list[str]:
@@ -409,3 +410,20 @@ class _ReplaySink:
 
     def finish(self, outcome: Outcome) -> None:
         pass
+
+
+
+def _check_sendable(headers: Sequence[tuple[str, str]]) -> None:
+    """Every header (recorded or ``-H``) as websockets will write it, or a usage error (exit 2) naming it: a byte
+    that was not UTF-8 in argv, a character past U+00FF or a control character cannot go on the wire."""
+    from websockets.datastructures import Headers
+    from websockets.exceptions import InvalidHeaderValue
+
+    for name, value in headers:
+        try:
+            Headers()[name] = value
+            name.encode("iso-8859-1")
+        except (InvalidHeaderValue, UnicodeEncodeError):
+            shown = repr(name.encode("utf-8", "surrogateescape"))[1:]
+            raise UsageError(f"header {shown} cannot be sent: its name or value holds bytes that are not "
+                             f"UTF-8 or characters a header line cannot carry") from None
