@@ -3,6 +3,7 @@ hostile server on 127.0.0.1 that does one thing wrong."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -136,3 +137,32 @@ def test_replay_header_that_cannot_go_on_the_wire_is_a_usage_error(tmp_path) -> 
     r = run_wiretool(["replay", str(capture), "ws://127.0.0.1:9/", "--no-delay", "-H", "X-A: a\udcffb"])
     assert r.exit_code == 2, (r.stdout, r.stderr)
     assert "internal error" not in r.stderr and "X-A" in r.stderr
+
+
+def test_endless_empty_continuations_bounded_and_named() -> None:
+    """Issue 12 #5: a message of empty CONTINUATION frames (2 bytes each) never reaches --max-size. 250,000 of
+    them and a FIN: one message, exit 0; 1,000,000 (4x): the per-message frame limit is named, close 1009, exit
+    5, and peak RSS stays where the 250,000-frame run was (the fragments are one buffer, not a list)."""
+    from transport.test_audit_ws_hostile import run_measured
+
+    def run(frames: int, end: bytes) -> tuple[int, list[dict], str, int]:
+        def script(conn: socket.socket, request: bytes) -> None:
+            conn.sendall(ws_switching(request) + b"\x01\x00" + b"\x00\x00" * frames + end)
+            conn.recv(1024)
+
+        url, thread = hostile_ws_server(script)
+        rc, out, err, rss_kb = run_measured(["--json", "ws", "connect", url, "--show", "messages", "--count", "1",
+                                             "--no-stdin"], timeout=120)
+        thread.join(20)
+        return rc, [json.loads(line) for line in out.splitlines()], err, rss_kb
+
+    rc, records, err, small = run(250_000, b"\x80\x00\x88\x02\x03\xe8")
+    assert rc == 0, err
+    assert records[-1]["messages_in"] == 1
+    rc, records, err, big = run(1_000_000, b"")
+    assert rc == 5, err
+    assert "message still not complete after 1000000 frames" in err and "RFC 6455 §10.4" in err
+    assert next(r for r in records if r["type"] == "close")["sent_code"] == 1009
+    assert any(v["code"] == "message-too-many-frames" for r in records if r["type"] == "violation"
+               for v in r["violations"])
+    assert big < small + 10_000, f"peak RSS {small} kB at 250k frames, {big} kB at 1M frames"

@@ -306,7 +306,7 @@ class WsFrameParser:
     # -- messages ---------------------------------------------------------------------------------
     def _reset_message(self) -> None:
         self._mcomp = False
-        self._mparts: list[bytes] = []
+        self._mparts = bytearray()  # one buffer, not a list: a flood of empty fragments costs nothing
         self._mframes = 0
         self._mviol: list[Violation] = []
         self._mdec: Any = None
@@ -356,12 +356,12 @@ class WsFrameParser:
                     self._mviol.append(bad)
                     self._mtext_ok = False
         if self.messages:
-            self._mparts.append(data)
+            self._mparts += data
         if not fin:
             return None
         msg = None
         if self.messages:
-            msg = new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp, self._mframes,
+            msg = new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp, self._mframes,
                               True, tuple(self._mviol), self._minflate)
         self._mop = None
         self._reset_message()
@@ -370,7 +370,7 @@ class WsFrameParser:
     def _abandon(self, t: float, out: list[Record], extra: tuple[Violation, ...]) -> None:
         """The message in progress will never end: report what there was of it as incomplete."""
         if self.messages:
-            out.append(new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp,
+            out.append(new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp,
                                    self._mframes, False, (*self._mviol, *extra), self._minflate))
         self._mop = None
         self._reset_message()

@@ -116,6 +116,17 @@ def invalid_utf8(frame_number: int) -> Violation:
               f"text message is not valid UTF-8 (found in frame {frame_number} of the message)")
 
 
+MAX_MESSAGE_FRAMES = 1_000_000
+"""Frames one received message may have before a connection gives up on it (close 1009, exit 5): a message of
+empty CONTINUATION frames never reaches --max-size, and without this would never end (RFC 6455 §10.4 asks
+implementations to limit what a peer can make them hold)."""
+
+
+def too_many_frames(frames: int) -> Violation:
+    return _v("message-too-many-frames", "RFC 6455 §10.4",
+              f"message still not complete after {frames} frames (the limit is {MAX_MESSAGE_FRAMES})")
+
+
 def inflate_failed(exc: Exception) -> Violation:
     return _v("inflate-failed", "RFC 7692 §7.2.2", f"compressed message could not be inflated: {exc}")
 

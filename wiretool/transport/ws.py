@@ -35,6 +35,7 @@ from websockets.protocol import CLOSED, OPEN
 from websockets.uri import WebSocketURI
 from websockets.utils import accept_key
 
+from wiretool.codec.wsrules import MAX_MESSAGE_FRAMES, too_many_frames
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record, Violation
 from wiretool.records.ws import MESSAGE_SETTERS, WsMessage, new_message
@@ -115,7 +116,9 @@ class WsClient(asyncio.Protocol):
         self.auto_replies = True
         """Write what websockets answers by itself (pongs, the close echo, a failing close). ``replay --exact``
         turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
-        self._fragments: list[bytes] | None = None
+        self._fragments: bytearray | None = None
+        """The fragmented message being received (one buffer: bounded by --max-size, whatever the frame count)."""
+        self._fragment_frames = 0
         self._fragment_opcode = TEXT
         self._close_timer: asyncio.TimerHandle | None = None
         self._batch: list[Record] | None = None
@@ -510,15 +513,19 @@ class WsClient(asyncio.Protocol):
             if frame.fin:
                 self._message(opcode, frame.data, 1)
             else:
-                self._fragments = [bytes(frame.data)]
+                self._fragments = bytearray(frame.data)
+                self._fragment_frames = 1
                 self._fragment_opcode = opcode
         elif opcode is CONT:
-            if self._fragments is not None:
-                self._fragments.append(bytes(frame.data))
+            fragments = self._fragments
+            if fragments is not None:
+                fragments += frame.data
+                self._fragment_frames += 1
                 if frame.fin:
-                    frames = len(self._fragments)
-                    data, self._fragments = b"".join(self._fragments), None
-                    self._message(self._fragment_opcode, data, frames)
+                    data, self._fragments = bytes(fragments), None
+                    self._message(self._fragment_opcode, data, self._fragment_frames)
+                elif self._fragment_frames >= MAX_MESSAGE_FRAMES and self.violation is None:
+                    self._too_many_frames()
         elif opcode is PONG:
             sent = self.pings.pop(bytes(frame.data), None)
             if sent is not None:
@@ -527,6 +534,14 @@ class WsClient(asyncio.Protocol):
         elif opcode is CLOSE:
             if self.initiator is None:
                 self.initiator = "server"
+
+    def _too_many_frames(self) -> None:
+        """A message still not over after MAX_MESSAGE_FRAMES frames (empty CONTINUATIONs forever, say): the local
+        limit, named; the connection is failed with 1009 as for --max-size and the run exits 5."""
+        violation = too_many_frames(self._fragment_frames)
+        self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1009))
+        self._violated([violation])
+        self._fragments = None  # nothing more of it is kept
 
     def _fast_events(self, events: list[Any]) -> None:
         """``--show messages``: the common case (a whole, valid UTF-8 text frame) in one place."""

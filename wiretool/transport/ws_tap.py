@@ -26,7 +26,7 @@ def close_code_for(violations: Sequence[Violation]) -> int:
         code = v.code.lower()
         if "utf" in code:
             return 1007
-        if "too-big" in code or "too_big" in code or "max-size" in code:
+        if "too-big" in code or "too_big" in code or "max-size" in code or "too-many-frames" in code:
             return 1009
     return 1002
 
