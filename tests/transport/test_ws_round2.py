@@ -166,3 +166,33 @@ def test_endless_empty_continuations_bounded_and_named() -> None:
     assert any(v["code"] == "message-too-many-frames" for r in records if r["type"] == "violation"
                for v in r["violations"])
     assert big < small + 10_000, f"peak RSS {small} kB at 250k frames, {big} kB at 1M frames"
+
+
+def test_ping_flood_of_a_server_that_never_reads_keeps_memory_bounded() -> None:
+    """Issue 12 #6: a server floods pings and never reads. Each is answered with a pong; once the write buffer
+    is over its high-water mark the client stops reading, so the pongs do not pile up: peak RSS stays put while
+    the flood grows 4x (16 MB, 64 MB of pings)."""
+    from transport.test_audit_ws_hostile import run_measured
+
+    def run(megabytes: int) -> tuple[int, str, int]:
+        def script(conn: socket.socket, request: bytes) -> None:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.sendall(ws_switching(request))
+            ping = b"\x89\x7d" + b"p" * 125
+            chunk = ping * 512  # 64 KiB
+            conn.settimeout(2)  # the client stopped reading: give up and hang up
+            for _ in range(megabytes * 16):
+                conn.sendall(chunk)
+
+        url, thread = hostile_ws_server(script)
+        rc, out, err, rss_kb = run_measured(["--json", "ws", "connect", url, "--show", "messages", "--no-stdin",
+                                             "--timeout", "30"], timeout=60)
+        thread.join(20)
+        assert json.loads(out.splitlines()[-1])["type"] == "summary"
+        return rc, err, rss_kb
+
+    rc, err, small = run(16)
+    assert rc == 8 and "internal error" not in err, err
+    rc, err, big = run(64)
+    assert rc == 8 and "internal error" not in err, err
+    assert big < small + 16_000, f"peak RSS {small} kB for 16 MB of pings, {big} kB for 64 MB"

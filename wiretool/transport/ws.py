@@ -224,6 +224,17 @@ class WsClient(asyncio.Protocol):
                     self._on_response(event)
         self._after_receive()
 
+    def pause_writing(self) -> None:
+        """The transport's write buffer is over its high-water mark: stop reading until it drains. websockets
+        answers every ping (and a close) by itself, so a peer that floods pings and never reads would otherwise
+        grow the buffer without bound; paused, the peer's own sends block instead (TCP backpressure)."""
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
     def eof_received(self) -> bool | None:
         self.proto.receive_eof()
         for event in self.proto.events_received():
