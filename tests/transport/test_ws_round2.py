@@ -196,3 +196,86 @@ def test_ping_flood_of_a_server_that_never_reads_keeps_memory_bounded() -> None:
     rc, err, big = run(64)
     assert rc == 8 and "internal error" not in err, err
     assert big < small + 16_000, f"peak RSS {small} kB for 16 MB of pings, {big} kB for 64 MB"
+
+
+def _deflate_switching(request: bytes) -> bytes:
+    return ws_switching(request).replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+
+
+@pytest.mark.parametrize("show", ["frames", "messages"])
+def test_deflate_past_max_size_is_the_local_limit(show: str) -> None:
+    """Issue 11 #7: a compressed message that inflates past --max-size is not "could not be inflated": the local
+    limit is named with how far inflation got, close 1009, exit 5."""
+    import zlib
+
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = (comp.compress("".join(str(i) for i in range(30000)).encode()) + comp.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(_deflate_switching(request) + b"\xc1\x7e" + len(data).to_bytes(2, "big") + data)
+        conn.recv(1024)
+
+    url, thread = hostile_ws_server(script)
+    r = run_wiretool(["--json", "ws", "connect", url, "--compression", "deflate", "--max-size", "1000", "--show", show,
+                      "--no-stdin"])
+    thread.join(20)
+    assert r.exit_code == 5, (r.stdout, r.stderr)
+    assert "could not be inflated" not in r.stdout + r.stderr
+    assert "local limit (1000 bytes, --max-size in ws connect) once inflated: inflation stopped at 1001 bytes" in r.stderr
+    assert next(rec for rec in r.json_lines() if rec["type"] == "close")["sent_code"] == 1009
+
+
+def test_rest_of_a_big_frame_is_not_called_sending_after_close() -> None:
+    """Issue 11 #7: with --max-size, the rest of a too-big frame that was on the wire when we closed is named as
+    such; bytes that are new frames after our close still say the server kept sending."""
+    def rest_of_frame(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request) + b"\x82\x7f" + (4 * 2**20).to_bytes(8, "big") + b"\0" * (4 * 2**20))
+        conn.recv(1024)
+
+    url, thread = hostile_ws_server(rest_of_frame)
+    r = run_wiretool(["ws", "connect", url, "--max-size", "64k", "--no-stdin", "--timeout", "20"])
+    thread.join(20)
+    assert r.exit_code == 5, (r.stdout, r.stderr)
+    assert "the rest of a 4194314-byte frame the server had sent before our close frame" in r.stdout
+    assert "kept sending after our close" not in r.stdout
+
+    def new_frames(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request) + b"\x83\x00")  # reserved opcode: we close 1002
+        conn.recv(1024)
+        conn.sendall(b"\x82\x7e\xff\xff" + b"\0" * 65535)
+        conn.sendall(b"\x82\x7e\xff\xff" + b"\0" * 65535)
+        time.sleep(0.5)
+
+    url, thread = hostile_ws_server(new_frames)
+    r = run_wiretool(["ws", "connect", url, "--max-size", "64k", "--no-stdin", "--timeout", "20"])
+    thread.join(20)
+    assert r.exit_code == 5, (r.stdout, r.stderr)
+    assert "the server kept sending after our close frame" in r.stdout
+
+
+def test_compressed_frame_payload_always_hex() -> None:
+    """Issue 11 #8: a compressed frame whose DEFLATE bytes happen to be valid UTF-8 (a stored block) is shown as
+    hex (``payload_text`` null, a hex dump in the view); the inflated message is shown as text."""
+    text = b"a" * 0x4020
+    payload = b"\x00\x20\x40\xdf\xbf" + text  # a stored DEFLATE block of 0x4020 bytes: LEN 20 40, NLEN df bf
+    assert payload.decode("utf-8")
+
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(_deflate_switching(request) + b"\xc1\x7e" + len(payload).to_bytes(2, "big") + payload
+                     + b"\x88\x02\x03\xe8")
+        conn.recv(1024)
+
+    for json_out in (True, False):
+        url, thread = hostile_ws_server(script)
+        r = run_wiretool([*(["--json"] if json_out else []), "ws", "connect", url, "--compression", "deflate",
+                          "--no-stdin"])
+        thread.join(20)
+        assert r.exit_code == 0, (r.stdout, r.stderr)
+        if json_out:
+            records = r.json_lines()
+            frame = next(rec for rec in records if rec["type"] == "frame" and rec["dir"] == "recv")
+            assert frame["rsv1"] and frame["payload_text"] is None and frame["payload_hex"] == payload.hex()
+            message = next(rec for rec in records if rec["type"] == "message")
+            assert message["text"] == text.decode()
+        else:
+            assert "00 20 40 df bf" in r.stdout

@@ -21,12 +21,14 @@ from typing import Any
 
 from wiretool.codec.wsbuild import build_frame, fragment_frames
 from wiretool.codec.wsclose import close_payload
+from wiretool.codec.wsdeflate import InflateLimit
 from wiretool.codec.wsmask import apply_mask
 from wiretool.codec.wsrules import (
     V_UNEXPECTED_CONT,
     close_violations,
     header_violations,
     inflate_failed,
+    inflate_too_big,
     interleaved,
     invalid_utf8,
     parser_error,
@@ -156,6 +158,17 @@ class WsFrameParser:
     def pending(self) -> int:
         """Bytes received but not yet part of a whole frame."""
         return len(self._buf)
+
+    @property
+    def fed(self) -> int:
+        """Bytes of the stream fed so far (parsed or buffered)."""
+        return self._base + len(self._buf)
+
+    def frame_in_progress(self) -> tuple[int, int] | None:
+        """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
+        if not self._buf or self._need <= len(self._buf):
+            return None
+        return self._base, self._need
 
     # -- parsing ----------------------------------------------------------------------------------
     def _parse(self, data: bytes, n: int, t: float, out: list[Record]) -> int:
@@ -336,6 +349,12 @@ class WsFrameParser:
         if self._minflate:
             try:
                 data = self._inflater.feed(payload, bool(fin))
+            except InflateLimit as exc:
+                bad = inflate_too_big(exc.limit, exc.inflated, exc.consumed)
+                v.append(bad)
+                self._mviol.append(bad)
+                self._minflate = False
+                self._mtext_ok = False
             except ValueError as exc:
                 bad = inflate_failed(exc)
                 v.append(bad)

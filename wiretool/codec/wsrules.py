@@ -127,6 +127,13 @@ def too_many_frames(frames: int) -> Violation:
               f"message still not complete after {frames} frames (the limit is {MAX_MESSAGE_FRAMES})")
 
 
+def inflate_too_big(limit: int, inflated: int, consumed: int) -> Violation:
+    """A compressed message that inflates past the local limit (``--max-size``): not broken data, too big."""
+    return _v("message-too-big", "RFC 6455 §10.4",
+              f"message larger than the local limit ({limit} bytes, --max-size in ws connect) once inflated: inflation "
+              f"stopped at {inflated} bytes, {consumed} compressed bytes into the message")
+
+
 def inflate_failed(exc: Exception) -> Violation:
     return _v("inflate-failed", "RFC 7692 §7.2.2", f"compressed message could not be inflated: {exc}")
 

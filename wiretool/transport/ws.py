@@ -128,6 +128,8 @@ class WsClient(asyncio.Protocol):
         """Bytes received since our close frame went out: the view stops decoding past a bound (see
         :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
         self._tap_stopped = False
+        self._close_at: int | None = None
+        """Offset in the received stream (after the handshake) when our close frame went out."""
 
     # -- counts ------------------------------------------------------------------------------------
     @property
@@ -199,6 +201,8 @@ class WsClient(asyncio.Protocol):
             self.handshake_bytes += data
         elif recv_tap.codec is not None:
             if proto.close_sent is not None:
+                if self._close_at is None:  # what the codec had before this read came before our close
+                    self._close_at = recv_tap.codec.fed  # type: ignore[attr-defined]
                 self._after_close += len(data)
             if self._after_close > self._tap_budget():
                 self._stop_tap()
@@ -412,8 +416,15 @@ class WsClient(asyncio.Protocol):
         assert codec is not None
         self._tap_stopped = True
         self.recv_tap.codec = None
-        self._note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
-                   f"not decoded ({codec.pending} buffered bytes dropped)", level="warn")  # type: ignore[attr-defined]
+        frame = codec.frame_in_progress()  # type: ignore[attr-defined]
+        if frame is not None and self._close_at is not None and frame[0] < self._close_at:
+            # not new data: the rest of a frame that was already on its way when we closed
+            self._note(f"the rest of a {frame[1]}-byte frame the server had sent before our close frame: more "
+                       f"than {self._tap_budget()} bytes after our close; not decoded ({codec.pending} "  # type: ignore[attr-defined]
+                       "buffered bytes dropped)", level="warn")
+        else:
+            self._note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
+                       f"not decoded ({codec.pending} buffered bytes dropped)", level="warn")  # type: ignore[attr-defined]
 
     def _after_receive(self) -> None:
         proto = self.proto
