@@ -279,3 +279,67 @@ def test_compressed_frame_payload_always_hex() -> None:
             assert message["text"] == text.decode()
         else:
             assert "00 20 40 df bf" in r.stdout
+
+
+@pytest.mark.parametrize("show", ["frames", "messages"])
+def test_frame_after_the_peers_close_is_flagged(show: str) -> None:
+    """Issue 11 #9: a frame the server sends after its own CLOSE breaks RFC 6455 §5.5.1: named
+    (``frame-after-close``), exit 5, in both show modes (websockets itself discards it unseen)."""
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request) + b"\x88\x02\x03\xe8" + b"\x81\x05after")
+        conn.recv(1024)
+        time.sleep(0.3)
+
+    url, thread = hostile_ws_server(script)
+    r = run_wiretool(["--json", "ws", "connect", url, "--show", show, "--no-stdin"])
+    thread.join(20)
+    assert r.exit_code == 5, (r.stdout, r.stderr)
+    assert "data frame sent after the sender's own CLOSE frame" in r.stderr and "RFC 6455 §5.5.1" in r.stderr
+    codes = [v["code"] for rec in r.json_lines() for v in rec.get("violations") or []]
+    assert "frame-after-close" in codes
+
+
+@pytest.mark.parametrize("show", ["frames", "messages"])
+def test_peer_close_code_reported_after_we_failed(show: str) -> None:
+    """Issue 11 #9: we fail the connection (invalid UTF-8, close 1007) and the server answers with its own close
+    1007: the close record reports that code, not 1006, also with --show messages."""
+    def script(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request) + b"\x81\x02\xff\xfe")
+        conn.recv(1024)  # our close
+        conn.sendall(b"\x88\x06\x03\xefbad!")
+        time.sleep(0.3)
+
+    url, thread = hostile_ws_server(script)
+    r = run_wiretool(["--json", "ws", "connect", url, "--show", show, "--no-stdin"])
+    thread.join(20)
+    assert r.exit_code == 5, (r.stdout, r.stderr)
+    close = next(rec for rec in r.json_lines() if rec["type"] == "close")
+    assert (close["code"], close["reason"], close["sent_code"]) == (1007, "bad!", 1007), close
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+                                  b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n"])
+def test_replay_refuses_a_101_that_is_not_websocket(tmp_path, head: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 #9: replay against a 101 without Upgrade (and Sec-WebSocket-Accept) ends at once with exit 4 (no
+    --timeout needed), naming what is missing, instead of waiting for frames that never come. (A 101 with
+    Upgrade but no accept key is still replayed: tests/cli/test_audit_ws_replay.py relies on it.)"""
+    def recorded(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(ws_switching(request) + b"\x81\x02hi")
+        conn.recv(1024)
+        conn.sendall(b"\x88\x02\x03\xe8")
+
+    url, thread = hostile_ws_server(recorded)
+    capture = tmp_path / "c.wtcap"
+    assert run_wiretool(["ws", "connect", url, "--send", "x", "--count", "1", "--no-stdin", "--record",
+                         str(capture)]).exit_code == 0
+    thread.join(20)
+
+    def not_websocket(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(head)
+        time.sleep(5)
+
+    url, thread = hostile_ws_server(not_websocket)
+    r = run_wiretool(["replay", str(capture), url, "--no-delay"], timeout=30)
+    assert r.exit_code == 4, (r.stdout, r.stderr)
+    assert "handshake failed" in r.stderr
+    assert any(name in r.stderr for name in ("Connection", "Upgrade", "Sec-WebSocket-Accept"))

@@ -24,6 +24,7 @@ from wiretool.codec.wsclose import close_payload
 from wiretool.codec.wsdeflate import InflateLimit
 from wiretool.codec.wsmask import apply_mask
 from wiretool.codec.wsrules import (
+    V_AFTER_CLOSE,
     V_UNEXPECTED_CONT,
     close_violations,
     header_violations,
@@ -91,6 +92,7 @@ class WsFrameParser:
         self._need = 2  # bytes (from the start of _buf) needed before parsing can progress
         self._inflater: Any = None
         self._mop: int | None = None  # opcode of the fragmented message in progress
+        self._closed = False  # a CLOSE frame was seen: any frame after it breaks RFC 6455 §5.5.1
         self._reset_message()
 
     # -- public API -------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ class WsFrameParser:
         self._base = 0
         self._need = 2
         self._mop = None
+        self._closed = False
         self._reset_message()
         return out
 
@@ -178,7 +181,7 @@ class WsFrameParser:
         bad = self._bad_mask
         messages = self.messages
         base = self._base
-        fast = self.fast
+        fast = self.fast and not self._closed
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
@@ -232,6 +235,7 @@ class WsFrameParser:
             if end < 0:
                 return pos
             pos = end
+            fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
         self._need = 2
         return pos
 
@@ -297,8 +301,11 @@ class WsFrameParser:
             v.append(truncated(missing))
             out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), missing))
             return
+        if self._closed and op < 8:  # §5.5.1 forbids data frames after a close; control frames may follow
+            v.append(V_AFTER_CLOSE)
         if op == 8:
             v.extend(close_violations(payload))
+            self._closed = True
         done: WsMessage | None = None
         if op == 0:
             if self._mop is None:

@@ -25,6 +25,8 @@ V_CONTROL_FRAGMENTED = _v("control-fragmented", "RFC 6455 §5.5",
                           "control frame without FIN: control frames must not be fragmented")
 V_UNEXPECTED_CONT = _v("unexpected-continuation", "RFC 6455 §5.4",
                        "continuation frame with no fragmented message to continue")
+V_AFTER_CLOSE = _v("frame-after-close", "RFC 6455 §5.5.1",
+                  "data frame sent after the sender's own CLOSE frame: after a close, no more data frames")
 V_CLOSE_1_BYTE = _v("close-payload-1-byte", "RFC 6455 §5.5.1",
                     "close payload of 1 byte: it must be empty or start with a 2-byte code")
 V_CLOSE_REASON_UTF8 = _v("close-reason-invalid-utf8", "RFC 6455 §5.5.1", "close reason is not valid UTF-8")

@@ -27,6 +27,7 @@ from websockets.exceptions import (
     InvalidHeader,
     InvalidHeaderValue,
     InvalidStatus,
+    InvalidUpgrade,
     ProtocolError,
 )
 from websockets.frames import Frame, Opcode
@@ -276,6 +277,8 @@ class WsClient(asyncio.Protocol):
         code, reason = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
         if rcvd is None and self.recv_view is not None and self.recv_view.close_seen is not None:
             code, reason = self.recv_view.close_seen  # after failing, websockets stops reading; the view did not
+        elif rcvd is None and self._length_check is not None and self._length_check.close_seen is not None:
+            code, reason = self._length_check.close_seen  # --show messages: the header walk saw it
         record = WsClose(t=self.sink.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
                          code_name=close_name(code),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
@@ -636,11 +639,16 @@ def _is_utf8(data: bytes) -> bool:
 
 
 class _LenientClientProtocol(ClientProtocol):
-    """websockets' client that takes any 101 as the start of the WebSocket (see ``lenient_handshake``)."""
+    """websockets' client that takes a 101 with a missing or wrong accept key or extension answer as the start
+    of the WebSocket (see ``lenient_handshake``). A 101 without ``Upgrade: websocket``/``Connection: Upgrade``
+    is refused still: that server is not switching to WebSocket at all, and a replay would only wait for
+    frames that never come."""
 
     def process_response(self, response: Response) -> None:
         try:
             super().process_response(response)
+        except InvalidUpgrade:
+            raise
         except InvalidHandshake:
             if response.status_code != 101:
                 raise
