@@ -343,3 +343,49 @@ def test_replay_refuses_a_101_that_is_not_websocket(tmp_path, head: bytes) -> No
     assert r.exit_code == 4, (r.stdout, r.stderr)
     assert "handshake failed" in r.stderr
     assert any(name in r.stderr for name in ("Connection", "Upgrade", "Sec-WebSocket-Accept"))
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_replay_keeps_only_what_check_compares(tmp_path, check: bool) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12 #9: while a replay waits out a recorded pause, the server floods 64 KiB messages. The replay
+    keeps only what --check compares (the recorded message count, plus one), so peak RSS stays put while the
+    flood grows 4x (8 MB, 32 MB); the verdict is the first difference as before."""
+    from transport.test_audit_ws_hostile import run_measured
+
+    from wiretool.capture.file import CaptureWriter
+    from wiretool.codec.wsbuild import build_frame
+
+    request = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    capture = tmp_path / "pause.wtcap"
+    with CaptureWriter(capture, proto="ws", url="ws://127.0.0.1:9/") as w:
+        w.chunk("send", 0.0, request)
+        w.chunk("recv", 0.005, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+        w.chunk("send", 0.01, build_frame(1, b"go", mask=True))
+        w.chunk("recv", 0.02, build_frame(2, b"\0" * 65536))
+        w.chunk("send", 3.0, build_frame(8, b"\x03\xe8", mask=True))  # the pause the replay waits out
+        w.chunk("recv", 3.01, build_frame(8, b"\x03\xe8"))
+
+    def run(megabytes: int) -> tuple[int, str, str, int]:
+        def script(conn: socket.socket, request: bytes) -> None:
+            frame = b"\x82\x7f" + (65536).to_bytes(8, "big") + b"\0" * 65536
+            conn.sendall(ws_switching(request) + frame * (megabytes * 16))
+            conn.settimeout(10)
+            while b"\x88" not in conn.recv(65536):
+                pass
+            conn.sendall(b"\x88\x02\x03\xe8")
+
+        url, thread = hostile_ws_server(script)
+        rc, out, err, rss_kb = run_measured(["replay", str(capture), url, *(["--check"] if check else [])],
+                                            timeout=60)
+        thread.join(20)
+        return rc, out, err, rss_kb
+
+    rc, out, err, small = run(8)
+    assert rc == (7 if check else 0), (out[-500:], err)
+    rc, out, err, big = run(32)
+    assert rc == (7 if check else 0), (out[-500:], err)
+    if check:
+        assert "message 2 (BINARY)" in out  # the first answer the recording did not have
+    assert big < small + 12_000, f"peak RSS {small} kB for 8 MB, {big} kB for 32 MB"

@@ -29,9 +29,17 @@ from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsProtocolError
 from wiretool.replay.compare import Rules, compare
 from wiretool.replay.options import ReplayOptions
-from wiretool.replay.ws_session import OP_CLOSE, Step, WsRecording, answers, counts, read_recording
+from wiretool.replay.ws_session import (
+    OP_CLOSE,
+    AnswerStream,
+    Step,
+    WsRecording,
+    answers,
+    counts,
+    read_recording,
+)
 from wiretool.secrets import redact_url
-from wiretool.session import RECV, SEND, Outcome, Sink
+from wiretool.session import RECV, Outcome, Sink
 
 if TYPE_CHECKING:
     from websockets.http11 import Request
@@ -135,7 +143,10 @@ class WsReplaySession:
         self.rules = rules or Rules()
         self.rec = read_recording(cap.chunks)
         self.client: WsClient | None = None
-        self.chunks: list[Chunk] = []
+        self.recorded = answers(cap.chunks) if check else []
+        self.replayed = AnswerStream(keep=sum(1 for a in self.recorded if a.what.startswith("message ")) + 1
+                                     if check else 0)
+        """What the server answers, decoded as it comes: only what --check compares is kept."""
         self.recv_frames = 0
         self.unfinished = 0
         """Bytes received since the last whole message or control frame."""
@@ -330,7 +341,7 @@ class WsReplaySession:
     def on_chunk(self, chunk: Chunk) -> Outcome | None:
         """Keep every chunk; a server that sends more than :data:`MAX_PENDING` bytes without finishing a
         message stops the replay (checked on the bytes before this read: a read may finish it)."""
-        self.chunks.append(chunk)
+        self.replayed.feed(chunk.dir, chunk.data)
         if chunk.dir != RECV or (self.client is not None and self.client.send_view is None):
             return None
         over = self.unfinished > MAX_PENDING
@@ -345,14 +356,14 @@ class WsReplaySession:
 
     def _verdict(self) -> Outcome:
         """Without --check: 4 when the upgrade was refused, else 0. With it: 0, or 7 at the first difference."""
-        sent = sum(len(c.data) for c in self.chunks if c.dir == SEND)
-        got = sum(len(c.data) for c in self.chunks if c.dir == RECV)
-        replayed = answers(self.chunks)
+        stream = self.replayed
+        sent, got = stream.bytes_out, stream.bytes_in
+        replayed = stream.result()
         if not self.check:
-            self._counts = {"bytes_out": sent, "bytes_in": got, "answers": len(replayed)}
+            self._counts = {"bytes_out": sent, "bytes_in": got, "answers": stream.count()}
             status = replayed[0].value if replayed else None
             return Outcome(ExitCode.OK if status == 101 else ExitCode.REFUSED)
-        result = compare(answers(self.cap.chunks), replayed, self.rules)
+        result = compare(self.recorded, replayed, self.rules)
         self._counts = {"compared": result.compared, "bytes_out": sent, "bytes_in": got}
         diff = result.difference
         assert self._sink is not None

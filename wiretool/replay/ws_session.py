@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from wiretool.capture.decode_ws import deflate_params
 from wiretool.capture.file import Chunk
-from wiretool.codec.http1 import Head, split_head
+from wiretool.codec.http1 import Head, parse_head, split_head
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.replay.compare import VOLATILE_HEADERS, Answer
@@ -160,12 +160,7 @@ def answers(chunks: Sequence[Chunk]) -> list[Answer]:
     response, rest = split_head(got)
     if response is None:
         return [Answer("handshake status", "(no response)")]
-    out = [Answer("handshake status", response.status)]
-    headers: dict[str, str] = {}
-    for n, v in response.headers:
-        if n.lower() not in VOLATILE_HEADERS:
-            headers[n.lower()] = v if n.lower() not in headers else headers[n.lower()] + ", " + v
-    out.append(Answer("handshake headers", headers))
+    out = [Answer("handshake status", response.status), Answer("handshake headers", _headers(response))]
     if response.status != 101:
         return out
     deflate, server_nct, _ = deflate_params(response)
@@ -184,6 +179,15 @@ def answers(chunks: Sequence[Chunk]) -> list[Answer]:
     return out
 
 
+def _headers(response: Head) -> dict[str, str]:
+    """The response headers compared: lower-case names, repeated ones joined, volatile ones left out."""
+    headers: dict[str, str] = {}
+    for n, v in response.headers:
+        if n.lower() not in VOLATILE_HEADERS:
+            headers[n.lower()] = v if n.lower() not in headers else headers[n.lower()] + ", " + v
+    return headers
+
+
 def _payload_value(opcode: int, payload: bytes) -> str:
     if opcode == 1:
         try:
@@ -191,3 +195,76 @@ def _payload_value(opcode: int, payload: bytes) -> str:
         except UnicodeDecodeError:
             pass
     return "hex:" + payload.hex()
+
+
+class AnswerStream:
+    """:func:`answers` built as the replay's bytes arrive, keeping no more than ``--check`` compares.
+
+    The server's bytes are decoded as they come and dropped; of the data messages only the first ``keep``
+    answers are kept (None: all), the rest only counted. :func:`compare` stops at the first difference, so
+    keeping one message more than the recording holds gives the same verdict, and a server flooding while
+    the replay waits out a recorded pause costs no memory.
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        self.keep = keep
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.messages = 0
+        """Data messages the server sent (kept or not)."""
+        self._head = bytearray()
+        self._searched = 0
+        self._response: Head | None = None
+        self._parser: WsFrameParser | None = None
+        self._out: list[Answer] = []
+        self._close: object = "(no close frame)"
+
+    def feed(self, dir: str, data: bytes) -> None:
+        if dir != "recv":
+            self.bytes_out += len(data)
+            return
+        self.bytes_in += len(data)
+        if self._parser is None:
+            if self._response is not None:
+                return  # not a 101: only the status and headers are answers
+            self._head += data
+            end = self._head.find(b"\r\n\r\n", max(0, self._searched - 3))
+            self._searched = len(self._head)
+            if end < 0:
+                return
+            response = parse_head(bytes(self._head[:end]))
+            data = bytes(self._head[end + 4:])
+            self._head = bytearray()
+            self._response = response
+            self._out = [Answer("handshake status", response.status), Answer("handshake headers", _headers(response))]
+            if response.status != 101:
+                return
+            deflate, server_nct, _ = deflate_params(response)
+            self._parser = WsFrameParser(sender="server", dir="recv", rsv1_allowed=deflate, deflate=deflate,
+                                         no_context_takeover=server_nct, messages=True)
+        self._take(self._parser.feed(data))
+
+    def _take(self, records: list[object]) -> None:
+        for r in records:
+            if isinstance(r, WsMessage):
+                self.messages += 1
+                if self.keep is None or self.messages <= self.keep:
+                    self._out.append(Answer(f"message {self.messages} ({r.opcode_name})",
+                                            _payload_value(r.opcode, r.payload)))
+            elif isinstance(r, WsFrame) and r.opcode == OP_CLOSE and self._close == "(no close frame)":
+                self._close = {"code": r.close_code, "reason": r.close_reason}
+
+    def result(self) -> list[Answer]:
+        """The answers kept, as :func:`answers` gives them (call once, at the end)."""
+        if self._response is None:
+            return [Answer("handshake status", "(no response)")]
+        if self._parser is None:
+            return list(self._out)
+        self._take(self._parser.finish())  # type: ignore[arg-type]
+        return [*self._out, Answer("close", self._close)]
+
+    def count(self) -> int:
+        """How many answers there were in all (kept or not)."""
+        if self._response is None:
+            return 1
+        return 2 + (self.messages + 1 if self._parser is not None else 0)
