@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from websockets.utils import accept_key
 
 from wiretool.capture.exchanges import SIDE
-from wiretool.codec.http1 import Head, split_head
+from wiretool.codec.http1 import Head, parse_head
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.records import Note
 from wiretool.records.ws import WsFrame
@@ -47,6 +47,9 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
     """Every record the capture's bytes decode to, in the order the chunks were written."""
     heads: dict[str, Head] = {}
     pending = {"send": bytearray(), "recv": bytearray()}
+    searched = {"send": 0, "recv": 0}
+    """How far each direction's pending bytes were searched for the blank line: each chunk searches only its
+    own bytes (and the 3 before), so a head that never ends costs linear time, not a re-search per chunk."""
     parsers: dict[str, WsFrameParser] = {}
     for c in cap.chunks:
         if c.dir not in pending:
@@ -56,10 +59,14 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
         if c.dir in parsers:
             yield from parsers[c.dir].feed(c.data, c.t)
             continue
-        pending[c.dir] += c.data
-        head, rest = split_head(bytes(pending[c.dir]))
-        if head is None:
+        buf = pending[c.dir]
+        buf += c.data
+        end = buf.find(b"\r\n\r\n", max(0, searched[c.dir] - 3))
+        searched[c.dir] = len(buf)
+        if end < 0:
             continue
+        head, rest = parse_head(bytes(buf[:end])), bytes(buf[end + 4:])
+        buf.clear()
         heads[c.dir] = head
         headers = [[n, redact(n, v, show_secrets)] for n, v in head.headers]
         if c.dir == "send":

@@ -117,7 +117,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     """
     import re
 
-    from wiretool.codec.headers import has_cr_lf_nul
+    from wiretool.codec.headers import has_cr_lf_nul, is_token
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
     from wiretool.run import run_sync
@@ -125,10 +125,19 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     from wiretool.transport.ws_session import ConnectPlan, run_connect
 
     if not url.lower().startswith(("ws://", "wss://")):
-        raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+        from wiretool.secrets import redact_url
+
+        raise UsageError(f"expected a ws:// or wss:// URL, got {redact_url(url, net.show_secrets)!r}")
     for name, value in net.headers:
         if has_cr_lf_nul(name + value):  # it would end the header line: request smuggling
             raise UsageError(f"-H {name!r}: header names and values cannot hold CR, LF or NUL")
+        _check_header(name, value)
+    if origin is not None:
+        _check_header("Origin", origin, option="--origin")
+    for proto in subprotocol:
+        if not is_token(proto):  # RFC 6455 §4.1: each subprotocol is a token
+            raise UsageError(f"--subprotocol {repr(proto.encode('utf-8', 'surrogateescape'))[1:]}: a subprotocol "
+                             "is a token (letters, digits and !#$%&'*+-.^_`|~)")
     for pattern in expect:
         try:
             re.compile(pattern)
@@ -150,3 +159,25 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
     out = Output(env, proto="ws")
     out.options["show"] = show
     return run_sync(run_connect(out, plan))
+
+
+def _check_header(name: str, value: str, option: str = "-H") -> None:
+    """A ``-H`` header websockets can put on the wire, or a usage error (exit 2) saying why not.
+
+    The name must be a token (RFC 9110 §5.6.2); the value is written as ISO-8859-1, so it may not hold
+    bytes that were not UTF-8 in argv (they reach us as lone surrogates), characters past U+00FF, or
+    control characters other than tab (RFC 9110 §5.5)."""
+    from wiretool.codec.headers import is_token
+    from wiretool.errors import UsageError
+
+    shown = repr(name.encode("utf-8", "surrogateescape"))[1:]
+    if not is_token(name):
+        raise UsageError(f"{option} {shown}: a header name is a token (letters, digits and !#$%&'*+-.^_`|~)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} {shown}: the value holds bytes that are not UTF-8: "
+                         f"{value.encode('utf-8', 'surrogateescape')!r}") from None
+    bad = next((c for c in value if not (c == "\t" or " " <= c <= "~" or "\x80" <= c <= "\xff")), None)
+    if bad is not None:
+        raise UsageError(f"{option} {shown}: the value holds {bad!r}, which a header value cannot carry")

@@ -16,6 +16,18 @@ MAX_INFLATED = 256 * 1024 * 1024
 """Refuse to inflate one message beyond this size (a decompression bomb is reported, not obeyed)."""
 
 
+class InflateLimit(ValueError):
+    """The message inflated fine but past the limit (a local bound, not broken DEFLATE data)."""
+
+    def __init__(self, limit: int, inflated: int, consumed: int) -> None:
+        super().__init__(f"inflated message exceeds {limit} bytes")
+        self.limit = limit
+        self.inflated = inflated
+        """Bytes inflated when inflation stopped (more than ``limit``, or ``limit`` with input left)."""
+        self.consumed = consumed
+        """Compressed bytes of the message read by then."""
+
+
 class Inflater:
     """Inflate the frames of compressed messages, one message at a time."""
 
@@ -24,15 +36,18 @@ class Inflater:
         self.max_size = max_size
         self._d: zlib._Decompress | None = None
         self._size = 0
+        self._consumed = 0
 
     def start(self) -> None:
         """A new compressed message begins."""
         if self._d is None or self.no_context_takeover:
             self._d = zlib.decompressobj(wbits=-15)
         self._size = 0
+        self._consumed = 0
 
     def feed(self, data: bytes, final: bool) -> bytes:
-        """Inflate one frame's payload; ``final`` on the message's last frame. Raises ``ValueError``."""
+        """Inflate one frame's payload; ``final`` on the message's last frame. Raises ``ValueError`` for bad
+        DEFLATE data, :class:`InflateLimit` (a ``ValueError``) when the message grows past ``max_size``."""
         if self._d is None:
             self.start()
         assert self._d is not None
@@ -45,8 +60,10 @@ class Inflater:
             raise ValueError(f"invalid DEFLATE data: {exc}") from None
         self._size += len(out)
         if self._size > self.max_size or self._d.unconsumed_tail:
+            consumed = self._consumed + len(data) - len(self._d.unconsumed_tail)
             self._d = None
-            raise ValueError(f"inflated message exceeds {self.max_size} bytes")
+            raise InflateLimit(self.max_size, self._size, consumed)
+        self._consumed += len(data)
         return out
 
 

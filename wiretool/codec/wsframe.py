@@ -21,12 +21,15 @@ from typing import Any
 
 from wiretool.codec.wsbuild import build_frame, fragment_frames
 from wiretool.codec.wsclose import close_payload
+from wiretool.codec.wsdeflate import InflateLimit
 from wiretool.codec.wsmask import apply_mask
 from wiretool.codec.wsrules import (
+    V_AFTER_CLOSE,
     V_UNEXPECTED_CONT,
     close_violations,
     header_violations,
     inflate_failed,
+    inflate_too_big,
     interleaved,
     invalid_utf8,
     parser_error,
@@ -89,6 +92,7 @@ class WsFrameParser:
         self._need = 2  # bytes (from the start of _buf) needed before parsing can progress
         self._inflater: Any = None
         self._mop: int | None = None  # opcode of the fragmented message in progress
+        self._closed = False  # a CLOSE frame was seen: any frame after it breaks RFC 6455 §5.5.1
         self._reset_message()
 
     # -- public API -------------------------------------------------------------------------------
@@ -149,6 +153,7 @@ class WsFrameParser:
         self._base = 0
         self._need = 2
         self._mop = None
+        self._closed = False
         self._reset_message()
         return out
 
@@ -156,6 +161,17 @@ class WsFrameParser:
     def pending(self) -> int:
         """Bytes received but not yet part of a whole frame."""
         return len(self._buf)
+
+    @property
+    def fed(self) -> int:
+        """Bytes of the stream fed so far (parsed or buffered)."""
+        return self._base + len(self._buf)
+
+    def frame_in_progress(self) -> tuple[int, int] | None:
+        """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
+        if not self._buf or self._need <= len(self._buf):
+            return None
+        return self._base, self._need
 
     # -- parsing ----------------------------------------------------------------------------------
     def _parse(self, data: bytes, n: int, t: float, out: list[Record]) -> int:
@@ -165,7 +181,7 @@ class WsFrameParser:
         bad = self._bad_mask
         messages = self.messages
         base = self._base
-        fast = self.fast
+        fast = self.fast and not self._closed
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
@@ -219,6 +235,7 @@ class WsFrameParser:
             if end < 0:
                 return pos
             pos = end
+            fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
         self._need = 2
         return pos
 
@@ -284,8 +301,11 @@ class WsFrameParser:
             v.append(truncated(missing))
             out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), missing))
             return
+        if self._closed and op < 8:  # §5.5.1 forbids data frames after a close; control frames may follow
+            v.append(V_AFTER_CLOSE)
         if op == 8:
             v.extend(close_violations(payload))
+            self._closed = True
         done: WsMessage | None = None
         if op == 0:
             if self._mop is None:
@@ -306,7 +326,7 @@ class WsFrameParser:
     # -- messages ---------------------------------------------------------------------------------
     def _reset_message(self) -> None:
         self._mcomp = False
-        self._mparts: list[bytes] = []
+        self._mparts = bytearray()  # one buffer, not a list: a flood of empty fragments costs nothing
         self._mframes = 0
         self._mviol: list[Violation] = []
         self._mdec: Any = None
@@ -336,6 +356,12 @@ class WsFrameParser:
         if self._minflate:
             try:
                 data = self._inflater.feed(payload, bool(fin))
+            except InflateLimit as exc:
+                bad = inflate_too_big(exc.limit, exc.inflated, exc.consumed)
+                v.append(bad)
+                self._mviol.append(bad)
+                self._minflate = False
+                self._mtext_ok = False
             except ValueError as exc:
                 bad = inflate_failed(exc)
                 v.append(bad)
@@ -356,12 +382,12 @@ class WsFrameParser:
                     self._mviol.append(bad)
                     self._mtext_ok = False
         if self.messages:
-            self._mparts.append(data)
+            self._mparts += data
         if not fin:
             return None
         msg = None
         if self.messages:
-            msg = new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp, self._mframes,
+            msg = new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp, self._mframes,
                               True, tuple(self._mviol), self._minflate)
         self._mop = None
         self._reset_message()
@@ -370,7 +396,7 @@ class WsFrameParser:
     def _abandon(self, t: float, out: list[Record], extra: tuple[Violation, ...]) -> None:
         """The message in progress will never end: report what there was of it as incomplete."""
         if self.messages:
-            out.append(new_message(t, self.dir, self._mop or 1, b"".join(self._mparts), self._mcomp,
+            out.append(new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp,
                                    self._mframes, False, (*self._mviol, *extra), self._minflate))
         self._mop = None
         self._reset_message()

@@ -25,6 +25,8 @@ V_CONTROL_FRAGMENTED = _v("control-fragmented", "RFC 6455 §5.5",
                           "control frame without FIN: control frames must not be fragmented")
 V_UNEXPECTED_CONT = _v("unexpected-continuation", "RFC 6455 §5.4",
                        "continuation frame with no fragmented message to continue")
+V_AFTER_CLOSE = _v("frame-after-close", "RFC 6455 §5.5.1",
+                  "data frame sent after the sender's own CLOSE frame: after a close, no more data frames")
 V_CLOSE_1_BYTE = _v("close-payload-1-byte", "RFC 6455 §5.5.1",
                     "close payload of 1 byte: it must be empty or start with a 2-byte code")
 V_CLOSE_REASON_UTF8 = _v("close-reason-invalid-utf8", "RFC 6455 §5.5.1", "close reason is not valid UTF-8")
@@ -114,6 +116,24 @@ def interleaved(op: int, message_op: int) -> Violation:
 def invalid_utf8(frame_number: int) -> Violation:
     return _v("invalid-utf8", "RFC 6455 §8.1",
               f"text message is not valid UTF-8 (found in frame {frame_number} of the message)")
+
+
+MAX_MESSAGE_FRAMES = 1_000_000
+"""Frames one received message may have before a connection gives up on it (close 1009, exit 5): a message of
+empty CONTINUATION frames never reaches --max-size, and without this would never end (RFC 6455 §10.4 asks
+implementations to limit what a peer can make them hold)."""
+
+
+def too_many_frames(frames: int) -> Violation:
+    return _v("message-too-many-frames", "RFC 6455 §10.4",
+              f"message still not complete after {frames} frames (the limit is {MAX_MESSAGE_FRAMES})")
+
+
+def inflate_too_big(limit: int, inflated: int, consumed: int) -> Violation:
+    """A compressed message that inflates past the local limit (``--max-size``): not broken data, too big."""
+    return _v("message-too-big", "RFC 6455 §10.4",
+              f"message larger than the local limit ({limit} bytes, --max-size in ws connect) once inflated: inflation "
+              f"stopped at {inflated} bytes, {consumed} compressed bytes into the message")
 
 
 def inflate_failed(exc: Exception) -> Violation:

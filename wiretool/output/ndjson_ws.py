@@ -57,7 +57,7 @@ def frame_json_line(rec: Any, dir_json: str | None = None) -> str:
     other frame goes through ``to_json()``. A test checks both give the same object.
     """
     head = rec.head
-    if rec.violations or rec.missing or len(head) < 2 or (head[0] & 0x0F) == 8:
+    if rec.violations or rec.missing or len(head) < 2 or (head[0] & 0x0F) == 8 or head[0] & 0x40:
         return dumps(rec.to_json()) + "\n"
     seg_a, seg_b, key_at = _segments(head)
     payload = rec.payload

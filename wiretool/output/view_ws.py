@@ -88,7 +88,7 @@ def frame_text(f: WsFrame) -> Text:
         reason = f.close_reason or ""
         text.append(f"  reason {safe_text(repr(reason))}\n" if reason else "\n", style="magenta")
     elif f.payload:
-        _payload(text, f.payload, f.opcode != 2)
+        _payload(text, f.payload, f.opcode != 2 and not f.rsv1)  # compressed bytes: always a hex dump
     for v in f.violations:
         _violation(text, v)
     text.rstrip()

@@ -184,8 +184,9 @@ class WsFrame(Record):
 
     @property
     def payload_text(self) -> str | None:
-        """The payload as text when it is valid UTF-8 (whatever the opcode), else None."""
-        return _text_or_none(self.payload)
+        """The payload as text when it is valid UTF-8 (whatever the opcode), else None; always None for a
+        compressed (RSV1) frame, whose bytes are DEFLATE data even when they happen to decode."""
+        return None if self.head[0] & 0x40 else _text_or_none(self.payload)
 
     @property
     def close_code(self) -> int | None:
@@ -212,7 +213,7 @@ class WsFrame(Record):
             "opcode": self.opcode, "opcode_name": self.opcode_name, "masked": self.masked,
             "mask_key": self.mask_key, "length": self.length, "length_bits": self.length_bits,
             "header_length": len(self.head), "payload_hex": self.payload.hex(),
-            "payload_text": _text_or_none(self.payload),
+            "payload_text": None if self.head[0] & 0x40 else _text_or_none(self.payload),
             "close_code": None, "close_code_name": None, "close_reason": None,
             "violations": [v.to_json() for v in self.violations],
             "truncated": self.missing > 0, "missing": self.missing,

@@ -29,8 +29,17 @@ from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsProtocolError
 from wiretool.replay.compare import Rules, compare
 from wiretool.replay.options import ReplayOptions
-from wiretool.replay.ws_session import OP_CLOSE, Step, WsRecording, answers, counts, read_recording
-from wiretool.session import RECV, SEND, Outcome, Sink
+from wiretool.replay.ws_session import (
+    OP_CLOSE,
+    AnswerStream,
+    Step,
+    WsRecording,
+    answers,
+    counts,
+    read_recording,
+)
+from wiretool.secrets import redact_url
+from wiretool.session import RECV, Outcome, Sink
 
 if TYPE_CHECKING:
     from websockets.http11 import Request
@@ -77,11 +86,11 @@ class ReplayTarget:
         url = opts.url or str(cap.header.get("url", ""))
         parts = urlsplit(url)
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise UsageError(f"expected a ws:// or wss:// URL, got {url!r}")
+            raise UsageError(f"expected a ws:// or wss:// URL, got {redact_url(url, opts.show_secrets)!r}")
         try:
             self.port = parts.port or (443 if parts.scheme == "wss" else 80)
         except ValueError as exc:  # ws://host:99999/ or ws://host:abc/
-            raise UsageError(f"invalid port in {url!r}: {exc}") from None
+            raise UsageError(f"invalid port in {redact_url(url, opts.show_secrets)!r}: {exc}") from None
         self.url = url
         self.host = parts.hostname
         self.secure = parts.scheme == "wss"
@@ -105,6 +114,7 @@ class ReplayTarget:
                 continue
             headers.append((name, value))
         headers += [pair for pair in overrides.values() if pair is not None]
+        _check_sendable(headers)
         self.headers = headers
 
     def header_values(self, name: str) -> list[str]:
@@ -133,7 +143,10 @@ class WsReplaySession:
         self.rules = rules or Rules()
         self.rec = read_recording(cap.chunks)
         self.client: WsClient | None = None
-        self.chunks: list[Chunk] = []
+        self.recorded = answers(cap.chunks) if check else []
+        self.replayed = AnswerStream(keep=sum(1 for a in self.recorded if a.what.startswith("message ")) + 1
+                                     if check else 0)
+        """What the server answers, decoded as it comes: only what --check compares is kept."""
         self.recv_frames = 0
         self.unfinished = 0
         """Bytes received since the last whole message or control frame."""
@@ -186,7 +199,7 @@ class WsReplaySession:
                                     subprotocols=[p for p in subprotocols if p], max_size=None,
                                     show_secrets=opts.show_secrets, recv_messages=True,
                                     lenient_handshake=True)
-        client = WsClient(sink, client_opts, parse_url(target.url))
+        client = WsClient(sink, client_opts, parse_url(target.url, opts.show_secrets))
         client.auto_replies = not opts.exact
         ssl_ctx = None
         if target.secure:
@@ -200,14 +213,15 @@ class WsReplaySession:
                                                           server_hostname=target.host if target.secure else None),
                                    opts.connect_timeout)
         except asyncio.TimeoutError:
-            raise ConnectError(f"could not connect to {target.url} within {opts.connect_timeout} s") from None
+            raise ConnectError(f"could not connect to {redact_url(target.url, opts.show_secrets)} "
+                               f"within {opts.connect_timeout} s") from None
         except OSError as exc:
             import ssl
 
             from wiretool.transport.tls import describe_ssl_error
 
             msg = describe_ssl_error(exc) if isinstance(exc, ssl.SSLError) else f"{exc.strerror or exc}"
-            raise ConnectError(f"cannot connect to {target.url}: {msg}") from None
+            raise ConnectError(f"cannot connect to {redact_url(target.url, opts.show_secrets)}: {msg}") from None
         self.client = client
         return client
 
@@ -327,7 +341,7 @@ class WsReplaySession:
     def on_chunk(self, chunk: Chunk) -> Outcome | None:
         """Keep every chunk; a server that sends more than :data:`MAX_PENDING` bytes without finishing a
         message stops the replay (checked on the bytes before this read: a read may finish it)."""
-        self.chunks.append(chunk)
+        self.replayed.feed(chunk.dir, chunk.data)
         if chunk.dir != RECV or (self.client is not None and self.client.send_view is None):
             return None
         over = self.unfinished > MAX_PENDING
@@ -342,14 +356,14 @@ class WsReplaySession:
 
     def _verdict(self) -> Outcome:
         """Without --check: 4 when the upgrade was refused, else 0. With it: 0, or 7 at the first difference."""
-        sent = sum(len(c.data) for c in self.chunks if c.dir == SEND)
-        got = sum(len(c.data) for c in self.chunks if c.dir == RECV)
-        replayed = answers(self.chunks)
+        stream = self.replayed
+        sent, got = stream.bytes_out, stream.bytes_in
+        replayed = stream.result()
         if not self.check:
-            self._counts = {"bytes_out": sent, "bytes_in": got, "answers": len(replayed)}
+            self._counts = {"bytes_out": sent, "bytes_in": got, "answers": stream.count()}
             status = replayed[0].value if replayed else None
             return Outcome(ExitCode.OK if status == 101 else ExitCode.REFUSED)
-        result = compare(answers(self.cap.chunks), replayed, self.rules)
+        result = compare(self.recorded, replayed, self.rules)
         self._counts = {"compared": result.compared, "bytes_out": sent, "bytes_in": got}
         diff = result.difference
         assert self._sink is not None
@@ -407,3 +421,20 @@ class _ReplaySink:
 
     def finish(self, outcome: Outcome) -> None:
         pass
+
+
+
+def _check_sendable(headers: Sequence[tuple[str, str]]) -> None:
+    """Every header (recorded or ``-H``) as websockets will write it, or a usage error (exit 2) naming it: a byte
+    that was not UTF-8 in argv, a character past U+00FF or a control character cannot go on the wire."""
+    from websockets.datastructures import Headers
+    from websockets.exceptions import InvalidHeaderValue
+
+    for name, value in headers:
+        try:
+            Headers()[name] = value
+            name.encode("iso-8859-1")
+        except (InvalidHeaderValue, UnicodeEncodeError):
+            shown = repr(name.encode("utf-8", "surrogateescape"))[1:]
+            raise UsageError(f"header {shown} cannot be sent: its name or value holds bytes that are not "
+                             f"UTF-8 or characters a header line cannot carry") from None

@@ -58,7 +58,8 @@ class WsGoals:
         self.matched = 0
         self.received = 0
         self.opened = False
-        self._fragments: list[bytes] | object | None = None
+        self._fragments: bytearray | object | None = None
+        """The fragmented message being counted: one buffer (a list would grow with every empty fragment)."""
         self._fragment_opcode = 1
         self._counts = count is not None or bool(self.expects)
         """Whether data messages matter at all (else the hot path skips them)."""
@@ -124,17 +125,17 @@ class WsGoals:
             if frame.fin:
                 self._fragments = None
                 return self._message(opcode, frame.payload)
-            self._fragments = [frame.payload]
+            self._fragments = bytearray(frame.payload)
             self._fragment_opcode = opcode
         elif opcode == 0:
             fragments = self._fragments
             if fragments is _COMPRESSED:
                 if frame.fin:
                     self._fragments = None
-            elif isinstance(fragments, list):
-                fragments.append(frame.payload)
+            elif isinstance(fragments, bytearray):
+                fragments += frame.payload
                 if frame.fin:
                     self._fragments = None
-                    return self._message(self._fragment_opcode, b"".join(fragments))
+                    return self._message(self._fragment_opcode, bytes(fragments))
         return None
 

@@ -135,10 +135,16 @@ class ServerConn(asyncio.Protocol):
         return None
 
     def pause_writing(self) -> None:
+        """The write buffer is over its high-water mark: stop our sends, and stop reading too, since every ping
+        read is answered with a pong; a client that floods pings and never reads cannot grow the buffer."""
         self.can_write.clear()
+        if self.transport is not None:
+            self.transport.pause_reading()
 
     def resume_writing(self) -> None:
         self.can_write.set()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.can_write.set()

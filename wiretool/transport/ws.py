@@ -22,13 +22,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHandshake, InvalidHeaderValue, InvalidStatus, ProtocolError
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidHeaderValue,
+    InvalidStatus,
+    InvalidUpgrade,
+    ProtocolError,
+)
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.uri import WebSocketURI
 from websockets.utils import accept_key
 
+from wiretool.codec.wsrules import MAX_MESSAGE_FRAMES, too_many_frames
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record, Violation
 from wiretool.records.ws import MESSAGE_SETTERS, WsMessage, new_message
@@ -109,7 +117,9 @@ class WsClient(asyncio.Protocol):
         self.auto_replies = True
         """Write what websockets answers by itself (pongs, the close echo, a failing close). ``replay --exact``
         turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
-        self._fragments: list[bytes] | None = None
+        self._fragments: bytearray | None = None
+        """The fragmented message being received (one buffer: bounded by --max-size, whatever the frame count)."""
+        self._fragment_frames = 0
         self._fragment_opcode = TEXT
         self._close_timer: asyncio.TimerHandle | None = None
         self._batch: list[Record] | None = None
@@ -119,6 +129,8 @@ class WsClient(asyncio.Protocol):
         """Bytes received since our close frame went out: the view stops decoding past a bound (see
         :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
         self._tap_stopped = False
+        self._close_at: int | None = None
+        """Offset in the received stream (after the handshake) when our close frame went out."""
 
     # -- counts ------------------------------------------------------------------------------------
     @property
@@ -190,6 +202,8 @@ class WsClient(asyncio.Protocol):
             self.handshake_bytes += data
         elif recv_tap.codec is not None:
             if proto.close_sent is not None:
+                if self._close_at is None:  # what the codec had before this read came before our close
+                    self._close_at = recv_tap.codec.fed  # type: ignore[attr-defined]
                 self._after_close += len(data)
             if self._after_close > self._tap_budget():
                 self._stop_tap()
@@ -214,6 +228,17 @@ class WsClient(asyncio.Protocol):
                 elif isinstance(event, Response):
                     self._on_response(event)
         self._after_receive()
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer is over its high-water mark: stop reading until it drains. websockets
+        answers every ping (and a close) by itself, so a peer that floods pings and never reads would otherwise
+        grow the buffer without bound; paused, the peer's own sends block instead (TCP backpressure)."""
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def eof_received(self) -> bool | None:
         self.proto.receive_eof()
@@ -252,6 +277,8 @@ class WsClient(asyncio.Protocol):
         code, reason = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
         if rcvd is None and self.recv_view is not None and self.recv_view.close_seen is not None:
             code, reason = self.recv_view.close_seen  # after failing, websockets stops reading; the view did not
+        elif rcvd is None and self._length_check is not None and self._length_check.close_seen is not None:
+            code, reason = self._length_check.close_seen  # --show messages: the header walk saw it
         record = WsClose(t=self.sink.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
                          code_name=close_name(code),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
@@ -392,8 +419,15 @@ class WsClient(asyncio.Protocol):
         assert codec is not None
         self._tap_stopped = True
         self.recv_tap.codec = None
-        self._note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
-                   f"not decoded ({codec.pending} buffered bytes dropped)", level="warn")  # type: ignore[attr-defined]
+        frame = codec.frame_in_progress()  # type: ignore[attr-defined]
+        if frame is not None and self._close_at is not None and frame[0] < self._close_at:
+            # not new data: the rest of a frame that was already on its way when we closed
+            self._note(f"the rest of a {frame[1]}-byte frame the server had sent before our close frame: more "
+                       f"than {self._tap_budget()} bytes after our close; not decoded ({codec.pending} "  # type: ignore[attr-defined]
+                       "buffered bytes dropped)", level="warn")
+        else:
+            self._note(f"the server kept sending after our close frame: more than {self._tap_budget()} bytes; "
+                       f"not decoded ({codec.pending} buffered bytes dropped)", level="warn")  # type: ignore[attr-defined]
 
     def _after_receive(self) -> None:
         proto = self.proto
@@ -428,7 +462,9 @@ class WsClient(asyncio.Protocol):
         end = raw.find(b"\r\n\r\n")
         rest = len(raw) - (end + 4) if end >= 0 and response.status_code == 101 else 0
         headers = response.headers
-        received = headers.get("Sec-WebSocket-Accept") if "Sec-WebSocket-Accept" in headers else None
+        # get_all, never get(): the peer may send a header twice (get() raises MultipleValuesError then)
+        accepts = headers.get_all("Sec-WebSocket-Accept")
+        received = ", ".join(accepts) if accepts else None
         expected = accept_key(self.proto.key)
         body = bytes(response.body or b"")
         head = body[:1024]
@@ -451,6 +487,9 @@ class WsClient(asyncio.Protocol):
             if isinstance(exc, InvalidStatus):
                 outcome = Outcome(ExitCode.REFUSED, f"upgrade refused: HTTP {response.status_code} "
                                                     f"{response.reason_phrase}")
+            elif isinstance(exc, InvalidHeader) and exc.name == "Sec-WebSocket-Accept" and len(accepts) > 1:
+                outcome = Outcome(ExitCode.REFUSED, f"handshake failed: Sec-WebSocket-Accept sent {len(accepts)} "
+                                                    "times; RFC 6455 §4.1 allows one")
             elif isinstance(exc, InvalidHeaderValue) and exc.name == "Sec-WebSocket-Accept":
                 outcome = Outcome(ExitCode.PROTOCOL, "protocol violation: Sec-WebSocket-Accept does not match "
                                                      "the key (RFC 6455 §4.2.2)")
@@ -499,15 +538,19 @@ class WsClient(asyncio.Protocol):
             if frame.fin:
                 self._message(opcode, frame.data, 1)
             else:
-                self._fragments = [bytes(frame.data)]
+                self._fragments = bytearray(frame.data)
+                self._fragment_frames = 1
                 self._fragment_opcode = opcode
         elif opcode is CONT:
-            if self._fragments is not None:
-                self._fragments.append(bytes(frame.data))
+            fragments = self._fragments
+            if fragments is not None:
+                fragments += frame.data
+                self._fragment_frames += 1
                 if frame.fin:
-                    frames = len(self._fragments)
-                    data, self._fragments = b"".join(self._fragments), None
-                    self._message(self._fragment_opcode, data, frames)
+                    data, self._fragments = bytes(fragments), None
+                    self._message(self._fragment_opcode, data, self._fragment_frames)
+                elif self._fragment_frames >= MAX_MESSAGE_FRAMES and self.violation is None:
+                    self._too_many_frames()
         elif opcode is PONG:
             sent = self.pings.pop(bytes(frame.data), None)
             if sent is not None:
@@ -516,6 +559,14 @@ class WsClient(asyncio.Protocol):
         elif opcode is CLOSE:
             if self.initiator is None:
                 self.initiator = "server"
+
+    def _too_many_frames(self) -> None:
+        """A message still not over after MAX_MESSAGE_FRAMES frames (empty CONTINUATIONs forever, say): the local
+        limit, named; the connection is failed with 1009 as for --max-size and the run exits 5."""
+        violation = too_many_frames(self._fragment_frames)
+        self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1009))
+        self._violated([violation])
+        self._fragments = None  # nothing more of it is kept
 
     def _fast_events(self, events: list[Any]) -> None:
         """``--show messages``: the common case (a whole, valid UTF-8 text frame) in one place."""
@@ -553,11 +604,16 @@ class WsClient(asyncio.Protocol):
                 self._on_response(event)
 
     def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
-        self.messages_in += 1
+        """A whole data message from websockets. One that broke the protocol (TEXT not UTF-8) is not counted:
+        it never satisfies ``--count`` or ``--expect``, and the summary's ``messages_in`` leaves it out."""
         if self.recv_view is None:  # --show messages: the view is built here, not by the codec
-            self._show_message(opcode, data, frames)
+            if self._show_message(opcode, data, frames):
+                self.messages_in += 1
+        elif opcode is not TEXT or _is_utf8(data):  # the codec flagged it already; only the count is ours
+            self.messages_in += 1
 
-    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> None:
+    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> bool:
+        """Show one message (``--show messages``); False when it broke the protocol (shown as a violation)."""
         if opcode is TEXT:
             try:
                 data.decode()
@@ -566,19 +622,33 @@ class WsClient(asyncio.Protocol):
                 self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1007))
                 if self.violation is None:
                     self._violated([violation])
-                return
+                return False
         self._emit(new_message(self.sink.now(), RECV, int(opcode), data, False, frames))
+        return True
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class _LenientClientProtocol(ClientProtocol):
-    """websockets' client that takes any 101 as the start of the WebSocket (see ``lenient_handshake``)."""
+    """websockets' client that takes a 101 with a missing or wrong accept key or extension answer as the start
+    of the WebSocket (see ``lenient_handshake``). A 101 without ``Upgrade: websocket``/``Connection: Upgrade``
+    is refused still: that server is not switching to WebSocket at all, and a replay would only wait for
+    frames that never come."""
 
     def process_response(self, response: Response) -> None:
         try:
             super().process_response(response)
+        except InvalidUpgrade:
+            raise
         except InvalidHandshake:
             if response.status_code != 101:
                 raise

@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from wiretool.errors import ConnectError
+from wiretool.secrets import redact_url
 from wiretool.transport.tls import describe_ssl_error
 
 
@@ -28,18 +29,21 @@ class ProxyTarget:
     auth: str | None = None  # "user:password"
 
 
-def parse_proxy(url: str) -> ProxyTarget:
-    """``http://[user:pass@]host[:port]`` into a :class:`ProxyTarget`; only HTTP CONNECT proxies are supported."""
+def parse_proxy(url: str, show_secrets: bool = False) -> ProxyTarget:
+    """``http://[user:pass@]host[:port]`` into a :class:`ProxyTarget`; only HTTP CONNECT proxies are supported.
+
+    An error line names the proxy with its password redacted (unless ``show_secrets``)."""
+    shown = redact_url(url if "://" in url else f"http://{url}", show_secrets)
     parsed = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConnectError(f"unsupported proxy {url!r}: only http://host:port (HTTP CONNECT) proxies are supported")
+        raise ConnectError(f"unsupported proxy {shown!r}: only http://host:port (HTTP CONNECT) proxies are supported")
     auth = None
     if parsed.username is not None:
         auth = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
     try:
         port = parsed.port or 80
     except ValueError as exc:  # http://proxy:99999 or http://proxy:abc
-        raise ConnectError(f"unsupported proxy {url!r}: {exc}") from None
+        raise ConnectError(f"unsupported proxy {shown!r}: {exc}") from None
     return ProxyTarget(url=url, host=parsed.hostname, port=port, auth=auth)
 
 

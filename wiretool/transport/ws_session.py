@@ -19,6 +19,7 @@ from wiretool.errors import ConnectError, UsageError
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note
 from wiretool.run.ws import close_outcome
+from wiretool.secrets import redact_url
 from wiretool.session import Outcome, Sink
 from wiretool.transport.ws import ClientOptions, WsClient, _HandshakeFailed
 from wiretool.transport.ws_input import Command, parse_command, read_stdin
@@ -57,15 +58,17 @@ class ConnectPlan:
     """``--record FILE``: the capture (see :func:`open_capture`)."""
 
 
-def parse_url(url: str) -> WebSocketURI:
-    """The ws:// or wss:// URL as websockets sees it; a usage error (exit 2) when it is not one."""
+def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
+    """The ws:// or wss:// URL as websockets sees it; a usage error (exit 2) when it is not one (the line
+    names the URL with its password redacted)."""
     from websockets.exceptions import InvalidURI
     from websockets.uri import parse_uri
 
     try:
         return parse_uri(url)
     except (InvalidURI, ValueError) as exc:  # ValueError: a port out of range, "[::1" (urllib's checks)
-        raise UsageError(f"invalid WebSocket URL {url!r}: {exc}") from None
+        raise UsageError(f"invalid WebSocket URL {redact_url(url, show_secrets)!r}: "
+                         f"{str(exc).replace(url, redact_url(url, show_secrets))}") from None
 
 
 def open_capture(plan: ConnectPlan) -> CaptureWriter | None:
@@ -87,7 +90,7 @@ class WsClientSession:
 
     def __init__(self, plan: ConnectPlan) -> None:
         self.plan = plan
-        self.uri = parse_url(plan.client.url)
+        self.uri = parse_url(plan.client.url, plan.client.show_secrets)
         self.ssl_context = None
         if self.uri.secure:  # a bad --cacert/--cert is a usage error before anything runs
             from wiretool.transport.tls import client_context
@@ -165,7 +168,8 @@ class WsClientSession:
 
         plan, uri, ssl_context = self.plan, self.uri, self.ssl_context
         proxy_url = plan.proxy if plan.proxy is not None else proxy_from_env(uri.host, uri.port, uri.secure)
-        proxy = parse_proxy(proxy_url) if proxy_url else None
+        show_secrets = plan.client.show_secrets
+        proxy = parse_proxy(proxy_url, show_secrets) if proxy_url else None
         client = WsClient(sink, plan.client, uri)
         self.pending = client
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
@@ -173,8 +177,9 @@ class WsClientSession:
         peer = transport.get_extra_info("peername")
         ssl_obj = transport.get_extra_info("ssl_object")
         cipher = ssl_obj.cipher() if ssl_obj is not None else None
-        sink.emit(WsConnect(t=sink.now(), url=plan.client.url,
-                            peer=f"{peer[0]}:{peer[1]}" if peer else "", proxy=proxy.url if proxy else None,
+        sink.emit(WsConnect(t=sink.now(), url=redact_url(plan.client.url, show_secrets),
+                            peer=f"{peer[0]}:{peer[1]}" if peer else "",
+                            proxy=redact_url(proxy.url, show_secrets) if proxy else None,
                             tls_version=ssl_obj.version() if ssl_obj is not None else None,
                             tls_cipher=cipher[0] if cipher else None,
                             alpn=ssl_obj.selected_alpn_protocol() if ssl_obj is not None else None))

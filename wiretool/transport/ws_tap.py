@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from wiretool.codec.wsrules import V_AFTER_CLOSE
 from wiretool.records import Record, Violation
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def close_code_for(violations: Sequence[Violation]) -> int:
         code = v.code.lower()
         if "utf" in code:
             return 1007
-        if "too-big" in code or "too_big" in code or "max-size" in code:
+        if "too-big" in code or "too_big" in code or "max-size" in code or "too-many-frames" in code:
             return 1009
     return 1002
 
@@ -94,15 +95,20 @@ V_NON_MINIMAL = Violation("non-minimal-length", "RFC 6455 §5.2",
 
 
 class LengthCheck:
-    """``--show messages`` skips the frame codec; this walks the frame headers alone to catch the one rule
-    websockets lets through (a length not minimally encoded), at a fraction of the codec's cost.
+    """``--show messages`` skips the frame codec; this walks the frame headers alone to catch the rules
+    websockets lets through (a length not minimally encoded; a frame after the peer's own CLOSE, which
+    websockets discards unseen), at a fraction of the codec's cost. It also keeps the peer's first close
+    code and reason, since websockets stops reading once it failed the connection.
     """
 
-    __slots__ = ("skip", "tail")
+    __slots__ = ("close_seen", "closed", "skip", "tail")
 
     def __init__(self) -> None:
         self.skip = 0  # payload bytes of the current frame still to come
         self.tail = b""  # a header cut by the end of the previous read
+        self.closed = False
+        self.close_seen: tuple[int, str] | None = None
+        """Code and reason of the peer's CLOSE frame (when its payload came in one read)."""
 
     def feed(self, data: bytes) -> Violation | None:
         if self.tail:
@@ -130,6 +136,12 @@ class LengthCheck:
                     bad = V_NON_MINIMAL
             if b1 & 0x80:
                 size += 4
+            if self.closed:
+                if data[pos] & 0x08 == 0:  # a data frame (control frames may follow a close)
+                    bad = bad or V_AFTER_CLOSE
+            elif data[pos] & 0x0F == 8:
+                self.closed = True
+                self._close(data, pos + size, length, b1 & 0x80)
             pos += size + length
         if pos >= n:
             self.skip = pos - n
@@ -137,3 +149,14 @@ class LengthCheck:
             self.tail = data[pos:]
             self.skip = 0
         return bad
+
+    def _close(self, data: bytes, start: int, length: int, masked: int) -> None:
+        if length == 0:
+            self.close_seen = (1005, "")
+        elif 2 <= length <= 125 and start + length <= len(data):
+            payload = data[start:start + length]
+            if masked:
+                from wiretool.codec.wsmask import apply_mask
+
+                payload = apply_mask(payload, data[start - 4:start])
+            self.close_seen = (int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace"))
