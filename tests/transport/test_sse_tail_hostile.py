@@ -1,4 +1,4 @@
-"""Round 2 of the audit against ``sse tail`` (issues 11 and 12): secrets in URLs, hostile ``retry`` values,
+"""Hostile servers against ``sse tail`` (issues 11 and 12): secrets in URLs, hostile ``retry`` values,
 encodings we did not ask for, HTTP/2 resets, servers that cannot speak HTTP/2, broken redirects and status lines.
 
 Every server is a raw loopback socket answering with canned bytes, so the hostile part is exactly what the

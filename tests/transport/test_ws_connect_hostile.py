@@ -1,4 +1,4 @@
-"""Round 2 hardening of ``ws connect`` (issues 11 and 12): each test runs the installed entry point against a
+"""Hostile servers against ``ws connect`` (issues 11 and 12): each test runs the installed entry point against a
 hostile server on 127.0.0.1 that does one thing wrong."""
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def test_endless_empty_continuations_bounded_and_named() -> None:
     """Issue 12 #5: a message of empty CONTINUATION frames (2 bytes each) never reaches --max-size. 250,000 of
     them and a FIN: one message, exit 0; 1,000,000 (4x): the per-message frame limit is named, close 1009, exit
     5, and peak RSS stays where the 250,000-frame run was (the fragments are one buffer, not a list)."""
-    from transport.test_audit_ws_hostile import run_measured
+    from transport.test_ws_hostile import run_measured
 
     def run(frames: int, end: bytes) -> tuple[int, list[dict], str, int]:
         def script(conn: socket.socket, request: bytes) -> None:
@@ -172,7 +172,7 @@ def test_ping_flood_of_a_server_that_never_reads_keeps_memory_bounded() -> None:
     """Issue 12 #6: a server floods pings and never reads. Each is answered with a pong; once the write buffer
     is over its high-water mark the client stops reading, so the pongs do not pile up: peak RSS stays put while
     the flood grows 4x (16 MB, 64 MB of pings)."""
-    from transport.test_audit_ws_hostile import run_measured
+    from transport.test_ws_hostile import run_measured
 
     def run(megabytes: int) -> tuple[int, str, int]:
         def script(conn: socket.socket, request: bytes) -> None:
@@ -322,7 +322,7 @@ def test_peer_close_code_reported_after_we_failed(show: str) -> None:
 def test_replay_refuses_a_101_that_is_not_websocket(tmp_path, head: bytes) -> None:  # type: ignore[no-untyped-def]
     """Issue 11 #9: replay against a 101 without Upgrade (and Sec-WebSocket-Accept) ends at once with exit 4 (no
     --timeout needed), naming what is missing, instead of waiting for frames that never come. (A 101 with
-    Upgrade but no accept key is still replayed: tests/cli/test_audit_ws_replay.py relies on it.)"""
+    Upgrade but no accept key is still replayed: tests/replay/test_replay_ws_hostile.py relies on it.)"""
     def recorded(conn: socket.socket, request: bytes) -> None:
         conn.sendall(ws_switching(request) + b"\x81\x02hi")
         conn.recv(1024)
@@ -350,7 +350,7 @@ def test_replay_keeps_only_what_check_compares(tmp_path, check: bool) -> None:  
     """Issue 12 #9: while a replay waits out a recorded pause, the server floods 64 KiB messages. The replay
     keeps only what --check compares (the recorded message count, plus one), so peak RSS stays put while the
     flood grows 4x (8 MB, 32 MB); the verdict is the first difference as before."""
-    from transport.test_audit_ws_hostile import run_measured
+    from transport.test_ws_hostile import run_measured
 
     from wiretool.capture.file import CaptureWriter
     from wiretool.codec.wsbuild import build_frame
