@@ -181,6 +181,10 @@ class H2FrameView:
         """
         return H2DirectionCodec(self, direction)
 
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Stamp frames with ``clock`` from now on (a client learns the run's clock when its run starts)."""
+        self._clock = clock
+
     def _chunk_time(self) -> float:
         return self._t
 
@@ -376,9 +380,14 @@ class H2FrameView:
     def _start_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                      viol: list[Violation]) -> None:
         d.block_stream = sid
-        d.block_len = 0
-        d.block = bytearray()
-        self._add_fragment(d, fragment, end, f, viol)
+        d.block_len = len(fragment)  # what _add_fragment does for a first fragment, without the call per block
+        if d.block_len > self.max_header_block:
+            d.block = None
+            self._too_large(d, viol)
+        else:
+            d.block = bytearray(fragment)
+        if end:
+            self._end_block(d, f, viol)
 
     def _continue_block(self, d: _Direction, sid: int, fragment: bytes, end: bool, f: dict[str, object],
                         viol: list[Violation]) -> None:

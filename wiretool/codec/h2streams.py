@@ -78,6 +78,8 @@ class _Side:
 
     def windows(self) -> tuple[int, int]:
         """The smallest and largest SETTINGS_INITIAL_WINDOW_SIZE the peer may be using right now."""
+        if not self.pending:  # the common case: every SETTINGS acknowledged
+            return self.window, self.window
         values = [self.window, *(w for w, _ in self.pending if w is not None)]
         return min(values), max(values)
 
