@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +149,74 @@ def wiretool():
     """Installed entry point runner: ``wiretool(["--version"])``."""
     assert Path(WIRETOOL).exists(), f"wiretool entry point not installed at {WIRETOOL}"
     return run_wiretool
+
+
+@contextlib.contextmanager
+def canned_server(answer: Callable[[socket.socket], None], *, conn_timeout: float = 10) -> Iterator[int]:
+    """A loopback server calling ``answer(conn)`` for every connection until the block ends; yields its port.
+
+    For hostile or scripted HTTP peers: ``answer`` reads and writes raw bytes; the client hanging up is fine.
+    """
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(conn_timeout)
+                try:
+                    answer(conn)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield srv.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        srv.close()
+
+
+def read_head(conn: socket.socket) -> bytes:
+    """Read an HTTP/1 request head (up to its blank line, or until the peer hangs up)."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def answer_http1(response: bytes) -> Callable[[socket.socket], None]:
+    """An ``answer`` for :func:`canned_server`: read the request head, then write ``response`` as it is."""
+    def answer(conn: socket.socket) -> None:
+        if b"\r\n\r\n" in read_head(conn):
+            conn.sendall(response)
+    return answer
+
+
+def run_measured(args: Sequence[str], timeout: float = 60, tail: int | None = None) -> tuple[int, str, str, int]:
+    """Run wiretool from a fresh parent, so the children's peak RSS is wiretool's alone: (code, out, err, kB).
+
+    ``tail`` keeps only the last characters of stdout and stderr (for runs that print megabytes).
+    """
+    cut = f"[-{tail}:]" if tail else ""
+    code = ("import json, resource, subprocess, sys\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
+            f"print(json.dumps([p.returncode, p.stdout.decode('utf-8', 'replace'){cut},"
+            f" p.stderr.decode('utf-8', 'replace'){cut}, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, WIRETOOL, *args], capture_output=True, timeout=timeout,
+                          env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    rc, out, err, rss = json.loads(proc.stdout)
+    return rc, out, err, rss
+

@@ -10,14 +10,13 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import h2.config
 import h2.connection
-from conftest import run_wiretool
+from conftest import canned_server, run_wiretool
 
 EVENT_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 9\r\nConnection: close\r\n"
                 b"\r\ndata: x\n\n")
@@ -26,35 +25,14 @@ EVENT_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-
 @contextmanager
 def listener() -> Iterator[tuple[int, list[bytes]]]:
     """A loopback server answering each request with one event; yields its port and the requests it got."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.settimeout(0.2)
     got: list[bytes] = []
-    stop = threading.Event()
 
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(5)
-                try:
-                    got.append(conn.recv(65536))
-                    conn.sendall(EVENT_ANSWER)
-                except OSError:
-                    pass
+    def answer(conn: socket.socket) -> None:
+        got.append(conn.recv(65536))
+        conn.sendall(EVENT_ANSWER)
 
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield srv.getsockname()[1], got
-    finally:
-        stop.set()
-        thread.join(5)
-        srv.close()
+    with canned_server(answer, conn_timeout=5) as port:
+        yield port, got
 
 
 def capture(path: Path, proto: str, url: str, chunks: list[tuple[str, bytes]], **header: object) -> Path:

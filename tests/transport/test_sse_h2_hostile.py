@@ -10,58 +10,20 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import h2.config
 import h2.connection
 import h2.events
-from conftest import run_cli, run_wiretool
+from conftest import answer_http1, canned_server, run_cli, run_wiretool
 
 
 @contextmanager
 def canned_http(answer: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A loopback server that reads a request head, then lets ``answer`` write; yields its base URL."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    srv.settimeout(0.2)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(5)
-                try:
-                    answer(conn)
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.getsockname()[1]}/"
-    finally:
-        stop.set()
-        thread.join(5)
-        srv.close()
-
-
-def _http1(response: bytes) -> Callable[[socket.socket], None]:
-    def answer(conn: socket.socket) -> None:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = conn.recv(4096)
-            if not chunk:
-                return
-            head += chunk
-        conn.sendall(response)
-    return answer
+    """conftest's canned server, as a base URL."""
+    with canned_server(answer, conn_timeout=5) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def _grpc_trailers(trailers: list[tuple[bytes, bytes]]) -> Callable[[socket.socket], None]:
@@ -97,7 +59,7 @@ def test_sse_bad_gzip_body_is_a_protocol_error_not_internal() -> None:
     body = b"this is not gzip"
     resp = (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    with canned_http(_http1(resp)) as url:
+    with canned_http(answer_http1(resp)) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
     assert res.exit_code == 5, res.stderr
     assert "cannot decode the body" in res.stderr and "internal error" not in res.stderr
@@ -108,14 +70,14 @@ def test_sse_good_gzip_body_still_decodes() -> None:
     body = gzip.compress(b"data: hello\n\n")
     resp = (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
             b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    with canned_http(_http1(resp)) as url:
+    with canned_http(answer_http1(resp)) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
     assert res.exit_code == 0, res.stderr
     assert [r["data"] for r in _ndjson(res.stdout) if r["type"] == "event"] == ["hello"]
 
 
 def test_sse_redirect_loop_is_refused_exit_4() -> None:
-    with canned_http(_http1(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as url:
+    with canned_http(answer_http1(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as url:
         res = run_cli([*SSE, url, "--no-reconnect"])
     assert res.exit_code == 4, res.stderr
     assert "too many redirects" in res.stderr
@@ -233,7 +195,7 @@ def test_replay_with_a_bad_target_url_is_a_usage_error(tmp_path) -> None:
     sse_cap, h2_cap = tmp_path / "sse.wtcap", tmp_path / "h2.wtcap"
     body = b"data: x\n\n"
     resp = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-    with canned_http(_http1(resp)) as url:
+    with canned_http(answer_http1(resp)) as url:
         assert run_cli([*SSE, url, "--no-reconnect", "--record", str(sse_cap)]).exit_code == 0
     with canned_http(_grpc_trailers([(b"grpc-status", b"0")])) as url:
         assert run_cli(["h2", "get", url, "--timeout", "10", "--record", str(h2_cap)]).exit_code == 0

@@ -10,69 +10,16 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import subprocess
-import sys
-import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import h2.config
 import h2.connection
 import h2.errors
 import h2.events
-from conftest import WIRETOOL, free_port, run_wiretool
+from conftest import answer_http1, canned_server, free_port, read_head, run_measured, run_wiretool
 
 SSE = ["sse", "tail", "--timeout", "20", "--json"]
-
-
-@contextmanager
-def canned(answer: Callable[[socket.socket], None]) -> Iterator[int]:
-    """A loopback server calling ``answer(conn)`` for every connection; yields its port."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    srv.settimeout(0.2)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(10)
-                try:
-                    answer(conn)
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield srv.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(5)
-        srv.close()
-
-
-def read_head(conn: socket.socket) -> bytes:
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        head += chunk
-    return head
-
-
-def http1(response: bytes) -> Callable[[socket.socket], None]:
-    def answer(conn: socket.socket) -> None:
-        read_head(conn)
-        conn.sendall(response)
-    return answer
 
 
 def stream(body: bytes, *extra: bytes) -> bytes:
@@ -85,21 +32,9 @@ def ndjson(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def run_measured(args: list[str], timeout: float = 60) -> tuple[int, str, str, int]:
-    """Run wiretool from a fresh parent, so the children's peak RSS is wiretool's alone: (code, out, err, kB)."""
-    code = ("import json, resource, subprocess, sys\n"
-            "p = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
-            "print(json.dumps([p.returncode, p.stdout.decode('utf-8', 'replace')[-4000:],"
-            " p.stderr.decode('utf-8', 'replace')[-4000:], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
-    proc = subprocess.run([sys.executable, "-c", code, WIRETOOL, *args], capture_output=True, timeout=timeout,
-                          env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
-    rc, out, err, rss = json.loads(proc.stdout)
-    return rc, out, err, rss
-
-
 # -- issue 12 #1: the password of a URL's userinfo --------------------------------------------------------
 def test_url_password_is_redacted_in_the_connect_record() -> None:
-    with canned(http1(stream(b"data: x\n\n"))) as port:
+    with canned_server(answer_http1(stream(b"data: x\n\n"))) as port:
         res = run_wiretool([*SSE, f"http://alice:PASSWORD@127.0.0.1:{port}/ev", "--no-reconnect"])
     assert res.exit_code == 0, res.stderr
     connect = next(r for r in ndjson(res.stdout) if r["type"] == "connect")
@@ -121,17 +56,17 @@ def test_url_password_is_redacted_in_the_connect_error_and_shown_with_show_secre
 
 # -- issue 12 #14: a hostile retry ------------------------------------------------------------------------
 def _retry_then_drop(digits: str) -> Callable[[socket.socket], None]:
-    return http1(stream(b"retry: " + digits.encode() + b"\n\ndata: x\n\n"))
+    return answer_http1(stream(b"retry: " + digits.encode() + b"\n\ndata: x\n\n"))
 
 
 def test_a_12_digit_retry_is_capped_by_max_backoff_and_named() -> None:
-    with canned(_retry_then_drop("999999999999")) as port:
+    with canned_server(_retry_then_drop("999999999999")) as port:
         res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--max-backoff", "0.05", "--max-reconnects", "1"])
     assert res.exit_code == 0, res.stderr
     connects = [r for r in ndjson(res.stdout) if r["type"] == "connect"]
     assert [c["waited"] for c in connects] == [0.0, 0.05]
     assert [r["retry"] for r in ndjson(res.stdout) if r["type"] == "event"] == [999999999999] * 2
-    with canned(_retry_then_drop("999999999999")) as port:
+    with canned_server(_retry_then_drop("999999999999")) as port:
         pretty = run_wiretool(["sse", "tail", f"http://127.0.0.1:{port}/", "--max-backoff", "0.05",
                                "--max-reconnects", "1"])
     assert "reconnecting in 0.050 s (the server's retry: 999999999999 ms is capped by --max-backoff 0.05 s)" \
@@ -140,7 +75,7 @@ def test_a_12_digit_retry_is_capped_by_max_backoff_and_named() -> None:
 
 def test_a_400_or_5000_digit_retry_is_no_internal_error() -> None:
     for digits in ("9" * 400, "7" * 5000, "0" * 5000 + "20"):
-        with canned(_retry_then_drop(digits)) as port:
+        with canned_server(_retry_then_drop(digits)) as port:
             res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--max-backoff", "0.02", "--max-reconnects", "1"])
         assert res.exit_code == 0, res.stderr
         assert "internal error" not in res.stderr
@@ -152,7 +87,7 @@ def test_a_400_or_5000_digit_retry_is_no_internal_error() -> None:
 
 def test_a_5000_digit_retry_in_an_sse_capture_decodes_and_replays(tmp_path) -> None:  # type: ignore[no-untyped-def]
     cap = tmp_path / "retry.wtcap"
-    with canned(_retry_then_drop("8" * 5000)) as port:
+    with canned_server(_retry_then_drop("8" * 5000)) as port:
         rec = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect", "--record", str(cap)])
         assert rec.exit_code == 0, rec.stderr
         decoded = run_wiretool(["--json", "frame", "decode", "--capture", str(cap)])
@@ -167,8 +102,9 @@ def _bomb_peak(mib: int, coding: bytes = b"gzip") -> tuple[int, int]:
     """Peak RSS (kB) of ``sse tail --max-events 1`` against a ``coding`` body inflating to ``mib`` MiB of events."""
     plain = b"data: x\n\n" * (mib * (1 << 20) // 9)
     body = gzip.compress(plain, 9) if coding == b"gzip" else zlib.compress(plain, 9)
-    with canned(http1(stream(body, b"Content-Encoding: " + coding + b"\r\n"))) as port:
-        rc, out, err, rss = run_measured([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect", "--max-events", "1"])
+    with canned_server(answer_http1(stream(body, b"Content-Encoding: " + coding + b"\r\n"))) as port:
+        rc, out, err, rss = run_measured([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect", "--max-events", "1"],
+                                         tail=4000)
     assert rc == 0, err
     assert [r["data"] for r in ndjson(out) if r["type"] == "event"] == ["x"]
     return rss, len(body)
@@ -195,7 +131,7 @@ def test_a_deflate_body_in_tiny_reads_and_a_raw_deflate_body_still_decode() -> N
                 conn.sendall(b"1\r\n" + body[i:i + 1] + b"\r\n")
             conn.sendall(b"0\r\n\r\n")
 
-        with canned(answer) as port:
+        with canned_server(answer) as port:
             res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/", "--no-reconnect"])
         assert res.exit_code == 0, res.stderr
         assert [r["data"] for r in ndjson(res.stdout) if r["type"] == "event"] == want
@@ -238,7 +174,7 @@ def test_http2_reset_and_goaway_are_named_not_a_repr() -> None:
          "the server sent GOAWAY with ENHANCE_YOUR_CALM (last stream 0): 'xxxx"),
     ]
     for end, code, line in cases:
-        with canned(_h2c_stream_then(end)) as port:
+        with canned_server(_h2c_stream_then(end)) as port:
             res = run_wiretool([*SSE, "--http2", f"http://127.0.0.1:{port}/", "--no-reconnect"])
         assert res.exit_code == code, res.stderr
         assert line in res.stderr and "<" not in res.stderr, res.stderr
@@ -249,7 +185,7 @@ def test_http2_reset_and_goaway_are_named_not_a_repr() -> None:
 
 # -- issue 11 #10, #11: a server that does not speak HTTP/2, broken redirects and status lines -----------------
 def test_http2_against_an_http1_only_server_says_so_and_does_not_retry() -> None:
-    with canned(http1(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as port:
+    with canned_server(answer_http1(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) as port:
         res = run_wiretool([*SSE, "--http2", f"http://127.0.0.1:{port}/", "--reconnect-delay", "0"])
     assert res.exit_code == 5, res.stderr
     assert "the server answered in HTTP/1.x ('HTTP/1.1 400 Bad Request'), not HTTP/2" in res.stderr
@@ -260,7 +196,7 @@ def test_a_redirect_to_an_invalid_port_or_url_is_one_line_exit_4() -> None:
     for location, why in ((b"http://127.0.0.1:99999/x", "port 99999 is not in 1-65535"),
                           (b"http://[::1/x", "Invalid port")):
         answer = b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n"
-        with canned(http1(answer)) as port:
+        with canned_server(answer_http1(answer)) as port:
             res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/"])
         assert res.exit_code == 4, res.stderr
         assert "cannot follow the redirect to" in res.stderr and why in res.stderr
@@ -269,7 +205,7 @@ def test_a_redirect_to_an_invalid_port_or_url_is_one_line_exit_4() -> None:
 
 def test_a_garbage_status_line_is_refused_exit_4() -> None:
     for answer in (b"garbage\r\n\r\n", b"HTTP/1.1 2x0 OK\r\n\r\n"):
-        with canned(http1(answer)) as port:
+        with canned_server(answer_http1(answer)) as port:
             res = run_wiretool([*SSE, f"http://127.0.0.1:{port}/"])
         assert res.exit_code == 4, res.stderr
         assert "the server's answer is not a valid HTTP response: illegal status line" in res.stderr

@@ -8,7 +8,7 @@ import socket
 import time
 
 import pytest
-from conftest import hostile_ws_server, run_wiretool, ws_switching
+from conftest import hostile_ws_server, run_measured, run_wiretool, ws_switching
 
 
 @pytest.mark.parametrize("show", ["frames", "messages"])
@@ -143,7 +143,6 @@ def test_endless_empty_continuations_bounded_and_named() -> None:
     """Issue 12 #5: a message of empty CONTINUATION frames (2 bytes each) never reaches --max-size. 250,000 of
     them and a FIN: one message, exit 0; 1,000,000 (4x): the per-message frame limit is named, close 1009, exit
     5, and peak RSS stays where the 250,000-frame run was (the fragments are one buffer, not a list)."""
-    from transport.test_ws_hostile import run_measured
 
     def run(frames: int, end: bytes) -> tuple[int, list[dict], str, int]:
         def script(conn: socket.socket, request: bytes) -> None:
@@ -172,7 +171,6 @@ def test_ping_flood_of_a_server_that_never_reads_keeps_memory_bounded() -> None:
     """Issue 12 #6: a server floods pings and never reads. Each is answered with a pong; once the write buffer
     is over its high-water mark the client stops reading, so the pongs do not pile up: peak RSS stays put while
     the flood grows 4x (16 MB, 64 MB of pings)."""
-    from transport.test_ws_hostile import run_measured
 
     def run(megabytes: int) -> tuple[int, str, int]:
         def script(conn: socket.socket, request: bytes) -> None:
@@ -350,7 +348,6 @@ def test_replay_keeps_only_what_check_compares(tmp_path, check: bool) -> None:  
     """Issue 12 #9: while a replay waits out a recorded pause, the server floods 64 KiB messages. The replay
     keeps only what --check compares (the recorded message count, plus one), so peak RSS stays put while the
     flood grows 4x (8 MB, 32 MB); the verdict is the first difference as before."""
-    from transport.test_ws_hostile import run_measured
 
     from wiretool.capture.file import CaptureWriter
     from wiretool.codec.wsbuild import build_frame

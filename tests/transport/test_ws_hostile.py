@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 
-from conftest import WIRETOOL, hostile_ws_server, ws_switching
-
-
-def run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, str, int]:
-    """Run wiretool from a fresh parent, so the children's peak RSS is wiretool's alone: (code, out, err, kB)."""
-    code = ("import json, resource, subprocess, sys\n"
-            "p = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
-            "print(json.dumps([p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace'),"
-            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
-    proc = subprocess.run([sys.executable, "-c", code, WIRETOOL, *args], capture_output=True, timeout=timeout,
-                          env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
-    rc, out, err, rss = json.loads(proc.stdout)
-    return rc, out, err, rss
+from conftest import hostile_ws_server, run_measured, ws_switching
 
 
 def test_huge_frame_then_endless_bytes_keeps_memory_bounded() -> None:
