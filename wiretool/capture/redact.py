@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from wiretool.codec.h2frame import PREFACE as H2_PREFACE
+from wiretool.codec.http1 import is_digits
 from wiretool.secrets import REDACTED, SECRET_HEADERS, is_secret, redact_head
 
 MAX_LINE = 8 * 1024
@@ -183,12 +184,12 @@ class Http1Redactor:
         self._response = first.startswith(b"HTTP/")
         parts = first.split(b" ", 2)
         status = parts[1] if self._response and len(parts) > 1 else b""
-        self._status = int(status) if len(status) == 3 and status.isdigit() and status.isascii() else 0
+        self._status = int(status) if len(status) == 3 and is_digits(status) else 0
         self._length, self._chunked, self._upgrade = None, False, False
 
     def _note_header(self, name: bytes, value: bytes) -> None:
         if name == b"content-length":
-            self._length = int(value) if value.isdigit() and value.isascii() and len(value) < 19 else None
+            self._length = int(value) if is_digits(value, 18) else None
         elif name == b"transfer-encoding":
             self._chunked = value.lower().rsplit(b",", 1)[-1].strip() == b"chunked"
         elif name == b"upgrade":

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from wiretool.codec.http1 import is_digits
 from wiretool.codec.protobuf import decode_message
 from wiretool.records import Violation
 from wiretool.records.grpc import GrpcMessage, GrpcStatus
@@ -77,7 +78,7 @@ def parse_status(headers: list[tuple[str, str]], *, stream_id: int = 0, t: float
     text = raw.strip()
     # ASCII digits only ('²'.isdigit() is true but int() refuses it), and small enough that 64 + code is an
     # exit status: anything else is malformed, which gRPC clients report as UNKNOWN.
-    if text.isascii() and text.isdigit() and int(text) <= MAX_STATUS:
+    if is_digits(text) and int(text) <= MAX_STATUS:
         code = int(text)
     else:
         code = 2

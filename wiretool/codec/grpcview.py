@@ -27,6 +27,7 @@ from wiretool.codec.grpc import (
     status_name,
 )
 from wiretool.codec.h2names import ERROR_NUMBERS
+from wiretool.codec.http1 import is_digits
 from wiretool.records import Record
 from wiretool.records.grpc import GrpcStatus
 from wiretool.records.h2 import H2Frame
@@ -152,7 +153,7 @@ class GrpcStreams:
             out.append(self._status(st, status))
         elif first_response and not st.status_sent and values[":status"] != "200":
             http = values[":status"]
-            code = http_status_to_grpc(int(http)) if http.isascii() and http.isdigit() else 2
+            code = http_status_to_grpc(int(http)) if is_digits(http) else 2
             out.append(self._status(st, GrpcStatus(t=rec.t, stream_id=sid, code=code, name=status_name(code),
                                                    message=f"HTTP status {http}", source="http-status")))
         if end_stream:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-def is_digits(text: str, most: int) -> bool:
-    """ASCII digits only, at most ``most`` of them: ``'²'.isdigit()`` is true and a 5000-digit length is no length."""
-    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+def is_digits(text: str | bytes, most: int | None = None) -> bool:
+    """ASCII digits only (at most ``most`` of them): ``'²'.isdigit()`` is true, but ``int()`` refuses it, and a
+    5000-digit length is no length. The one check for numbers a peer sends, in every layer."""
+    return 0 < len(text) and (most is None or len(text) <= most) and text.isascii() and text.isdigit()
 
 
 @dataclass

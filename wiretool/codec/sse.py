@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 from typing import NamedTuple
 
+from wiretool.codec.http1 import is_digits
 from wiretool.records import Record
 from wiretool.records.sse import SseComment, SseEvent
 
@@ -87,7 +88,7 @@ def parse_retry(value: str) -> int | None:
     ``int()`` alone is not enough: it accepts ``+5``, ``-5``, `` 5``, ``1_000`` and non-ASCII digits, which the
     standard says to ignore. More significant digits than :data:`MAX_RETRY_MS` has give :data:`MAX_RETRY_MS`.
     """
-    if value and value.isascii() and value.isdigit():
+    if is_digits(value):
         if len(value) > _RETRY_DIGITS:
             value = value.lstrip("0") or "0"
             if len(value) > _RETRY_DIGITS:

@@ -31,6 +31,7 @@ from wiretool import __version__
 from wiretool.codec.grpcview import is_grpc_content_type
 from wiretool.codec.h2frame import PREFACE
 from wiretool.codec.h2names import parse_error_code
+from wiretool.codec.http1 import is_digits
 
 SERVER = f"wiretool/{__version__}"
 MAX_BYTES = 100_000_000
@@ -230,7 +231,7 @@ class H2ServerProtocol(asyncio.Protocol):
                 status = served
             elif path == "/":
                 await self.respond(sid, 200, _INDEX.encode(), "text/plain; charset=utf-8")
-            elif path.startswith("/bytes/") and path[7:].isdigit():
+            elif path.startswith("/bytes/") and is_digits(path[7:]):
                 n = min(int(path[7:]), MAX_BYTES)
                 await self.respond(sid, 200, (b"0123456789abcdef" * (n // 16 + 1))[:n], "application/octet-stream")
             elif path.startswith("/delay/"):
@@ -257,7 +258,7 @@ class H2ServerProtocol(asyncio.Protocol):
             elif path == "/echo":
                 await self.respond(sid, 200, bytes(req.body), req.headers.get("content-type", "application/octet-stream"),
                                    trailers=req.trailers or None)
-            elif path.startswith("/status/") and path[8:].isdigit() and 200 <= int(path[8:]) <= 599:
+            elif path.startswith("/status/") and is_digits(path[8:]) and 200 <= int(path[8:]) <= 599:
                 status = int(path[8:])
                 await self.respond(sid, status, b"", "text/plain")
             else:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
+from wiretool.codec.http1 import is_digits
 from wiretool.records.sse import SseServed
 
 Scope = dict[str, Any]
@@ -84,7 +85,7 @@ def _with_query(opts: ServeOptions, query: str) -> ServeOptions:
 def _number(text: str) -> int | None:
     """``text`` as a number if it is 1 to 18 ASCII digits (``str.isdigit`` alone takes '²', and a client's
     5000-digit Last-Event-ID would hit Python's int-string limit), else None."""
-    if text.isascii() and text.isdigit() and len(text) <= 18:
+    if is_digits(text, 18):
         return int(text)
     return None
 

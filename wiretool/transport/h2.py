@@ -33,6 +33,7 @@ from hyperframe.frame import SettingsFrame
 from wiretool import __version__
 from wiretool.codec.h2frame import H2FrameView
 from wiretool.codec.h2names import BENIGN_ERRORS, error_name
+from wiretool.codec.http1 import is_digits
 from wiretool.errors import ConnectError, TimeoutExpired
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record
@@ -376,7 +377,7 @@ class H2Client:
         head, rest = bytes(self.http1_buf[:end]), bytes(self.http1_buf[end + 4:])
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
-        status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
+        status = int(parts[1]) if len(parts) > 1 and is_digits(parts[1]) else None
         headers = [(n.strip(), redact(n.strip(), v.strip(), self.cfg.show_secrets))
                    for n, _, v in (line.partition(":") for line in lines[1:])]  # Set-Cookie: view, NDJSON, capture
         self.emit(H2Upgrade(t=self.clock(), dir="recv", start_line=lines[0], status=status, headers=headers))
@@ -768,4 +769,4 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 def _status(headers: list[tuple[bytes, bytes]]) -> int | None:
     value = _header(headers, b":status")
-    return int(value) if value and value.isascii() and value.isdigit() else None  # not '²': int() refuses it
+    return int(value) if value and is_digits(value) else None
