@@ -757,7 +757,7 @@ def _debug_excerpt(data: bytes | None) -> str:
     text = bytes(data[:EXCERPT * 4]).decode("utf-8", "replace")
     if len(data) <= EXCERPT and len(text) <= EXCERPT:
         return f": {text}"
-    return f": {excerpt(text[:EXCERPT], whole=len(data), what='bytes of debug data, all in the GOAWAY frame record')}"
+    return f": {excerpt(text[:EXCERPT], whole=len(data), what='bytes of debug data')}"
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
