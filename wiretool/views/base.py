@@ -7,8 +7,8 @@ the registry escapes them once (``safe_text``) on the way out, so no view has to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from wiretool.records.grpc import ProtoField
@@ -29,6 +29,18 @@ class ViewContext:
     """The schema-less protobuf fields the codec decoded (gRPC messages), if any."""
     max_lines: int | None = None
     """Stop producing lines past this many (the caller caps and counts what is left)."""
+    dir: str = ""
+    """Whose payload this is, as the record says it: ``send``/``recv`` (client), ``c2s``/``s2c`` (proxy)."""
+    t: float = 0.0
+    """When the payload arrived (the record's ``t``), for views that time things (ping intervals, RTTs)."""
+    url: str = ""
+    """The connection's URL (Engine.IO is recognised by ``/socket.io/?EIO=4``)."""
+    subprotocol: str | None = None
+    """The negotiated ``Sec-WebSocket-Protocol``, the strongest hint for picking a subprotocol view."""
+    state: dict[str, Any] = field(default_factory=dict)
+    """Per-connection scratch that one view keeps between messages (ids to match, a packet split across
+    frames). The caller gives each connection one context and each view its own key in it; a view keeps
+    what it stores bounded (a few thousand entries at most), whatever the peer sends."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,9 @@ class ViewResult:
     view: str
     lines: tuple[Line, ...]
     error: str | None = None
+    fields: dict[str, Any] | None = None
+    """The decoded tree (type, ids, event, arguments, topic...), JSON-able: the NDJSON ``view`` object is
+    ``{"name": view, "fields": fields}``. ``None`` for views that only pretty-print (raw, JSON)."""
 
     @property
     def text(self) -> str:
@@ -49,6 +64,9 @@ class View(Protocol):
     """A payload view (one small file each under ``wiretool/views/``)."""
 
     name: str
+    subprotocols: tuple[str, ...]
+    """``Sec-WebSocket-Protocol`` values this view decodes (empty for payload-shape views): a negotiated
+    one picks the view for the whole connection."""
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         """How well this view fits (0 = not at all); cheap, and the highest wins."""

@@ -39,6 +39,7 @@ class JsonView:
     """Pretty JSON, compact when it fits on a line."""
 
     name = "json"
+    subprotocols: tuple[str, ...] = ()
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.0 if _parse(payload) is _NOT_JSON else 1.0

@@ -22,6 +22,7 @@ class ProtobufView:
     """The field tree of a protobuf message decoded without its schema."""
 
     name = "protobuf"
+    subprotocols: tuple[str, ...] = ()
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 1.0 if context.fields is not None else 0.0

@@ -9,6 +9,7 @@ class RawView:
     """The fallback every payload can be shown with, and what a failing view falls back to."""
 
     name = "raw"
+    subprotocols: tuple[str, ...] = ()
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.01
