@@ -40,10 +40,10 @@ class CaseResult:
         """Whether this case makes the run fail: FAILED always, NON-STRICT too under ``--strict``."""
         return self.verdict == FAILED or (strict and self.verdict == NON_STRICT)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``case`` NDJSON record (docs/probe.md)."""
+    def to_json(self, t: float = 0.0) -> dict[str, Any]:
+        """The ``case`` NDJSON record (docs/probe.md); ``t`` is when the case ended, in run time."""
         record: dict[str, Any] = {
-            "proto": "probe", "type": "case", "id": self.id, "family": self.family, "verdict": self.verdict,
+            "proto": "probe", "type": "case", "t": t, "id": self.id, "family": self.family, "verdict": self.verdict,
             "reason": self.reason, "description": self.description, "expectation": self.expectation,
             "rfc": self.rfc, "duration_ms": round(self.duration * 1000, 1), "observed": self.observed,
         }

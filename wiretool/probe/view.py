@@ -37,7 +37,7 @@ class ProbeView:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, description=f"case {r.id}")
         if self.env.json:
-            self.out.write_json(r.to_json())
+            self.out.write_json(r.to_json(self.out.now()))
             return
         style = COLOURS_RICH.get(r.verdict, "")
         line = f"{r.id:<9} {r.verdict:<13} {safe_text(r.description)[:70]}"
