@@ -93,16 +93,10 @@ def probe_ws(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], include
 
 async def _probe(env: Any, target: Any, selected: list[Any], *, concurrency: int, strict: bool, wire: bool,
                  junit_file: str | None, report_file: str | None) -> int:
-    from wiretool.output.sink import Output
-    from wiretool.probe import report
     from wiretool.probe.case import UNIMPLEMENTED, CaseResult
-    from wiretool.probe.runner import counts, run_cases
-    from wiretool.probe.view import ProbeView
     from wiretool.probe.ws_run import CaseRun, preflight
 
     deflate = await preflight(target)
-    out = Output(env, proto="probe")
-    view = ProbeView(env, out, total=len(selected))
     skipped: list[CaseResult] = []
     runnable = []
     for case in selected:
@@ -111,23 +105,39 @@ async def _probe(env: Any, target: Any, selected: list[Any], *, concurrency: int
                                       UNIMPLEMENTED, "the server does not negotiate permessage-deflate"))
         else:
             runnable.append(case)
-    for result in skipped:
-        view.result(result)
 
     async def play(case: Any) -> CaseResult:
         return await CaseRun(target, case, keep_wire=wire).run()
 
-    results = await run_cases(runnable, play, concurrency=concurrency, on_result=view.result,
-                              describe=lambda c: (c.id, c.family, c.description, c.expectation, c.rfc))
-    results = sorted(results + skipped, key=lambda r: tuple(int(p) for p in r.id.split(".")))
+    return await run_probe(env, "ws", target.url, runnable, play, skipped=skipped, concurrency=concurrency,
+                           strict=strict, junit_file=junit_file, report_file=report_file,
+                           describe=lambda c: (c.id, c.family, c.description, c.expectation, c.rfc))
+
+
+async def run_probe(env: Any, proto: str, url: str, runnable: list[Any], play: Any, *, skipped: list[Any],
+                    concurrency: int, strict: bool, junit_file: str | None, report_file: str | None,
+                    describe: Any) -> int:
+    """The part every ``probe`` shares: run, show, write the reports, the summary and the exit status."""
+    from wiretool.output.sink import Output
+    from wiretool.probe import report
+    from wiretool.probe.case import sort_key
+    from wiretool.probe.runner import counts, run_cases
+    from wiretool.probe.view import ProbeView
+
+    out = Output(env, proto="probe")
+    view = ProbeView(env, out, total=len(runnable) + len(skipped))
+    for result in skipped:
+        view.result(result)
+    results = await run_cases(runnable, play, concurrency=concurrency, on_result=view.result, describe=describe)
+    results = sorted(results + skipped, key=lambda r: sort_key(r.id))
     view.finish(results)
     failed = sum(1 for r in results if r.failed(strict))
     code = ExitCode.PROTOCOL if failed else ExitCode.OK
     try:
         if junit_file:
-            _write(junit_file, report.junit(results, suite="wiretool.probe.ws", target=target.url, strict=strict))
+            _write(junit_file, report.junit(results, suite=f"wiretool.probe.{proto}", target=url, strict=strict))
         if report_file:
-            _write(report_file, report.html_report(results, title="wiretool probe ws", target=target.url))
+            _write(report_file, report.html_report(results, title=f"wiretool probe {proto}", target=url))
     except OSError as exc:
         raise WiretoolError(f"cannot write report: {exc.strerror or exc}", ExitCode.USAGE) from None
     out.summary(code, cases=len(results), **{k.lower().replace("-", "_"): v for k, v in counts(results).items()})
@@ -139,4 +149,72 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
-__all__ = ["ConnectError", "probe_ws"]
+@click.command("h2")
+@click.argument("url")
+@click.option("--cases", "cases", multiple=True, metavar="IDS",
+              help="Only these cases: ids or prefixes with '*' (e.g. 'http2/6.5*,hpack/*'; repeatable).")
+@click.option("--exclude", multiple=True, metavar="IDS", help="Leave these cases out (same syntax as --cases).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Cases run at once, each on its own connection.")
+@click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
+@click.option("--wait", type=click.FloatRange(min=0.05), default=1.0, show_default=True, metavar="S",
+              help="How long each case waits for the server's reaction.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write a JUnit XML report for CI systems.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write a self-contained HTML report.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True, metavar="S",
+              help="Limit for each connection and its SETTINGS exchange.")
+@click.option("--insecure", is_flag=True, help="https://: do not verify the server certificate.")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="https://: CA bundle (PEM).")
+@click.option("--list", "list_only", is_flag=True, help="List the selected cases and exit without connecting.")
+@global_options
+def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], concurrency: int, strict: bool,
+             wait: float, junit_file: str | None, report_file: str | None, connect_timeout: float, insecure: bool,
+             cacert: str | None, list_only: bool) -> int:
+    """Check an HTTP/2 server against RFC 9113 and RFC 7541, case by case (h2spec's case ids).
+
+    \b
+    http:// is h2c with prior knowledge; https:// is TLS with ALPN h2.
+    Groups: generic, http2 (RFC 7540 sections, RFC 9113's beside them), hpack.
+    \b
+    Examples:
+      wiretool probe h2 http://127.0.0.1:8080/
+      wiretool probe h2 https://localhost:8443/ --insecure --cases 'http2/6.*' --junit h2.xml
+    """
+    from wiretool.probe.case import CaseResult, matches
+    from wiretool.probe.h2_cases import all_cases
+    from wiretool.probe.h2_run import H2CaseRun, H2Target, preflight
+    from wiretool.transport.tls import client_context
+
+    env = make_env()
+    selected = all_cases()
+    wanted, unwanted = _split(cases), _split(exclude)
+    if wanted:
+        selected = [c for c in selected if matches(c.id, wanted)]
+    if unwanted:
+        selected = [c for c in selected if not matches(c.id, unwanted)]
+    if not selected:
+        raise UsageError("no case matches --cases/--exclude (case ids look like generic/1/1, http2/6.5/*, hpack/*)")
+    if list_only:
+        for c in selected:
+            env.stdout.write(f"{c.id}\t{c.description}\n")
+        env.stdout.flush()
+        return ExitCode.OK
+    tls = client_context(insecure=insecure, cacert=cacert) if url.lower().startswith("https:") else None
+    target = H2Target.parse(url, tls=tls, connect_timeout=connect_timeout, wait=wait)
+
+    async def main() -> int:
+        await preflight(target)
+
+        async def play(case: Any) -> CaseResult:
+            return await H2CaseRun(target, case).run()
+
+        return await run_probe(env, "h2", url, selected, play, skipped=[], concurrency=concurrency, strict=strict,
+                               junit_file=junit_file, report_file=report_file,
+                               describe=lambda c: (c.id, c.family, c.description, c.expectation, c.rfc9113))
+
+    return asyncio.run(main())
+
+
+__all__ = ["ConnectError", "probe_h2", "probe_ws"]

@@ -57,6 +57,18 @@ def case_key(case_id: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in case_id.split("."))
 
 
+GROUP_ORDER = {"generic": 0, "http2": 1, "hpack": 2}
+
+
+def sort_key(case_id: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """The report order: ws ids by number (``6.4.10`` after ``6.4.9``), h2 ids by group, section, index."""
+    if "/" not in case_id:
+        return (-1, case_key(case_id), ())
+    group, _, rest = case_id.partition("/")
+    section, _, index = rest.rpartition("/")
+    return (GROUP_ORDER.get(group, 9), case_key(section.replace("9113-", "")), case_key(index))
+
+
 def matches(case_id: str, patterns: list[str]) -> bool:
     """``--cases '5.*,6.4.*'``: a pattern is a case id, or a prefix ending in ``*`` (``6.*`` is 6.x.y...)."""
     for pattern in patterns:

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from wiretool.probe.case import FAILED, VERDICTS, CaseResult, case_key
+from wiretool.probe.case import FAILED, VERDICTS, CaseResult, sort_key
 
 C = TypeVar("C")
 
@@ -36,7 +36,7 @@ async def run_cases(cases: Sequence[C], play: Callable[[C], Awaitable[CaseResult
                 on_result(result)
 
     await asyncio.gather(*(one(case) for case in cases))
-    results.sort(key=lambda r: case_key(r.id))
+    results.sort(key=lambda r: sort_key(r.id))
     return results
 
 
@@ -54,4 +54,4 @@ def by_family(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
     for r in results:
         fam = out.setdefault(r.family, {v: 0 for v in VERDICTS})
         fam[r.verdict] += 1
-    return dict(sorted(out.items(), key=lambda kv: case_key(kv[0])))
+    return dict(sorted(out.items(), key=lambda kv: sort_key(kv[0] + '/0/0') if not kv[0].isdigit() else sort_key(kv[0])))
