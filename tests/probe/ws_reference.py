@@ -91,10 +91,12 @@ class ReferenceServer:
             if failed:
                 # it started the close: read what the client still sends (its close, 2 s at most) before
                 # closing TCP, so the reset of unread data never destroys answers still in flight
+                async def linger() -> None:
+                    while not self._closed_by_client(failed, await reader.read(65536)):
+                        pass
+
                 with contextlib.suppress(asyncio.TimeoutError):
-                    async with asyncio.timeout(2):
-                        while not self._closed_by_client(failed, await reader.read(65536)):
-                            pass
+                    await asyncio.wait_for(linger(), 2)
         with contextlib.suppress(Exception):
             writer.close()
 

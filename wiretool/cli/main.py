@@ -59,6 +59,7 @@ serve_group = _group("serve", "Local servers to try everything with no network."
 probe_group = _group("probe", "Server conformance: Autobahn-style cases, a verdict each.", {
     "ws": ("wiretool.cli.probe:probe_ws", "Check a WebSocket echo server against RFC 6455 (Autobahn case ids)."),
     "h2": ("wiretool.cli.probe:probe_h2", "Check an HTTP/2 server against RFC 9113 and RFC 7541 (h2spec case ids)."),
+    "sse": ("wiretool.cli.probe:probe_sse", "Check what a Server-Sent Events endpoint owes an EventSource client."),
 })
 
 

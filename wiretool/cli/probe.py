@@ -217,4 +217,67 @@ def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], concurr
     return asyncio.run(main())
 
 
-__all__ = ["ConnectError", "probe_h2", "probe_ws"]
+@click.command("sse")
+@click.argument("url")
+@click.option("--wait", type=click.FloatRange(min=0.05), default=5.0, show_default=True, metavar="S",
+              help="How long the first event (and a resumed stream) may take.")
+@click.option("--observe", type=click.FloatRange(min=0.1), default=3.0, show_default=True, metavar="S",
+              help="How long the first stream is watched (flushing, keep-alive).")
+@click.option("--keepalive", type=click.FloatRange(min=0.01), default=None, metavar="S",
+              help="Fail when the stream is silent longer than this (default: report the longest silence).")
+@click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write a JUnit XML report for CI systems.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write a self-contained HTML report.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True, metavar="S",
+              help="Limit for each connection.")
+@click.option("--insecure", is_flag=True, help="https://: do not verify the server certificate.")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="https://: CA bundle (PEM).")
+@global_options
+def probe_sse(url: str, wait: float, observe: float, keepalive: float | None, strict: bool,
+              junit_file: str | None, report_file: str | None, connect_timeout: float, insecure: bool,
+              cacert: str | None) -> int:
+    """Check what a Server-Sent Events endpoint owes an EventSource client.
+
+    \b
+    Content type, time to the first event, flushing, keep-alive, UTF-8, ids, retry, Cache-Control,
+    a reconnection with Last-Event-ID, and the same stream over HTTP/2 for https:// URLs.
+    \b
+    Examples:
+      wiretool probe sse http://127.0.0.1:8766/events
+      wiretool probe sse https://localhost:8443/stream --cacert ca.pem --keepalive 20 --junit sse.xml
+    """
+    from urllib.parse import urlsplit
+
+    from wiretool.probe.case import CaseResult
+    from wiretool.probe.sse_run import probe
+    from wiretool.transport.tls import client_context
+
+    env = make_env()
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise UsageError(f"probe sse needs an http:// or https:// URL, got {url[:80]!r}")
+    verify: Any = True
+    if url.lower().startswith("https:"):
+        verify = client_context(insecure=insecure, cacert=cacert)
+
+    async def main() -> int:
+        results = await probe(url, wait=wait, observe=observe, keepalive=keepalive, verify=verify,
+                              timeout=connect_timeout)
+        first = results[0]
+        if first.verdict == "FAILED" and first.observed.get("status") is None:
+            raise ConnectError(f"cannot connect to {url}: {first.reason.split('(', 1)[-1].rstrip(')')}")
+        if first.observed.get("status") not in (None, 200):
+            raise WiretoolError(f"{url}: {first.reason}", ExitCode.REFUSED)
+
+        async def play(r: CaseResult) -> CaseResult:
+            return r
+
+        return await run_probe(env, "sse", url, results, play, skipped=[], concurrency=1, strict=strict,
+                               junit_file=junit_file, report_file=report_file,
+                               describe=lambda r: (r.id, r.family, r.description, r.expectation, r.rfc))
+
+    return asyncio.run(main())
+
+
+__all__ = ["ConnectError", "probe_h2", "probe_sse", "probe_ws"]

@@ -57,7 +57,7 @@ def case_key(case_id: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in case_id.split("."))
 
 
-GROUP_ORDER = {"generic": 0, "http2": 1, "hpack": 2}
+GROUP_ORDER = {"generic": 0, "http2": 1, "hpack": 2, "sse": 3}
 
 
 def sort_key(case_id: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
