@@ -111,6 +111,7 @@ def test_a_buffering_server_fails_sse_2() -> None:
     with canned_server(_stream(b"id: 1\ndata: late\n\n", delay=2.5), conn_timeout=10) as port:
         code, cases, _ = _probe(f"http://127.0.0.1:{port}/", "--wait", "1")
     assert cases["sse/2"]["verdict"] == "FAILED" and cases["sse/2"]["reason"].startswith("no event within 1 s")
+    assert code == 5
 
 
 def test_invalid_utf8_fails_sse_5() -> None:
