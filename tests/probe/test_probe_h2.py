@@ -143,3 +143,35 @@ def test_list_and_usage() -> None:
         "hpack/2.3.3/1", "hpack/4.2/1", "hpack/5.2/1", "hpack/5.2/2", "hpack/6.1/1", "hpack/6.3/1"]
     assert run_cli(["probe", "h2", "ws://x/"]).exit_code == 2
     assert run_cli(["probe", "h2", "http://x/", "--cases", "nope"]).exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def nghttpd_port() -> Iterator[int]:
+    port = free_port()
+    with _process(["nghttpd", "--no-tls", str(port)], port):
+        yield port
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect", ["drop-rst-stream", "compression-error-as-protocol-error", "strip-end-stream"])
+def test_each_defect_is_found_by_the_cases_that_rely_on_it_and_no_other(defect: str, nghttpd_port: int) -> None:
+    from h2_defects import DefectProxy
+
+    from wiretool.probe.h2_cases import all_cases
+
+    kinds = {c.id: c.expect.kind for c in all_cases()}
+    _, before, _ = _probe(f"http://127.0.0.1:{nghttpd_port}/")
+    with DefectProxy(nghttpd_port, defect) as url:
+        code, after, _ = _probe(url)
+    changed = {cid for cid in before if before[cid]["verdict"] != after[cid]["verdict"]}
+    flipped = {cid for cid in changed if after[cid]["verdict"] == "FAILED"}
+    assert flipped and changed == flipped, {cid: after[cid]["reason"] for cid in changed - flipped}
+    if defect == "drop-rst-stream":  # exactly the cases nghttpd passed by resetting the stream
+        relied = {cid for cid, c in before.items() if c["reason"].startswith("RST_STREAM")}
+        assert flipped == relied and {kinds[c] for c in flipped} == {"stream"}
+    elif defect == "compression-error-as-protocol-error":  # HPACK errors, and the invalid header block
+        assert flipped == {cid for cid, c in before.items() if c["reason"] == "GOAWAY COMPRESSION_ERROR"}
+        assert flipped >= {"hpack/2.3.3/1", "hpack/6.1/1", "http2/4.3/1"}
+    else:  # responses never end: every case that waits for one
+        assert flipped == {cid for cid, c in before.items() if kinds[cid] == "response" and c["verdict"] == "OK"}
+    assert code == 5
