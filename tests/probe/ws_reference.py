@@ -30,7 +30,7 @@ DEFECTS = {
     "continuation-unchecked": "5",   # ignores continuation frames with nothing to continue
     "utf8-unchecked": "6",           # echoes text that is not UTF-8
     "close-code-unchecked": "7",     # echoes any close code, even those that must not be sent
-    "deflate-rsv1-uncompressed": "12",  # sets RSV1 on echoes it did not compress
+    "deflate-rsv1-uncompressed": "12,13",  # sets RSV1 on echoes it did not compress
 }
 """Each defect and the case family that should find it."""
 

@@ -154,6 +154,8 @@ def _write(path: str, text: str) -> None:
 @click.option("--cases", "cases", multiple=True, metavar="IDS",
               help="Only these cases: ids or prefixes with '*' (e.g. 'http2/6.5*,hpack/*'; repeatable).")
 @click.option("--exclude", multiple=True, metavar="IDS", help="Leave these cases out (same syntax as --cases).")
+@click.option("--include-limits", is_flag=True,
+              help="Also run the resource checks: rapid reset, CONTINUATION/SETTINGS/PING floods.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Cases run at once, each on its own connection.")
 @click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
@@ -169,7 +171,8 @@ def _write(path: str, text: str) -> None:
 @click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="https://: CA bundle (PEM).")
 @click.option("--list", "list_only", is_flag=True, help="List the selected cases and exit without connecting.")
 @global_options
-def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], concurrency: int, strict: bool,
+def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], include_limits: bool, concurrency: int,
+             strict: bool,
              wait: float, junit_file: str | None, report_file: str | None, connect_timeout: float, insecure: bool,
              cacert: str | None, list_only: bool) -> int:
     """Check an HTTP/2 server against RFC 9113 and RFC 7541, case by case (h2spec's case ids).
@@ -188,8 +191,8 @@ def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], concurr
     from wiretool.transport.tls import client_context
 
     env = make_env()
-    selected = all_cases()
     wanted, unwanted = _split(cases), _split(exclude)
+    selected = [c for c in all_cases() if include_limits or not c.limits or wanted]
     if wanted:
         selected = [c for c in selected if matches(c.id, wanted)]
     if unwanted:
@@ -207,11 +210,33 @@ def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], concurr
     async def main() -> int:
         await preflight(target)
 
+        import dataclasses
+
+        # the resource checks run last and alone, with time to recover: a flood must not fail other cases
+        floods = [c for c in selected if c.limits]
+        slow_target = dataclasses.replace(target, wait=max(target.wait, 5.0))
+        early: list[CaseResult] = []
+        for flood in floods:
+            result = await H2CaseRun(slow_target, flood).run()
+            try:  # the flood's real effect: can a new client still connect afterwards?
+                await asyncio.wait_for(preflight(target), 15)
+            except (WiretoolError, asyncio.TimeoutError):
+                result.verdict = "FAILED"
+                result.reason += "; afterwards the server did not accept a new connection within 15 s"
+                for _ in range(4):  # let it recover (up to a minute) before the next flood is blamed for it
+                    try:
+                        await asyncio.wait_for(preflight(target), 15)
+                        break
+                    except (WiretoolError, asyncio.TimeoutError):
+                        continue
+            early.append(result)
+
         async def play(case: Any) -> CaseResult:
             return await H2CaseRun(target, case).run()
 
-        return await run_probe(env, "h2", url, selected, play, skipped=[], concurrency=concurrency, strict=strict,
-                               junit_file=junit_file, report_file=report_file,
+        return await run_probe(env, "h2", url, [c for c in selected if not c.limits], play, skipped=early,
+                               concurrency=concurrency, strict=strict, junit_file=junit_file,
+                               report_file=report_file,
                                describe=lambda c: (c.id, c.family, c.description, c.expectation, c.rfc9113))
 
     return asyncio.run(main())

@@ -69,6 +69,7 @@ def stream(*codes: str, sid: int = 1) -> Expect:
 
 
 RESPONSE = Expect("response")
+RESPONSE_OR_RESET = Expect("response_or_reset")
 IGNORED = Expect("no_error")
 
 
@@ -87,6 +88,11 @@ class H2Case:
     """Send the preface and SETTINGS (and ACK the server's) first; False for the preface cases."""
     informational: bool = False
     limits: bool = False
+    needs: str = ""
+    """A server setting the case depends on: ``connect-protocol`` (it sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1),
+    ``no-connect-protocol`` (it did not), ``max-streams`` (it set a SETTINGS_MAX_CONCURRENT_STREAMS limit)."""
+    flood: int = 0
+    """Resource cases: how many times the last frame is repeated (sent in batches, bounded)."""
 
     @property
     def family(self) -> str:
@@ -230,8 +236,8 @@ def _cases() -> list[H2Case]:
     add("http2/5.1.2/1", "5.1.2", "5.1.2", "Opens more streams than SETTINGS_MAX_CONCURRENT_STREAMS.",
         "A stream error (PROTOCOL_ERROR or REFUSED_STREAM) on a stream past the limit.",
         lambda c: [frame(HEADERS, END_HEADERS, 1 + 2 * i, c.block(method="POST"))
-                   for i in range((c.max_streams or 0) + 1)] if c.max_streams else [],
-        stream(P, R, sid=0))
+                   for i in range((c.max_streams or 0) + 1)],
+        stream(P, R, sid=0), needs="max-streams")
     add("http2/5.3.1/1", "5.3.1", "5.3.1", "Sends HEADERS that make a stream depend on itself.",
         "A stream error (PROTOCOL_ERROR).",
         lambda c: [frame(HEADERS, END_STREAM | END_HEADERS | PRIORITY_FLAG, 1, struct.pack(">IB", 1, 15) + c.block())],
@@ -393,6 +399,34 @@ def _cases() -> list[H2Case]:
     add("http2/9113-8.2.1/2", "-", "8.2.1", "Sends a field value containing NUL.",
         "A stream error (PROTOCOL_ERROR).",
         lambda c: [frame(HEADERS, END_STREAM | END_HEADERS, 1, c.block([("x-test", "o\x00k")]))], stream(P))
+    add("http2/rfc8441/1", "-", "8.5 (RFC 8441)", "Sends an extended CONNECT (:protocol websocket) to a server "
+        "that advertised SETTINGS_ENABLE_CONNECT_PROTOCOL.", "A response (any status): the request is well formed.",
+        lambda c: [frame(HEADERS, END_HEADERS, 1, c.block([(":protocol", "websocket")], method="CONNECT",
+                                                           first=[]))], RESPONSE_OR_RESET,
+        needs="connect-protocol")
+    add("http2/rfc8441/2", "-", "8.5 (RFC 8441)", "Sends :protocol to a server that did not advertise "
+        "SETTINGS_ENABLE_CONNECT_PROTOCOL.", "A stream error (PROTOCOL_ERROR): RFC 8441 §3 makes the request "
+        "malformed.", lambda c: [frame(HEADERS, END_HEADERS, 1, c.block([(":protocol", "websocket")],
+                                                                         method="CONNECT"))],
+        stream(P), needs="no-connect-protocol")
+    # -- resource checks (opt-in: --include-limits) -------------------------------------------------------
+    add("limits/rapid-reset/1", "-", "5.4.2, 10.5", "Opens and immediately resets 1000 streams (HEADERS then "
+        "RST_STREAM CANCEL each, CVE-2023-44487).", "The server survives: it answers the next PING, or defends "
+        "itself with GOAWAY (ENHANCE_YOUR_CALM or another code) or by closing.",
+        lambda c: [frame(HEADERS, END_STREAM | END_HEADERS, 1 + 2 * i, c.block())
+                   + frame(RST_STREAM, 0, 1 + 2 * i, struct.pack(">I", 8)) for i in range(1000)],
+        Expect("survives"), limits=True)
+    add("limits/continuation-flood/1", "-", "6.10, 10.5", "Sends HEADERS without END_HEADERS, then 10000 "
+        "CONTINUATION frames that never end the block (CVE-2024-27316 class).", "The server ends the connection "
+        "(GOAWAY or close) instead of buffering header fragments without end.",
+        lambda c: [frame(HEADERS, END_STREAM, 1, c.block())] + [frame(CONTINUATION, 0, 1, b"\x40\x01x\x01y")] * 10000,
+        Expect("ends"), limits=True)
+    add("limits/settings-flood/1", "-", "6.5, 10.5", "Sends 10000 SETTINGS frames without reading the ACKs.",
+        "The server survives (answers a PING) or defends itself with GOAWAY/close.",
+        lambda c: [frame(SETTINGS, 0, 0, b"")] * 10000, Expect("survives"), limits=True)
+    add("limits/ping-flood/1", "-", "6.7, 10.5", "Sends 10000 PINGs without reading the ACKs.",
+        "The server survives (answers a PING) or defends itself with GOAWAY/close.",
+        lambda c: [frame(PING, 0, 0, b"floodxxx")] * 10000, Expect("survives"), limits=True)
     # -- hpack ----------------------------------------------------------------------------------------
     add("hpack/2.3.3/1", "RFC 7541 2.3.3", "RFC 7541 2.3.3", "Sends an indexed field beyond the dynamic table.",
         "A connection error (COMPRESSION_ERROR).",
@@ -422,4 +456,5 @@ def all_cases() -> list[H2Case]:
     return _cases()
 
 
-FAMILIES = {"generic": "Generic tests for HTTP/2 servers", "http2": "RFC 7540 / RFC 9113", "hpack": "RFC 7541 HPACK"}
+FAMILIES = {"generic": "Generic tests for HTTP/2 servers", "http2": "RFC 7540 / RFC 9113", "hpack": "RFC 7541 HPACK",
+            "limits": "Resource exhaustion (--include-limits)"}

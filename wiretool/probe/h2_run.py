@@ -98,6 +98,8 @@ class _Seen:
     ended: set[int] = field(default_factory=set)
     statuses: dict[int, str] = field(default_factory=dict)
     ping_acks: list[bytes] = field(default_factory=list)
+    """The first PING ACK payloads (at most 64: a flood is answered by a flood)."""
+    probe_acked: bool = False
     settings_acks: int = 0
     closed: bool = False
     frames: list[dict[str, Any]] = field(default_factory=list)
@@ -116,6 +118,7 @@ class H2CaseRun:
         self.decoder = hpack.Decoder()
         self.max_frame_size = 16384
         self.max_streams: int | None = None
+        self.connect_protocol = False
         self.seen = _Seen()
         self._buf = bytearray()
         self._reader: asyncio.StreamReader | None = None
@@ -157,15 +160,19 @@ class H2CaseRun:
         except _Broken as exc:
             return self._result(FAILED, str(exc))
         try:
+            missing = self._missing_need()
+            if missing:
+                return self._result(UNIMPLEMENTED, missing)
             frames = self.case.frames(self)  # type: ignore[arg-type]
-            if not frames and self.case.expect.kind != "no_error":
-                return self._result(UNIMPLEMENTED, "the server sets no SETTINGS_MAX_CONCURRENT_STREAMS limit "
-                                                   "small enough to exceed")
-            for data in frames:
+            for i, data in enumerate(frames):
                 self._send(data)
+                if i % 256 == 255:  # floods go out in batches, read from the server between them
+                    await self._drain()
+                    if self.seen.closed or self.seen.goaway is not None:
+                        break
             if not self.case.handshake:
                 pass
-            elif self.case.expect.kind == "no_error":
+            elif self.case.expect.kind in ("no_error", "survives"):
                 self._send(frame(PING, 0, 0, PROBE_PING))
             await self._drain()
             await self._watch()
@@ -207,6 +214,16 @@ class H2CaseRun:
             if await self._frame(deadline) is None:
                 return
 
+    def _missing_need(self) -> str | None:
+        need = self.case.needs
+        if need == "max-streams" and not (self.max_streams and self.max_streams <= 1000):
+            return "the server sets no SETTINGS_MAX_CONCURRENT_STREAMS limit small enough to exceed"
+        if need == "connect-protocol" and not self.connect_protocol:
+            return "the server did not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)"
+        if need == "no-connect-protocol" and self.connect_protocol:
+            return "the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL: :protocol is allowed there"
+        return None
+
     def _settled(self) -> bool:
         s, e = self.seen, self.case.expect
         if s.closed or s.goaway is not None:
@@ -220,7 +237,11 @@ class H2CaseRun:
         if e.kind == "settings_ack":
             return s.settings_acks > 0
         if e.kind == "no_error":
-            return PROBE_PING in s.ping_acks or bool(self._error_resets())
+            return s.probe_acked or bool(self._error_resets())
+        if e.kind == "survives":
+            return s.probe_acked
+        if e.kind == "response_or_reset":
+            return e.stream in s.ended or any(sid == e.stream for sid, _ in s.resets) or bool(s.statuses)
         return False
 
     async def _frame(self, deadline: float) -> tuple[int, int, int, bytes] | None:
@@ -273,10 +294,15 @@ class H2CaseRun:
                         self.max_frame_size = value
                     elif key == 3:
                         self.max_streams = value
+                    elif key == 8:
+                        self.connect_protocol = value == 1
                 self._send(frame(SETTINGS, 1, 0))
         elif typ == PING and len(payload) == 8:
             if flags & 1:
-                s.ping_acks.append(payload)
+                if payload == PROBE_PING:
+                    s.probe_acked = True
+                if len(s.ping_acks) < 64:
+                    s.ping_acks.append(payload)
             else:
                 self._send(frame(PING, 1, 0, payload))
         elif typ in (HEADERS, CONTINUATION):
@@ -366,10 +392,32 @@ class H2CaseRun:
             else:
                 reason = self._failure_reason("a SETTINGS ACK")
         elif e.kind == "no_error":
-            if PROBE_PING in s.ping_acks and s.goaway is None and not self._error_resets():
+            if s.probe_acked and s.goaway is None and not self._error_resets():
                 verdict, reason = OK, "the frame was accepted: the next PING was answered"
             else:
                 reason = self._failure_reason("the next PING answered")
+        elif e.kind == "survives":
+            if s.probe_acked:
+                verdict, reason = OK, "the server survived: it answered the next PING"
+            elif s.goaway is not None:
+                verdict, reason = OK, f"the server defended itself: GOAWAY {s.goaway}"
+            elif s.closed:
+                verdict, reason = OK, "the server defended itself: it closed the connection"
+            else:
+                reason = "the server stopped answering: no PING ACK, no GOAWAY, no close within the wait"
+        elif e.kind == "ends":
+            if s.goaway is not None:
+                verdict, reason = OK, f"GOAWAY {s.goaway}"
+            elif s.closed:
+                verdict, reason = OK, "the connection was closed"
+            else:
+                reason = "the server kept the connection open and went on buffering the unfinished header block"
+        elif e.kind == "response_or_reset":
+            bad = [code for sid, code in s.resets if sid == e.stream and code == "PROTOCOL_ERROR"]
+            if bad or s.goaway is not None:
+                reason = f"the well-formed request was treated as an error ({bad[0] if bad else 'GOAWAY ' + str(s.goaway)})"
+            elif s.statuses or s.resets or e.stream in s.ended:
+                verdict, reason = OK, f"answered: status {s.statuses.get(e.stream, '-')}"
         if self.case.informational:
             verdict = INFORMATIONAL
         return self._result(verdict, reason)

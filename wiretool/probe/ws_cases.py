@@ -115,6 +115,8 @@ class WsCase:
     """``kill``: drop TCP after ``wait``; ``close``: start the closing handshake after ``wait``."""
     informational: bool = False
     deflate: bool = False
+    deflate_offer: str = "permessage-deflate; client_max_window_bits"
+    """The Sec-WebSocket-Extensions offer of a deflate case (13.x vary its parameters)."""
     limits: bool = False
     tags: tuple[str, ...] = field(default=())
 
@@ -126,6 +128,7 @@ class WsCase:
 FAMILIES = {
     "1": "Framing", "2": "Pings/Pongs", "3": "Reserved bits", "4": "Opcodes", "5": "Fragmentation",
     "6": "UTF-8 handling", "7": "Close handling", "9": "Limits/performance", "12": "WebSocket compression",
+    "13": "WebSocket compression (different parameters)",
 }
 
 _ECHO_CLOSE = Ending(True, (NORMAL,), True)
@@ -518,10 +521,40 @@ def _deflate() -> list[WsCase]:
     return out
 
 
+OFFERS_13 = (
+    "permessage-deflate",
+    "permessage-deflate; client_no_context_takeover",
+    "permessage-deflate; client_max_window_bits=9",
+    "permessage-deflate; client_max_window_bits=15",
+    "permessage-deflate; client_no_context_takeover; client_max_window_bits=9",
+    "permessage-deflate; client_no_context_takeover; client_max_window_bits=15",
+    "permessage-deflate; server_no_context_takeover",
+)
+"""13.1-13.7: the offers whose negotiation and use 13.x check (Autobahn's parameter families)."""
+
+
+def _deflate_params() -> list[WsCase]:
+    out = []
+    sizes = (16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536)
+    corpus = (b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+              b"labore et dolore magna aliqua. ") * 1024
+    for group, offer in enumerate(OFFERS_13, start=1):
+        for i, size in enumerate(sizes, start=1):
+            payload = corpus[:size]
+            count = 50 if size <= 8192 else 10
+            out.append(WsCase(
+                f"13.{group}.{i}", f"Offer {offer!r}; send {count} compressed text messages of {size} octets, each "
+                "after the echo of the one before.", "The server accepts the offer (or a subset RFC 7692 allows) "
+                "and every message echoes exactly, however it compresses.", RFC_DEFLATE,
+                (Repeat(Message(1, payload), count),), {OK: tuple(("message", payload, False) for _ in range(count))},
+                Ending(True, (NORMAL,), True), wait=30.0, deflate=True, deflate_offer=offer))
+    return out
+
+
 def all_cases() -> list[WsCase]:
     """Every ``probe ws`` case, in case-id order."""
     return [*_framing(), *_pings(), *_rsv(), *_opcodes(), *_fragmentation(), *_utf8(), *_close(), *_limits(),
-            *_deflate()]
+            *_deflate(), *_deflate_params()]
 
 
 __all__ = ["FAILED", "FAMILIES", "INFORMATIONAL", "NON_STRICT", "OK", "Close", "Ending", "Frame", "Message", "Partial",

@@ -142,7 +142,7 @@ class CaseRun:
         lines = [f"GET {t.path} HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
         if self.case.deflate:
-            lines.append("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")
+            lines.append(f"Sec-WebSocket-Extensions: {self.case.deflate_offer}")
         lines += [f"{name}: {value}" for name, value in t.headers]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         writer.write(request)
@@ -170,6 +170,15 @@ class CaseRun:
         self.deflate = "permessage-deflate" in ext
         if self.case.deflate and not self.deflate:
             raise HandshakeFailed("the server did not accept permessage-deflate")
+        self._wbits = 15
+        if self.deflate:
+            problem = _deflate_answer_problem(self.case.deflate_offer.lower(), ext)
+            if problem:
+                raise HandshakeFailed(f"permessage-deflate answer breaks RFC 7692: {problem}")
+            for param in ext.split(";"):
+                name, _, value = param.strip().partition("=")
+                if name == "client_max_window_bits" and value.strip().strip('"').isdigit():
+                    self._wbits = max(9, min(15, int(value.strip().strip('"'))))
         self._parser = WsFrameParser("server", "recv", rsv1_allowed=self.deflate, deflate=self.deflate,
                                      no_context_takeover="server_no_context_takeover" in ext)
         if rest:
@@ -322,7 +331,7 @@ class CaseRun:
     def _message(self, step: Message) -> bytes:
         payload, rsv1 = step.payload, False
         if self.deflate:
-            payload, rsv1 = deflate_message(payload), True
+            payload, rsv1 = deflate_message(payload, wbits=self._wbits), True
         if not step.fragment:
             return build_frame(step.opcode, payload, rsv1=rsv1, mask=True)
         parts = [payload[i:i + step.fragment] for i in range(0, len(payload), step.fragment)] or [b""]
@@ -443,6 +452,18 @@ class CaseRun:
         if self.keep_wire and len(self.state.wire) < 2000:
             self.state.wire.append({"dir": dir, "t": self._now(), "hex": data[:4096].hex(),
                                     "length": len(data)})
+
+
+def _deflate_answer_problem(offer: str, answer: str) -> str | None:
+    """What a server's permessage-deflate answer gets wrong against our offer (RFC 7692 §7.1), or None."""
+    params = {p.strip().partition("=")[0] for p in answer.split(";")[1:] if p.strip()}
+    known = {"server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
+             "client_max_window_bits"}
+    if params - known:
+        return f"unknown parameter {sorted(params - known)[0]}"
+    if "client_max_window_bits" in params and "client_max_window_bits" not in offer:
+        return "client_max_window_bits in the answer, but the client did not offer it"
+    return None
 
 
 def _event_json(event: tuple[Any, ...]) -> dict[str, Any]:
