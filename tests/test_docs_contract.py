@@ -128,6 +128,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     ws = ServeProcess("ws")
     try:
         out += run_wiretool(["ws", "connect", ws.url, "--send", "hello", "--count", "1", "--json"]).json_lines()
+        out += run_wiretool(["probe", "ws", ws.url, "--cases", "1.1.1,2.5", "--json"]).json_lines()
     finally:
         ws.stop()
     sse = ServeProcess("sse")
@@ -187,7 +188,7 @@ def test_documented_fields_are_in_real_records(row: tuple[str, str, str | None, 
 
 def test_every_record_has_proto_and_type_and_t(samples: list[dict]) -> None:
     for record in samples:
-        assert record["proto"] in {"ws", "sse", "h2", "grpc", "http"} and record["type"], record
+        assert record["proto"] in {"ws", "sse", "h2", "grpc", "http", "probe"} and record["type"], record
         assert "t" in record or record["type"] == "listening", record
 
 

@@ -56,6 +56,11 @@ serve_group = _group("serve", "Local servers to try everything with no network."
     "sse": ("wiretool.cli.serve_sse:serve_sse", "Local Server-Sent Events server."),
     "h2": ("wiretool.cli.serve_h2:serve_h2", "Local HTTP/2 server with test routes."),
 })
+probe_group = _group("probe", "Server conformance: Autobahn-style cases, a verdict each.", {
+    "ws": ("wiretool.cli.probe:probe_ws", "Check a WebSocket echo server against RFC 6455 (Autobahn case ids)."),
+    "h2": ("wiretool.cli.probe:probe_h2", "Check an HTTP/2 server against RFC 9113 and RFC 7541 (h2spec case ids)."),
+    "sse": ("wiretool.cli.probe:probe_sse", "Check what a Server-Sent Events endpoint owes an EventSource client."),
+})
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -82,7 +87,7 @@ def cli() -> None:
     """
 
 
-for _g in (frame_group, ws_group, sse_group, h2_group, serve_group):
+for _g in (frame_group, ws_group, sse_group, h2_group, serve_group, probe_group):
     cli.add_command(_g)
 
 

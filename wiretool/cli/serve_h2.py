@@ -17,9 +17,11 @@ from wiretool.cli.options import global_options, make_env
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
 @click.option("--self-signed", is_flag=True,
               help="Serve https:// (ALPN h2) with a throwaway CA; its path is printed for clients' --cacert.")
+@click.option("--misbehave", metavar="CASE", default=None,
+              help="h2c server that breaks one RFC 9113 rule in its answer, to test a client ('list' lists them).")
 @global_options
 def serve_h2(host: str, port: int, directory: str | None, cert: str | None, key: str | None,
-             self_signed: bool) -> int:
+             self_signed: bool, misbehave: str | None) -> int:
     """Local HTTP/2 server: h2c (prior knowledge or Upgrade) or TLS with ALPN h2.
 
     \b
@@ -39,6 +41,8 @@ def serve_h2(host: str, port: int, directory: str | None, cert: str | None, key:
 
     if key and not cert:
         raise UsageError("--key needs --cert")
+    if misbehave is not None:
+        return _misbehave(host, port, misbehave, bool(cert or self_signed or directory))
     ctx, cacert = None, None
     if self_signed:
         from wiretool.serve.certs import self_signed as make_self_signed
@@ -61,6 +65,51 @@ def serve_h2(host: str, port: int, directory: str | None, cert: str | None, key:
         from wiretool.errors import ConnectError
 
         raise ConnectError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _misbehave(host: str, port: int, name: str, other_options: bool) -> int:
+    """``--misbehave``: list the cases, or serve one until SIGINT/SIGTERM."""
+    import asyncio
+    import contextlib
+    import signal
+
+    from wiretool.errors import ConnectError, UsageError
+    from wiretool.output.sink import Output
+    from wiretool.records import Listening
+    from wiretool.serve.h2_misbehave import CASES, serve
+
+    env = make_env()
+    if name == "list":
+        for case in CASES.values():
+            env.stdout.write(f"{case.name}\t{case.description} ({case.rule}; a client reports {case.violation})\n")
+        env.stdout.flush()
+        return 0
+    if name not in CASES:
+        raise UsageError(f"unknown --misbehave {name!r}: one of {', '.join(CASES)} (or list)")
+    if other_options:
+        raise UsageError("--misbehave serves h2c only: give none of --cert, --self-signed, --dir")
+    out = Output(env, proto="h2")
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        task = asyncio.ensure_future(serve(host, port, name, lambda p: out.emit(
+            Listening(t=out.now(), proto_name="h2", url=f"http://{host}:{p}", cacert=None))))
+        waiter = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+        if task.done() and task.exception() is not None:
+            exc = task.exception()
+            raise ConnectError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        out.summary(0)
+        return 0
+
+    return asyncio.run(main())
 
 
 async def _serve(out, host, port, ctx, cacert, directory) -> int:  # type: ignore[no-untyped-def]

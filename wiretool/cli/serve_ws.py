@@ -28,10 +28,12 @@ from wiretool.cli.options import global_options, make_env
 @click.option("--show", type=click.Choice(["frames", "messages", "none"]), default="frames", show_default=True,
               help="What to show of each connection.")
 @click.option("--show-secrets", is_flag=True, help="Show Authorization, Cookie and similar headers unredacted.")
+@click.option("--misbehave", metavar="CASE", default=None,
+              help="Break one RFC 6455 rule after the handshake, to test a client ('list' lists them).")
 @global_options
 def serve_ws(host: str, port: int, mode: str, script_file: str | None, messages: int, size: int, binary: bool,
              cert: str | None, key: str | None, self_signed: bool, subprotocol: tuple[str, ...], compression: str,
-             show: str, show_secrets: bool) -> int:
+             show: str, show_secrets: bool, misbehave: str | None) -> int:
     """Local WebSocket server on 127.0.0.1:8765 that shows its side of the wire.
 
     \b
@@ -46,6 +48,19 @@ def serve_ws(host: str, port: int, mode: str, script_file: str | None, messages:
     from wiretool.output.sink import Output
     from wiretool.serve.ws import ServeOptions, serve
 
+    if misbehave is not None:
+        from wiretool.serve.ws_misbehave import CASES, script_text
+
+        if misbehave == "list":
+            env = make_env()
+            for case in CASES.values():
+                env.stdout.write(f"{case.name}\t{case.description} ({case.rule}; a client reports {case.violation})\n")
+            env.stdout.flush()
+            return 0
+        if misbehave not in CASES:
+            raise UsageError(f"unknown --misbehave {misbehave!r}: one of {', '.join(CASES)} (or list)")
+        if script_file or mode != "echo":
+            raise UsageError("--misbehave runs its own script: give neither --mode nor FILE")
     if mode == "script" and not script_file:
         raise UsageError("--mode script needs a FILE")
     if script_file and mode != "script":
@@ -59,6 +74,11 @@ def serve_ws(host: str, port: int, mode: str, script_file: str | None, messages:
         from wiretool.serve.ws_script import load_script
 
         opts.script = load_script(script_file)
+    if misbehave is not None:
+        from wiretool.serve.ws_script import parse_script
+
+        opts.mode = "script"
+        opts.script = parse_script(script_text(misbehave), source=f"--misbehave {misbehave}")
     if self_signed:
         from wiretool.serve.certs import self_signed as make_self_signed
 

@@ -67,8 +67,10 @@ class Inflater:
         return out
 
 
-def deflate_message(payload: bytes, *, level: int = 6) -> bytes:
-    """Compress one message as permessage-deflate sends it (no context takeover; tail removed)."""
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+def deflate_message(payload: bytes, *, level: int = 6, wbits: int = 15) -> bytes:
+    """Compress one message as permessage-deflate sends it (no context takeover; tail removed).
+
+    ``wbits`` is the LZ77 window (9-15) a negotiated ``client_max_window_bits`` allows."""
+    c = zlib.compressobj(level, zlib.DEFLATED, -wbits)
     data = c.compress(payload) + c.flush(zlib.Z_SYNC_FLUSH)
     return data[:-4] if data.endswith(TAIL) else data

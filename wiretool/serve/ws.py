@@ -11,6 +11,7 @@ see every byte, and lets flood mode write pre-built frames at memory speed for t
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import signal
 import ssl
@@ -18,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from websockets.frames import Frame, Opcode
+from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
@@ -53,6 +54,9 @@ class ServeOptions:
     max_size: int | None = 16 * 2**20
     show: str = "frames"  # frames | messages | none
     show_secrets: bool = False
+
+
+_UTF8 = codecs.getincrementaldecoder("utf-8")
 
 
 class _ServerProtocol(ServerProtocol):
@@ -100,6 +104,8 @@ class ServerConn(asyncio.Protocol):
         self.can_write = asyncio.Event()
         self.can_write.set()
         self.frames_out = 0
+        self._utf8: codecs.IncrementalDecoder | None = None
+        """The text message being echoed, decoded as it arrives (None outside a text message)."""
         if self.opts.mode == "echo":
             self.proto.on_data_frame = self._echo
 
@@ -213,9 +219,27 @@ class ServerConn(asyncio.Protocol):
             self.out.emit_many(shown)
 
     def _echo(self, frame: Frame) -> None:
-        """Send a data frame back as it came (fragmentation kept), while the connection is open."""
+        """Send a data frame back as it came (fragmentation kept), while the connection is open.
+
+        websockets' protocol layer leaves UTF-8 to whoever reads a text message; echoing frame by frame, we
+        are that reader, so each text frame is checked as it arrives (fail fast, RFC 6455 §8.1: 1007) and
+        invalid text is never echoed.
+        """
         if self.proto.state is not OPEN:
             return
+        if frame.opcode is Opcode.TEXT:
+            self._utf8 = _UTF8()
+        if self._utf8 is not None and frame.opcode in (Opcode.TEXT, Opcode.CONT):
+            try:
+                self._utf8.decode(frame.data, frame.fin)
+            except UnicodeDecodeError:
+                self._utf8 = None
+                self.proto.fail(CloseCode.INVALID_DATA, "invalid UTF-8 in a text message")
+                return
+            if frame.fin:
+                self._utf8 = None
+        elif frame.opcode is Opcode.BINARY:
+            self._utf8 = None
         if frame.opcode is Opcode.CONT:
             self.proto.send_continuation(frame.data, frame.fin)
         elif frame.opcode is Opcode.TEXT:
