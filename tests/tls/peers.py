@@ -1,6 +1,7 @@
-"""Real TLS peers over loopback for the decryption tests: Python's ssl server and client, through a Relay.
+"""Real TLS peers over loopback for the decryption tests: Python's ssl server and client, openssl s_client,
+all through a recording Relay.
 
-Each run returns the key log path, the relay's chunks and what the application sent and received, so a test
+Each run returns the relay's chunks, the key log and what the applications sent and received, so a test
 checks that decrypting the recorded bytes gives back exactly that plaintext.
 """
 
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import subprocess
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.tls.relay import Relay
@@ -18,35 +21,45 @@ from wiretool.serve.certs import self_signed
 
 @dataclass
 class Session:
-    """What one TLS session moved: the relay's chunks, the key log, and the application's own view."""
+    """What one TLS session moved: the relay's chunks, the key log, and the applications' own view."""
 
     chunks: list[tuple[str, float, bytes]]
     keylog: Path
-    sent: bytes  # what the client application wrote
-    received: bytes  # what the client application read
+    sent: bytes  # c2s plaintext: what the client wrote (= what the server read)
+    received: bytes  # s2c plaintext: what the server wrote
     ca_file: Path
 
 
-def echo_server(ctx: ssl.SSLContext) -> tuple[int, threading.Thread]:
+@dataclass
+class EchoServer:
     """A one-connection TLS server on 127.0.0.1 that answers each read with ``echo:`` + the data."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
 
-    def serve() -> None:
-        conn, _ = listener.accept()
-        listener.close()
+    ctx: ssl.SSLContext
+    received: bytearray = field(default_factory=bytearray)
+    sent: bytearray = field(default_factory=bytearray)
+
+    def __post_init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self._listener.accept()
+        self._listener.close()
         conn.settimeout(10)
         try:
-            tls = ctx.wrap_socket(conn, server_side=True)
+            tls = self.ctx.wrap_socket(conn, server_side=True)
             while data := tls.recv(65536):
+                self.received += data
                 tls.sendall(b"echo:" + data)
+                self.sent += b"echo:" + data
             tls.unwrap().close()
         except (OSError, ssl.SSLError):
             conn.close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return port, thread
+    def join(self) -> None:
+        self._thread.join(10)
 
 
 def messages(count: int = 4) -> list[bytes]:
@@ -58,13 +71,12 @@ def python_session(tmp_path: Path, *, tls13: bool = True, ciphers: str | None = 
                    alpn: tuple[str, ...] = ("x-test", "http/1.1"), count: int = 4) -> Session:
     """A Python ssl client talking to the echo server through a recording relay, keys logged by the client."""
     certs = self_signed(directory=tmp_path)
-    server_ctx = certs.context
     if ciphers:
-        server_ctx.set_ciphers(ciphers)
+        certs.context.set_ciphers(ciphers)
     if alpn:
-        server_ctx.set_alpn_protocols(list(alpn[-1:]))
-    port, thread = echo_server(server_ctx)
-    relay = Relay(("127.0.0.1", port))
+        certs.context.set_alpn_protocols(list(alpn[-1:]))
+    server = EchoServer(certs.context)
+    relay = Relay(("127.0.0.1", server.port))
     ctx = ssl.create_default_context(cafile=str(certs.ca_file))
     version = ssl.TLSVersion.TLSv1_3 if tls13 else ssl.TLSVersion.TLSv1_2
     ctx.minimum_version = ctx.maximum_version = version
@@ -74,15 +86,38 @@ def python_session(tmp_path: Path, *, tls13: bool = True, ciphers: str | None = 
         ctx.set_alpn_protocols(list(alpn))
     keylog = tmp_path / "keys.log"
     ctx.keylog_filename = str(keylog)
-    sent = bytearray()
-    received = bytearray()
+    got = bytearray()
     raw = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
     with ctx.wrap_socket(raw, server_hostname="localhost") as tls:  # wrap_socket detaches ``raw``
-        for i, message in enumerate(messages(count)):
+        expected = 0
+        for message in messages(count):
             tls.sendall(message)
-            sent += message
-            while len(received) < len(sent) + 5 * (i + 1):
-                received += tls.recv(65536)
+            expected += len(message) + 5
+            while len(got) < expected:
+                got += tls.recv(65536)
         tls.unwrap().close()
-    thread.join(10)
-    return Session(relay.wait(), keylog, bytes(sent), bytes(received), certs.ca_file)
+    server.join()
+    assert bytes(got) == bytes(server.sent)
+    return Session(relay.wait(), keylog, bytes(server.received), bytes(server.sent), certs.ca_file)
+
+
+def openssl_session(tmp_path: Path, suite: str, lines: list[bytes]) -> Session:
+    """``openssl s_client -ciphersuites SUITE`` sending ``lines`` one by one (``k``/``K`` send a KeyUpdate)."""
+    certs = self_signed(directory=tmp_path)
+    server = EchoServer(certs.context)
+    relay = Relay(("127.0.0.1", server.port))
+    keylog = tmp_path / "keys.log"
+    proc = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{relay.port}", "-servername", "localhost",
+         "-ciphersuites", suite, "-keylogfile", str(keylog), "-CAfile", str(certs.ca_file)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None
+    for line in lines:  # one read per line: s_client only sees a command at the start of what it reads
+        time.sleep(0.15)
+        proc.stdin.write(line)
+        proc.stdin.flush()
+    time.sleep(0.15)
+    proc.stdin.close()
+    proc.wait(10)
+    server.join()
+    return Session(relay.wait(), keylog, bytes(server.received), bytes(server.sent), certs.ca_file)
