@@ -70,35 +70,55 @@ def messages(count: int = 4) -> list[bytes]:
 def python_session(tmp_path: Path, *, tls13: bool = True, ciphers: str | None = None,
                    alpn: tuple[str, ...] = ("x-test", "http/1.1"), count: int = 4) -> Session:
     """A Python ssl client talking to the echo server through a recording relay, keys logged by the client."""
+    return python_sessions(tmp_path, tls13=tls13, ciphers=ciphers, alpn=alpn, count=count)[0]
+
+
+def python_sessions(tmp_path: Path, *, tls13: bool = True, ciphers: str | None = None,
+                    alpn: tuple[str, ...] = ("x-test", "http/1.1"), count: int = 4, connections: int = 1,
+                    min_version: ssl.TLSVersion | None = None,
+                    max_version: ssl.TLSVersion | None = None) -> list[Session]:
+    """``connections`` sessions of one client context, each resuming the previous one's TLS session."""
     certs = self_signed(directory=tmp_path)
     if ciphers:
         certs.context.set_ciphers(ciphers)
     if alpn:
         certs.context.set_alpn_protocols(list(alpn[-1:]))
-    server = EchoServer(certs.context)
-    relay = Relay(("127.0.0.1", server.port))
+    if min_version:
+        certs.context.minimum_version = min_version
     ctx = ssl.create_default_context(cafile=str(certs.ca_file))
-    version = ssl.TLSVersion.TLSv1_3 if tls13 else ssl.TLSVersion.TLSv1_2
-    ctx.minimum_version = ctx.maximum_version = version
+    version = max_version or (ssl.TLSVersion.TLSv1_3 if tls13 else ssl.TLSVersion.TLSv1_2)
+    ctx.minimum_version = min_version or version
+    ctx.maximum_version = version
     if ciphers:
         ctx.set_ciphers(ciphers)
     if alpn:
         ctx.set_alpn_protocols(list(alpn))
     keylog = tmp_path / "keys.log"
     ctx.keylog_filename = str(keylog)
-    got = bytearray()
-    raw = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
-    with ctx.wrap_socket(raw, server_hostname="localhost") as tls:  # wrap_socket detaches ``raw``
-        expected = 0
-        for message in messages(count):
-            tls.sendall(message)
-            expected += len(message) + 5
-            while len(got) < expected:
-                got += tls.recv(65536)
-        tls.unwrap().close()
-    server.join()
-    assert bytes(got) == bytes(server.sent)
-    return Session(relay.wait(), keylog, bytes(server.received), bytes(server.sent), certs.ca_file)
+    sessions: list[Session] = []
+    tls_session: ssl.SSLSession | None = None
+    for _ in range(connections):
+        server = EchoServer(certs.context)
+        relay = Relay(("127.0.0.1", server.port))
+        got = bytearray()
+        raw = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
+        # wrap_socket detaches ``raw``
+        with ctx.wrap_socket(raw, server_hostname="localhost", session=tls_session) as tls:
+            expected = 0
+            for message in messages(count):
+                tls.sendall(message)
+                expected += len(message) + 5
+                while len(got) < expected:
+                    got += tls.recv(65536)
+            tls_session = tls.session
+            sessions_reused = tls.session_reused
+            tls.unwrap().close()
+        server.join()
+        assert bytes(got) == bytes(server.sent)
+        assert sessions_reused == bool(sessions)  # each connection after the first is resumed
+        sessions.append(Session(relay.wait(), keylog, bytes(server.received), bytes(server.sent),
+                                certs.ca_file))
+    return sessions
 
 
 def openssl_session(tmp_path: Path, suite: str, lines: list[bytes]) -> Session:
@@ -121,3 +141,49 @@ def openssl_session(tmp_path: Path, suite: str, lines: list[bytes]) -> Session:
     proc.wait(10)
     server.join()
     return Session(relay.wait(), keylog, bytes(server.received), bytes(server.sent), certs.ca_file)
+
+
+@dataclass
+class OpensslServer:
+    """``openssl s_server`` for one connection on 127.0.0.1 (``-rev`` echoes each line reversed)."""
+
+    tmp_path: Path
+    args: list[str]
+
+    def __post_init__(self) -> None:
+        from tests.conftest import free_port
+
+        certs = self_signed(directory=self.tmp_path)
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", str(certs.cert_file),
+             "-key", str(certs.key_file), "-naccept", "1", *self.args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert self.proc.stdout is not None
+        for _ in range(50):  # bounded: s_server prints a few lines, then ACCEPT
+            if b"ACCEPT" in self.proc.stdout.readline():
+                break
+
+    def stop(self) -> None:
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def s_client(port: int, keylog: Path, args: list[str], lines: list[bytes]) -> list[tuple[str, float, bytes]]:
+    """``openssl s_client`` through a recording relay to ``port``, sending ``lines`` one read at a time."""
+    relay = Relay(("127.0.0.1", port))
+    proc = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{relay.port}", "-keylogfile", str(keylog), *args],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None
+    for line in lines:
+        time.sleep(0.15)
+        proc.stdin.write(line)
+        proc.stdin.flush()
+    time.sleep(0.15)
+    proc.stdin.close()
+    proc.wait(10)
+    return relay.wait()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tls.peers import python_session
+from tests.tls.peers import python_session, python_sessions
 from tests.tls.relay import decrypt
 
 
@@ -33,3 +33,13 @@ def test_tls12_aead_suites_decrypt(tmp_path: Path, ciphers: str, suite: str) -> 
     assert (c2s, s2c) == (s.sent, s.received)
     assert (conn.info.status, conn.info.version, conn.info.cipher_suite) == ("decrypting", "TLS 1.2", suite)
     assert conn.info.alpn == "http/1.1"  # TLS 1.2: in the ServerHello, in the clear
+
+
+@pytest.mark.parametrize("tls13", [True, False])
+def test_resumed_sessions_decrypt(tmp_path: Path, tls13: bool) -> None:
+    ciphers = None if tls13 else "ECDHE-ECDSA-AES128-GCM-SHA256"
+    sessions = python_sessions(tmp_path, tls13=tls13, ciphers=ciphers, connections=2, count=2)
+    for s in sessions:  # the second is an abbreviated handshake (TLS 1.2) or a PSK one (TLS 1.3)
+        conn, c2s, s2c = decrypt(s.chunks, str(s.keylog))
+        assert (c2s, s2c) == (s.sent, s.received)
+        assert conn.info.status == "decrypting"

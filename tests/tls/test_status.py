@@ -4,11 +4,12 @@ cut short or started late. Named once, never raised; plus split and reordered fe
 from __future__ import annotations
 
 import random
+import ssl
 from pathlib import Path
 
 import pytest
 
-from tests.tls.peers import Session, python_session
+from tests.tls.peers import Session, python_session, python_sessions
 from tests.tls.relay import decrypt
 from wiretool.tls import KeyLog, TlsConnection
 
@@ -130,3 +131,12 @@ def test_plain_http_is_named_not_tls() -> None:
     assert conn.feed("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0.0) == []
     assert conn.info.status == "not TLS"
     assert "not a TLS content type" in conn.notes[0].message
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TLS 1.0, on purpose
+def test_tls10_is_named_not_decryptable(tmp_path: Path) -> None:
+    s = python_sessions(tmp_path, tls13=False, ciphers="ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0",
+                        min_version=ssl.TLSVersion.TLSv1, max_version=ssl.TLSVersion.TLSv1)[0]
+    conn, c2s, s2c = decrypt(s.chunks, str(s.keylog))
+    assert (c2s, s2c, conn.info.version) == (b"", b"", "TLS 1.0")
+    assert conn.info.status == "TLS 1.0 is not decryptable"
