@@ -140,3 +140,20 @@ def test_tls10_is_named_not_decryptable(tmp_path: Path) -> None:
     conn, c2s, s2c = decrypt(s.chunks, str(s.keylog))
     assert (c2s, s2c, conn.info.version) == (b"", b"", "TLS 1.0")
     assert conn.info.status == "TLS 1.0 is not decryptable"
+
+
+def test_a_gap_stops_one_direction_and_the_other_goes_on(tls13: Session) -> None:
+    conn = TlsConnection(KeyLog.read(tls13.keylog))
+    plain = {"c2s": bytearray(), "s2c": bytearray()}
+    gapped = False
+    for name, t, data in tls13.chunks:
+        if name == "s2c" and len(plain["s2c"]) > 20 and not gapped:
+            conn.gap("s2c", 1460, t)
+            gapped = True
+        for p in conn.feed(name, data, t):  # type: ignore[arg-type]
+            plain[p.dir] += p.data
+    conn.finish(9.0)
+    assert bytes(plain["c2s"]) == tls13.sent
+    assert tls13.received.startswith(bytes(plain["s2c"])) and len(plain["s2c"]) < len(tls13.received)
+    assert [n.message for n in conn.notes if "gap" in n.message] == [
+        "a gap of 1460 bytes in the capture: s2c is not decrypted past it"]

@@ -158,6 +158,19 @@ class TlsConnection:
         out, self._out = self._out, []
         return out
 
+    def gap(self, dir: Dir, length: int, t: float) -> None:
+        """The capture lost ``length`` bytes of ``dir`` here (a hole in TCP reassembly).
+
+        Records cannot be framed, nor their sequence numbers known, past a hole: that direction is not
+        decrypted further (named once); the other goes on.
+        """
+        side = self._sides[dir]
+        if side.records.error:
+            return
+        message = f"a gap of {length} bytes in the capture: {dir} is not decrypted past it"
+        side.records.stop(message)
+        self._note(dir, t, message)
+
     def finish(self, t: float) -> list[Plain]:
         """The streams have ended: name a record cut short and a handshake never finished; return held data."""
         for side in self._sides.values():

@@ -55,6 +55,7 @@ class RecordReader:
         buf += data
         out: list[TlsRecord] = []
         pos, end = 0, len(buf)
+        view = memoryview(buf)
         while end - pos >= HEADER:
             ctype, major, minor = buf[pos], buf[pos + 1], buf[pos + 2]
             length = (buf[pos + 3] << 8) | buf[pos + 4]
@@ -66,12 +67,20 @@ class RecordReader:
                 break
             if end - pos < HEADER + length:
                 break
-            out.append(TlsRecord(ctype, (major << 8) | minor, bytes(buf[pos + HEADER:pos + HEADER + length])))
+            out.append(TlsRecord(ctype, (major << 8) | minor, bytes(view[pos + HEADER:pos + HEADER + length])))
             pos += HEADER + length
+        view.release()  # before the buffer is resized
         if pos:
             del buf[:pos]
             self.offset += pos
         return out
+
+    def stop(self, reason: str) -> None:
+        """Stop framing this direction (a gap in the capture): later bytes are counted, not read."""
+        if not self.error:
+            self.error = reason
+            self.ignored += len(self._buf)
+            self._buf.clear()
 
     def finish(self) -> str | None:
         """Why the stream ended badly (inside a record), or None when it ended on a record boundary."""

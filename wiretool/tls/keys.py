@@ -89,11 +89,13 @@ class RecordCipher:
             aad = header_aad + len(fragment).to_bytes(2, "big")
         else:
             aad = self.seq.to_bytes(8, "big") + header_aad + (len(sealed) - TAG_LENGTH).to_bytes(2, "big")
-        plain = self._aead.decrypt(nonce, bytes(sealed), aad)
+        plain = self._aead.decrypt(nonce, sealed, aad)
         self.seq += 1
         if not self.tls13:
             return content_type, plain
-        end = len(plain.rstrip(b"\0"))
+        end = len(plain)
+        while end and not plain[end - 1]:  # zero padding after the content type (rarely any)
+            end -= 1
         if end == 0:
             raise DecryptError("a TLS 1.3 record has no content type inside (all padding)")
         return plain[end - 1], plain[:end - 1]
