@@ -157,3 +157,15 @@ def test_a_gap_stops_one_direction_and_the_other_goes_on(tls13: Session) -> None
     assert tls13.received.startswith(bytes(plain["s2c"])) and len(plain["s2c"]) < len(tls13.received)
     assert [n.message for n in conn.notes if "gap" in n.message] == [
         "a gap of 1460 bytes in the capture: s2c is not decrypted past it"]
+
+
+def test_a_client_hello_split_across_records_is_reassembled(tls13: Session) -> None:
+    c2s = b"".join(d for n, _, d in tls13.chunks if n == "c2s")
+    hello_end = 5 + int.from_bytes(c2s[3:5], "big")
+    body = c2s[5:hello_end]
+    pieces = [body[:3], body[3:100], body[100:]]  # a break inside the handshake header, then the body
+    reframed = b"".join(c2s[:3] + len(p).to_bytes(2, "big") + p for p in pieces) + c2s[hello_end:]
+    chunks = [("c2s", 0.0, reframed)] + [(n, t, d) for n, t, d in tls13.chunks if n == "s2c"]
+    conn = TlsConnection(KeyLog.read(tls13.keylog))
+    assert _feed(conn, chunks) == {"c2s": tls13.sent, "s2c": tls13.received}
+    assert conn.info.sni == "localhost"

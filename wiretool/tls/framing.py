@@ -164,11 +164,6 @@ class HandshakeReader:
                 out.append(self._complete())
         return out
 
-    @property
-    def mid_message(self) -> bool:
-        """True while a message is incomplete (a key change here is a protocol violation)."""
-        return bool(self._header)
-
     def _complete(self) -> HandshakeMessage:
         body = bytes(self._body) if self._body is not None else None
         message = HandshakeMessage(self._type, self._length, body)
