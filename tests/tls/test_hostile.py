@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.tls.peers import Session, python_session
-from wiretool.tls import MAX_FRAGMENT, KeyLog, TlsConnection
+from wiretool.tls import MAX_FRAGMENT, KeyLog, TlsConnection, read_client_hello
 from wiretool.tls.hello import HelloError, parse_client_hello, parse_server_hello
 
 KNOWN = ("waiting for the handshake", "decrypting", "no keys for this session", "bad record MAC", "not TLS",
@@ -72,6 +72,8 @@ def test_hello_parsers_raise_only_hello_error(body: bytes) -> None:
             parse(body)
         except HelloError:
             pass
+    framed = b"\x16\x03\x01" + (len(body) + 4).to_bytes(2, "big") + b"\x01" + len(body).to_bytes(3, "big") + body
+    read_client_hello(framed)  # never raises: a ClientHello or None
 
 
 def _record(ctype: int, body: bytes) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.tls.peers import Session, python_session, python_sessions
 from tests.tls.relay import decrypt
-from wiretool.tls import KeyLog, TlsConnection
+from wiretool.tls import KeyLog, TlsConnection, TlsInfo, read_client_hello
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +169,21 @@ def test_a_client_hello_split_across_records_is_reassembled(tls13: Session) -> N
     conn = TlsConnection(KeyLog.read(tls13.keylog))
     assert _feed(conn, chunks) == {"c2s": tls13.sent, "s2c": tls13.received}
     assert conn.info.sni == "localhost"
+
+
+def test_read_client_hello_without_keys(tls13: Session) -> None:
+    c2s = b"".join(d for n, _, d in tls13.chunks if n == "c2s")
+    hello = read_client_hello(c2s[:3000])
+    assert hello is not None
+    assert (hello.sni, hello.alpn, hello.random.hex()) == ("localhost", ("x-test", "http/1.1"),
+                                                           _info_without_keys(tls13).client_random)
+    assert 0x0304 in hello.supported_versions and hello.key_share_groups
+    assert read_client_hello(c2s[:40]) is None  # cut short
+    assert read_client_hello(b"GET / HTTP/1.1\r\n\r\n") is None
+    assert read_client_hello(b"\x16\x03\x01\x00\x04\x02\x00\x00\x00") is None  # a ServerHello, not a ClientHello
+
+
+def _info_without_keys(s: Session) -> TlsInfo:
+    conn = TlsConnection(KeyLog())
+    _feed(conn, s.chunks)
+    return conn.info

@@ -10,13 +10,15 @@ Use::
     conn.finish(t)
     conn.info                              # version, cipher_suite, sni, alpn_offered, alpn, status
     conn.notes                             # what went wrong or is worth telling, each with dir and t
+    read_client_hello(first_c2s_bytes)     # SNI, ALPN offered, ... without keys (None if not a ClientHello)
 """
 
 from __future__ import annotations
 
 from wiretool.tls.connection import Plain, TlsConnection, TlsInfo, TlsNote
 from wiretool.tls.framing import MAX_FRAGMENT, looks_like_tls
+from wiretool.tls.hello import ClientHello, read_client_hello
 from wiretool.tls.keylog import KeyLog, KeyLogProblem
 
-__all__ = ["MAX_FRAGMENT", "KeyLog", "KeyLogProblem", "Plain", "TlsConnection", "TlsInfo", "TlsNote",
-           "looks_like_tls"]
+__all__ = ["MAX_FRAGMENT", "ClientHello", "KeyLog", "KeyLogProblem", "Plain", "TlsConnection", "TlsInfo",
+           "TlsNote", "looks_like_tls", "read_client_hello"]

@@ -170,3 +170,26 @@ def parse_encrypted_extensions_alpn(body: bytes) -> str | None:
         return None
     names = _alpn_list(ext[EXT_ALPN], "EncryptedExtensions")
     return names[0] if names else None
+
+
+def read_client_hello(data: bytes) -> ClientHello | None:
+    """The ClientHello at the start of a client's byte stream (it may span records), or None if there is none.
+
+    For listing a connection without keys (SNI, ALPN offered) and for protocol detection; never raises.
+    """
+    from wiretool.tls.framing import HANDSHAKE, HandshakeReader, RecordReader
+
+    handshake = HandshakeReader(frozenset({1}))
+    for record in RecordReader().feed(data):
+        if record.content_type != HANDSHAKE:
+            return None
+        for message in handshake.feed(record.fragment):
+            if message.msg_type != 1 or message.body is None:
+                return None
+            try:
+                return parse_client_hello(message.body)
+            except HelloError:
+                return None
+        if handshake.error:
+            return None
+    return None
