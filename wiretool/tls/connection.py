@@ -9,7 +9,7 @@ and a connection that cannot be decrypted simply yields no plaintext.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from wiretool.tls.framing import (
@@ -439,9 +439,7 @@ class TlsConnection:
     # -- bookkeeping ----------------------------------------------------------------------------------------
 
     def _set(self, **changes: object) -> None:
-        from dataclasses import replace
-
-        self._info = replace(self._info, **changes)
+        self._info = replace(self._info, **changes)  # type: ignore[arg-type]
 
     def _fail(self, status: str) -> None:
         """Set a terminal status (the first one wins) and stop decrypting."""
