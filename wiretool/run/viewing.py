@@ -42,7 +42,10 @@ class Viewing:
         views = self._conns.get(conn)
         if views is None:
             if len(self._conns) >= MAX_CONNECTIONS:
-                self._conns.pop(next(iter(self._conns)))
+                oldest = next(iter(self._conns))
+                del self._conns[oldest]
+                for key in [k for k in self._last if k[0] == oldest]:
+                    del self._last[key]
             views = self._conns[conn] = ConnectionViews(proto=self.proto, url=self.url, forced=self.forced,
                                                         pretty=self.pretty)
         return views
