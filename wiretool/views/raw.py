@@ -10,6 +10,9 @@ class RawView:
 
     name = "raw"
     subprotocols: tuple[str, ...] = ()
+    pretty_only = True
+    """No ``fields``: nothing for an NDJSON run, which then skips it."""
+    summary = "the payload as text, or a hex dump (no decoding)"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.01
