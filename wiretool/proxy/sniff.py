@@ -98,6 +98,10 @@ class Sniffer:
         self._feeders: dict[str, Callable[[bytes, float], list[Record]]] = {}
         self._finishers: dict[str, Callable[[float], list[Record]]] = {}
         self._first_s2c = True
+        self._early_s2c: list[tuple[bytes, float]] = []
+        self._early_len = 0
+        self._s2c_opaque = False
+        """The upstream answered in TLS: its bytes are only counted (what they would decode to is noise)."""
         self._detect_buf = b""
         self._h1: dict[str, MessageStream] = {}
         self._body_len: dict[str, int] = {C2S: 0, S2C: 0}
@@ -117,13 +121,19 @@ class Sniffer:
         out: list[Record] = []
         if dir == S2C and self._first_s2c:
             self._first_s2c = False
-            if data[:2] in _TLS_RECORD and self.mode in ("h1", "h2"):
+            if data[:2] in _TLS_RECORD and self.mode != "tcp":
                 self._fail(out, S2C, t, "the upstream answered with TLS records: it speaks TLS "
                            "(use an https:// upstream)", "tls-from-upstream")
-                self._leg_to_tcp(S2C)
+                self._s2c_opaque = True
         if self.mode == "detect":
-            if dir == S2C:
-                self._become_tcp()  # the server spoke first: not HTTP
+            if dir == S2C:  # an h2 server may send its SETTINGS before the client's preface arrives: hold it
+                self._early_s2c.append((data, t))
+                self._early_len += len(data)
+                if self._early_len <= MAX_HEAD:
+                    return out
+                self._become_tcp()  # the server keeps talking first: no HTTP
+                out += self._replay_early()
+                return out
             else:
                 self._detect_buf += data
                 data = self._detect_buf
@@ -136,12 +146,21 @@ class Sniffer:
                            else f"the client sent bytes that are neither HTTP/1.1 nor HTTP/2 "
                                 f"(first bytes {data[:8].hex(' ')})")
                     self._fail(out, C2S, t, why, "not-http")
-        feeder = self._feeders.get(dir)
-        if feeder is not None:
-            out += feeder(data, t)
-        elif self.mode == "tcp":
-            out += self._tcp(dir, data, t)
+                out += self.feed_leg(dir, data, t)
+                if self._early_s2c:
+                    out += self._replay_early()
+                self._count(out)
+                return out
+        out += self.feed_leg(dir, data, t)
         self._count(out)
+        return out
+
+    def _replay_early(self) -> list[Record]:
+        """The server bytes held while the client had not yet said what it speaks, now decoded."""
+        early, self._early_s2c, self._early_len = self._early_s2c, [], 0
+        out: list[Record] = []
+        for data, t in early:
+            out += self.feed_leg(S2C, data, t)
         return out
 
     def finish(self, dir: str, t: float) -> list[Record]:
@@ -149,6 +168,9 @@ class Sniffer:
         out: list[Record] = []
         if self.mode == "detect" and dir == C2S and self._detect_buf:
             self._fail(out, C2S, t, f"the client sent {len(self._detect_buf)} bytes and closed", "not-http")
+        if self.mode == "detect" and dir == S2C and self._early_s2c:
+            self._become_tcp()
+            out += self._replay_early()
         finisher = self._finishers.pop(dir, None)
         if finisher is not None:
             out += finisher(t)
@@ -232,7 +254,7 @@ class Sniffer:
                 body: bytes = value  # type: ignore[assignment]
                 self._body_len[dir] += len(body)
                 if self._sse is not None and dir == S2C:
-                    events = self._sse.feed(body, t)
+                    events = [dataclasses.replace(e, dir=S2C) for e in self._sse.feed(body, t)]  # type: ignore[type-var]
                     self.messages += sum(1 for e in events if e.type == "event")
                     out += events
                     if self._sse.exceeded is not None:
@@ -342,6 +364,9 @@ class Sniffer:
             out += self.feed_leg(S2C, rest_s2c, t)
 
     def feed_leg(self, dir: str, data: bytes, t: float) -> list[Record]:
+        """One leg's bytes to its codec as the connection now stands (after detection or a switch)."""
+        if dir == S2C and self._s2c_opaque:
+            return self._tcp(dir, data, t)
         feeder = self._feeders.get(dir)
         if feeder is not None:
             return feeder(data, t)

@@ -115,10 +115,7 @@ class ProxyView:
             if writer is None:
                 writer = self._writer(inner)
             line = writer(inner)
-            extra = f',"conn":{rec.conn}'
-            if inner.proto == "sse" and '"dir":' not in line:
-                extra += ',"dir":"s2c"'  # SSE events and comments: only a server sends them
-            self.out._write_line(line[:-2] + extra + "}\n")
+            self.out._write_line(f'{line[:-2]},"conn":{rec.conn}}}\n')
             return
         console = self._prefixed()
         console.prefix = (f"#{rec.conn} ", COLOURS[(rec.conn - 1) % len(COLOURS)])

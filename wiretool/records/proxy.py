@@ -42,8 +42,6 @@ class OnConn:
     def to_json(self) -> dict[str, Any]:
         out = self.record.to_json()
         out["conn"] = self.conn
-        if "dir" not in out and self.record.proto == "sse":
-            out["dir"] = "s2c"  # SSE events and comments: only a server sends them
         return out
 
     def __repr__(self) -> str:
