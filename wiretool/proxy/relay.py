@@ -92,9 +92,11 @@ async def relay(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
                     try:
                         data = await reader.read(CHUNK)
                     except (ConnectionError, ssl.SSLError, OSError) as exc:
-                        _failed(conn, f"the {src} {_why(exc)}")
+                        _failed(conn, f"the {src} {_why(exc)}" + _silent_upstream(conn, dir))
                         raise _Abort from None
                     if not data:
+                        if dir == S2C and conn.bytes_c2s and not conn.bytes_s2c and not conn.upstream_tls:
+                            _failed(conn, "the upstream closed the connection" + _silent_upstream(conn, dir))
                         break
                 t = sink.now()
                 if dir == C2S:
@@ -159,7 +161,7 @@ async def relay(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
 
 def summary(conn: ProxyConn, sniffer: Sniffer | None, t: float) -> ProxyEnd:
     """The connection's one-line summary (also kept on ``conn.end``)."""
-    error = conn.error or (sniffer.problem if sniffer is not None else None)
+    error = (sniffer.problem if sniffer is not None else None) or conn.error  # the first cause, not its echo
     end = ProxyEnd(t=t, protocol=sniffer.protocol if sniffer is not None else "tcp",
                    bytes_c2s=conn.bytes_c2s, bytes_s2c=conn.bytes_s2c,
                    messages=sniffer.messages if sniffer is not None else 0,
@@ -179,6 +181,13 @@ class _Abort(Exception):
 def _failed(conn: ProxyConn, message: str) -> None:
     if conn.error is None:
         conn.error = message
+
+
+def _silent_upstream(conn: ProxyConn, dir: str) -> str:
+    """A hint when a plaintext upstream hung up before sending a byte: that is how TLS servers answer plaintext."""
+    if dir == S2C and conn.bytes_c2s and not conn.bytes_s2c and not conn.upstream_tls:
+        return " before sending a byte (if it speaks TLS, use an https:// upstream)"
+    return ""
 
 
 def _why(exc: BaseException) -> str:
