@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import WIRETOOL, free_port
 
 NPM = Path(__file__).resolve().parent.parent / "peers" / "npm" / "proxy"

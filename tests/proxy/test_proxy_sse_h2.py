@@ -6,7 +6,7 @@ import json
 import subprocess
 
 from conftest import ServeProcess
-from proxyhelp import ProxyProcess, Recorder, hypercorn_app, nghttpd, node, no_traceback, of
+from proxyhelp import ProxyProcess, Recorder, hypercorn_app, nghttpd, no_traceback, node, of
 
 __all__ = ["hypercorn_app", "nghttpd"]  # fixtures
 

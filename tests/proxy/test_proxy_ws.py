@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from conftest import ServeProcess, free_port
-from proxyhelp import NPM, ProxyProcess, Recorder, Server, node, no_traceback, of
+from proxyhelp import NPM, ProxyProcess, Recorder, Server, no_traceback, node, of
 
 
 def _websockets_chat(port: int, messages: list[str], *, compression: str | None = "deflate") -> list[str]:

@@ -38,7 +38,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
     if cap.proto == "proxy":  # records of many connections: the proxy's view draws them (conn, colours)
         from wiretool.proxy.view import ProxyView
 
-        emit = ProxyView(out)
+        emit = ProxyView(out, show="all")
     with out.batched():  # the capture is already whole: no need to flush every line
         for rec in records:
             kind = kinds.get(rec.type)

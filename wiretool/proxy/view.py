@@ -40,7 +40,11 @@ _ARROW = {"c2s": "→", "s2c": "←"}
 
 
 class ProxyView:
-    """Filter and draw the proxy's records; see the module docstring."""
+    """Filter and draw the proxy's records; see the module docstring.
+
+    ``show`` is the command's ``--show`` (``frames``, ``messages``, ``bytes``), or ``all`` (frames and
+    messages: ``frame decode --capture``, which shows everything a capture decodes to).
+    """
 
     def __init__(self, out: Output, *, only: tuple[str, ...] = (), host: str | None = None,
                  show: str = "frames") -> None:
@@ -81,7 +85,7 @@ class ProxyView:
             if typ == "frame":
                 return self.show != "messages" or bool(inner.violations)  # type: ignore[attr-defined]
             if typ == "message":
-                return self.show == "messages" or bool(getattr(inner, "compressed", False))
+                return self.show in ("messages", "all") or bool(getattr(inner, "compressed", False))
             return True
         if proto == "h2" and typ == "frame" and self.show == "messages":
             return bool(inner.headers) or bool(inner.violations) or inner.frame_type in ("RST_STREAM", "GOAWAY")  # type: ignore[attr-defined]
