@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 class ProxyProcess:
     """``wiretool --json proxy --listen 127.0.0.1:0 --upstream URL ARGS``, ready once it printed ``listening``."""
 
-    def __init__(self, upstream: str | None, *args: str, json_output: bool = True) -> None:
+    def __init__(self, upstream: str | None, *args: str, json_output: bool = True, keep_first: bool = False) -> None:
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"}
         cmd = [WIRETOOL, *(["--json"] if json_output else []), "proxy", "--listen", "127.0.0.1:0"]
         if upstream:
@@ -35,6 +35,8 @@ class ProxyProcess:
             rec = json.loads(first)
             assert rec["type"] == "listening", first
             url = rec["url"]
+            self.first = rec
+            """The ``listening`` record (its ``cacert`` with --self-signed)."""
         else:
             assert "listening on" in first, first + self.proc.stderr.read().decode()  # type: ignore[union-attr]
             url = first.split("listening on", 1)[1].strip()

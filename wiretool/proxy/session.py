@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import itertools
 import ssl
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -68,11 +69,14 @@ class ProxySession:
         self.bytes_c2s = 0
         self.bytes_s2c = 0
         self.violations = 0
+        self._sni: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
     # -- the Session contract --------------------------------------------------------------------
     async def run(self, sink: Sink) -> Outcome:
         plan = self.plan
         self._stop = asyncio.get_running_loop().create_future()
+        if plan.listen_context is not None and plan.listen_context.sni_callback is None:
+            plan.listen_context.sni_callback = self._remember_sni
         try:
             self._server = await asyncio.start_server(
                 lambda r, w: self._accept(r, w, sink), plan.host, plan.port, ssl=plan.listen_context,
@@ -117,6 +121,12 @@ class ProxySession:
                 "bytes_s2c": self.bytes_s2c, "violations": self.violations}
 
     # -- connections -----------------------------------------------------------------------------
+    def _remember_sni(self, obj: Any, name: str | None, ctx: ssl.SSLContext) -> None:
+        """The listener's SNI callback: the server name a TLS client asked for (a server-side SSLObject
+        does not keep it), for its connection's ``open`` record."""
+        if name:
+            self._sni[obj] = name
+
     def track(self, writer: asyncio.StreamWriter) -> None:
         """Close ``writer`` when the run stops (forward mode tracks the upstreams it opens)."""
         self._writers.add(writer)
@@ -152,7 +162,7 @@ class ProxySession:
         ssl_obj = writer.get_extra_info("ssl_object")
         conn = ProxyConn(id=next(self._ids), client=_addr(peer), upstream="",
                          tls=ssl_obj is not None, alpn=ssl_obj.selected_alpn_protocol() if ssl_obj else None,
-                         sni=getattr(ssl_obj, "server_hostname", None) if ssl_obj else None)
+                         sni=self._sni.pop(ssl_obj, None) if ssl_obj else None)
         try:
             if self.forward is not None:
                 await self.forward(self, conn, reader, writer, sink)
