@@ -21,7 +21,7 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
               help="frames: every frame; messages: messages, events and heads; bytes: frames plus hexdumps "
                    "of connections in no known protocol.")
 @click.option("--count", type=click.IntRange(min=1), default=None, metavar="N",
-              help="End after N messages shown (WS messages, SSE events, gRPC messages, HTTP responses).")
+              help="End after N messages (WS messages, SSE events, gRPC messages, HTTP responses).")
 @click.option("--expect", metavar="REGEX", help="End with 0 when a message from a server matches REGEX (else 7).")
 @click.option("--max-size", type=click.IntRange(min=1), default=16 * 1024 * 1024, show_default=True, metavar="BYTES",
               help="Largest message decoded (WS inflated, SSE event, gRPC message); bigger ones are named.")

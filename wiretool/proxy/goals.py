@@ -1,7 +1,7 @@
 """What a proxy run waits for (``--count``, ``--expect``) and how it ends: the proxy's part of the run layer.
 
 A proxy has no end of its own: it relays until the run stops it. ``--count N`` ends it after N messages
-shown (WebSocket messages, SSE events, gRPC messages, HTTP/1.1 responses, HTTP/2 responses), ``--expect
+(WebSocket messages, SSE events, gRPC messages, HTTP/1.1 responses, HTTP/2 responses), ``--expect
 REGEX`` when a message from a server (``s2c``) matches. ``--timeout`` with neither is the length of the
 run asked for, exit 0; with one unmet it is 6 (``--count``) or 7 (``--expect``). A protocol violation seen
 on any connection makes an otherwise successful run exit 5, as the clients do.
@@ -39,7 +39,8 @@ def message_text(inner: Any) -> str | None:
 
 
 class ProxyGoals:
-    """See the module docstring; ``passes`` is the view's filter, so what is counted is what is shown."""
+    """See the module docstring; ``passes`` is the view's ``--only``/``--host`` filter: what is counted is what
+    was asked for, whether ``--show`` draws it as frames or as messages."""
 
     def __init__(self, *, count: int | None = None, expect: str | None = None,
                  passes: Callable[[Any], bool] = lambda r: True) -> None:

@@ -124,7 +124,7 @@ def run_proxy(plan: ProxyPlan, env: Environment, *, only: tuple[str, ...], host_
         env.stderr.flush()
     out = Output(env, proto="proxy")
     view = ProxyView(out, only=tuple(o for o in only if o != "none"), host=host_glob, show=show)
-    goals = ProxyGoals(count=count, expect=expect, passes=view.passes)
+    goals = ProxyGoals(count=count, expect=expect, passes=view.selected)
     session = ProxySession(plan, forward=forward)
     capture = None
     if net.record:

@@ -58,7 +58,12 @@ class ProxyView:
 
     # -- filtering -------------------------------------------------------------------------------
     def passes(self, rec: Any) -> bool:
-        """Is this record shown (and counted by the goals)?"""
+        """Is this record shown?"""
+        return self.selected(rec) and (not isinstance(rec, OnConn) or self._shown(rec.record))
+
+    def selected(self, rec: Any) -> bool:
+        """Is this record of a connection and protocol asked for (``--host``, ``--only``)? What the goals count,
+        whatever ``--show`` draws of it."""
         if not isinstance(rec, OnConn):
             return True
         inner = rec.record
@@ -74,13 +79,12 @@ class ProxyView:
             if not self.only:
                 return True
             return kind is ProxyEnd and (inner.protocol in self.only or bool(inner.error))  # type: ignore[attr-defined]
-        proto = inner.proto
-        if self.only and proto not in self.only:
-            return False
-        return self._shown(inner)
+        return not self.only or inner.proto in self.only
 
     def _shown(self, inner: Record) -> bool:
         proto, typ = inner.proto, inner.type
+        if proto == "proxy":
+            return True
         if proto == "ws":
             if typ == "frame":
                 return self.show != "messages" or bool(inner.violations)  # type: ignore[attr-defined]
