@@ -25,7 +25,7 @@ from wiretool.records import Record
 from wiretool.records.proxy import OnConn, ProxyEnd
 from wiretool.session import Chunk, Sink
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 """Largest read of one leg (also the most one leg holds in the proxy besides the writer's buffer)."""
 
 
@@ -128,6 +128,11 @@ async def relay(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
         except (OSError, RuntimeError):
             pass
 
+    for w in (c_writer, u_writer):  # room for a few chunks before drain() waits: fewer loop turns per MB
+        try:
+            w.transport.set_write_buffer_limits(high=4 * CHUNK, low=CHUNK)
+        except (AttributeError, NotImplementedError, RuntimeError):
+            pass
     tasks = [asyncio.ensure_future(pump(c_reader, u_writer, C2S, first_c2s)),
              asyncio.ensure_future(pump(u_reader, c_writer, S2C, b""))]
     try:

@@ -402,8 +402,21 @@ class Sniffer:
         self._finishers = {C2S: lambda t: self._ws_end(C2S, t), S2C: lambda t: self._ws_end(S2C, t)}
 
     def _ws_feed(self, dir: str, data: bytes, t: float) -> list[Record]:
-        records = self._ws[dir].feed(data, t)
+        parser = self._ws[dir]
+        records = parser.feed(data, t)
         self._ws_seen(records)
+        # The frame codec holds a frame until it is whole and a fragmented message until its last frame:
+        # past --max-size this leg is only counted, so a peer cannot make the proxy hold what it declares.
+        limit = self.options.max_size
+        held = parser.frame_in_progress()
+        if held is not None and held[1] > limit + 14:
+            self._fail(records, dir, t, f"a WebSocket frame of {held[1]} bytes (header included) is larger than "
+                       f"--max-size {limit}: this leg is only counted from here", "frame-too-big")
+            self._leg_to_tcp(dir)
+        elif len(getattr(parser, "_mparts", b"")) > limit:
+            self._fail(records, dir, t, f"a fragmented WebSocket message grew past --max-size {limit}: "
+                       "this leg is only counted from here", "message-too-big")
+            self._leg_to_tcp(dir)
         return records
 
     def _ws_end(self, dir: str, t: float) -> list[Record]:
