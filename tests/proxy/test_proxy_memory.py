@@ -6,12 +6,14 @@ import socket
 import threading
 import time
 
+import pytest
 from conftest import canned_server, free_port, read_head, run_measured, ws_switching
 from proxyhelp import wait_port
 
 TOTAL = 300 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_huge_frame_flood_keeps_peak_rss_bounded() -> None:
     block = b"\x00" * (1 << 20)
 
