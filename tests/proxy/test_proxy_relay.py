@@ -251,3 +251,26 @@ def test_listen_port_taken_is_exit_3() -> None:
         result = run_wiretool(["proxy", "--listen", f"127.0.0.1:{port}", "--upstream", "http://127.0.0.1:1"])
     assert result.exit_code == 3 and "cannot listen on 127.0.0.1" in result.stderr
     no_traceback(result.stderr)
+
+
+def test_keep_alive_head_chunked_and_length_on_one_connection() -> None:
+    """HEAD answered with a Content-Length and no body, then a chunked and a sized response, kept alive."""
+    def run(feeds: list[tuple[str, bytes]]) -> list:
+        sn = Sniffer()
+        out = []
+        for dir, data in feeds:
+            out += sn.feed(dir, data, 0.0)
+        return out
+
+    c2s = (b"HEAD /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+           b"POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc")
+    s2c = (b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n"
+           b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+           b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+    records = run([("c2s", c2s), ("s2c", s2c)])
+    heads = [(r.type, getattr(r, "target", None) or getattr(r, "status", None)) for r in records
+             if r.type in ("request", "response")]
+    assert heads == [("request", "/a"), ("request", "/b"), ("request", "/c"),
+                     ("response", 200), ("response", 200), ("response", 201)]
+    bodies = [(r.dir, r.length) for r in records if r.type == "body"]
+    assert bodies == [("c2s", 3), ("s2c", 5), ("s2c", 2)]
