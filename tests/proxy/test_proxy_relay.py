@@ -274,3 +274,40 @@ def test_keep_alive_head_chunked_and_length_on_one_connection() -> None:
                      ("response", 200), ("response", 200), ("response", 201)]
     bodies = [(r.dir, r.length) for r in records if r.type == "body"]
     assert bodies == [("c2s", 3), ("s2c", 5), ("s2c", 2)]
+
+
+def test_in_process_proxy_relays_a_real_websocket_session() -> None:
+    """The whole command in-process (the real run(), in a thread) with a websockets client and serve ws."""
+    import websockets
+    from conftest import free_port
+    from proxyhelp import wait_port
+
+    server = ServeProcess("ws")
+    port = free_port()
+    box: dict = {}
+
+    def go() -> None:
+        box["result"] = run_cli(["--json", "proxy", "--listen", f"127.0.0.1:{port}", "--upstream",
+                                 server.url.replace("ws://", "http://"), "--count", "2", "--timeout", "20"])
+
+    t = threading.Thread(target=go)
+    t.start()
+    try:
+        wait_port(port)
+
+        async def chat() -> str:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/", compression=None) as ws:
+                await ws.send("in process")
+                return await ws.recv()
+
+        assert asyncio.run(chat()) == "in process"
+        t.join(20)
+    finally:
+        server.stop()
+    result = box["result"]
+    assert result.exit_code == 0, result.stderr
+    records = result.json_lines()
+    texts = [f for f in of(records, "ws", "frame") if f["opcode_name"] == "TEXT"]
+    assert [(f["dir"], f["payload_text"]) for f in texts] == [("c2s", "in process"), ("s2c", "in process")]
+    assert len({f["conn"] for f in texts}) == 1  # wait_port's probe was a connection of its own
+    assert records[-1]["type"] == "summary" and records[-1]["exit_code"] == 0
