@@ -311,3 +311,24 @@ def test_in_process_proxy_relays_a_real_websocket_session() -> None:
     assert [(f["dir"], f["payload_text"]) for f in texts] == [("c2s", "in process"), ("s2c", "in process")]
     assert len({f["conn"] for f in texts}) == 1  # wait_port's probe was a connection of its own
     assert records[-1]["type"] == "summary" and records[-1]["exit_code"] == 0
+
+
+def test_show_bytes_hexdumps_unknown_protocols() -> None:
+    from conftest import canned_server
+
+    def echo(conn) -> None:  # type: ignore[no-untyped-def]
+        data = conn.recv(4096)
+        conn.sendall(data[::-1])
+
+    with canned_server(echo) as port:
+        proxy = ProxyProcess(f"http://127.0.0.1:{port}", "--show", "bytes", "--only", "tcp")
+        import socket
+
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+            s.sendall(b"\x01\x02binary-protocol")
+            assert s.recv(100) == b"locotorp-yranib\x02\x01"
+        records = proxy.stop()
+    chunks = of(records, "tcp", "bytes")
+    assert [(c["dir"], bytes.fromhex(c["data"])) for c in chunks] == [("c2s", b"\x01\x02binary-protocol"),
+                                                                      ("s2c", b"locotorp-yranib\x02\x01")]
+    assert of(records, "proxy", "end")[0]["protocol"] == "tcp"
