@@ -76,6 +76,7 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     "completion": ("wiretool.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
     "replay": ("wiretool.cli.replay:replay", "Re-run a recorded session against a server; --check compares."),
     "views": ("wiretool.cli.views:list_views", "List the payload views (Socket.IO, SignalR, JSON...) and their subprotocols."),
+    "proxy": ("wiretool.cli.proxy:proxy", "Relay a client to a server and show what each says, frame by frame."),
 })
 @click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
               help="Show the version and exit.")
