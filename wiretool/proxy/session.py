@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from wiretool.exitcodes import ExitCode
-from wiretool.proxy.relay import CHUNK, ProxyConn, RelayOptions, relay
+from wiretool.proxy.relay import ProxyConn, RelayOptions, relay
 from wiretool.records import Listening
 from wiretool.records.proxy import OnConn, ProxyEnd, ProxyOpen
 from wiretool.session import Outcome, Sink
