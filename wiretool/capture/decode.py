@@ -25,3 +25,24 @@ def decode(cap: Capture, *, hpack_entries: bool = False, show_secrets: bool = Fa
     if fn is None:
         raise UsageError(f"cannot decode a {str(cap.proto)[:40]!r} capture")
     return fn(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
+
+
+def decode_conns(cap: Capture, *, hpack_entries: bool = False,
+                 show_secrets: bool = False) -> Iterator[tuple[int | None, Record]]:
+    """The records of ``cap`` as ``(conn, record)``: ``conn`` None for a capture of one connection (or of one
+    protocol's reconnections, which its own decoder follows), as :func:`decode` gives them; else each
+    connection is decoded alone with the decoder of its own protocol, ``conn`` numbering them in the order
+    first seen from 1, and their records are merged in time order."""
+    import heapq
+
+    conns = cap.conns()
+    if not cap.connections or len(conns) <= 1:
+        yield from ((None, rec) for rec in decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets))
+        return
+
+    def one(n: int, conn: int) -> Iterator[tuple[int, Record]]:
+        sub = cap.only(conn)
+        for rec in decode(sub, hpack_entries=hpack_entries, show_secrets=show_secrets):
+            yield n, rec
+
+    yield from heapq.merge(*(one(n, c) for n, c in enumerate(conns, 1)), key=lambda item: item[1].t)

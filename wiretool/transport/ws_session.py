@@ -56,6 +56,10 @@ class ConnectPlan:
     """stdin is a terminal: say how to use it, and Ctrl-D ends the session cleanly."""
     record: str | None = None
     """``--record FILE``: the capture (see :func:`open_capture`)."""
+    record_pcapng: str | None = None
+    """``--record-pcapng FILE``: the plaintext as pcapng."""
+    har: str | None = None
+    """``--har FILE``: the session as HAR 1.2."""
 
 
 def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
@@ -73,12 +77,13 @@ def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
 
 def open_capture(plan: ConnectPlan) -> CaptureWriter | None:
     """``--record FILE``: a capture of every chunk both ways plus every record, with the request's options."""
-    if not plan.record:
+    if not (plan.record or plan.record_pcapng or plan.har):
         return None
     from wiretool.capture.file import CaptureWriter
 
     c = plan.client
     return CaptureWriter(plan.record, proto="ws", url=c.url, request_headers=c.headers, show_secrets=c.show_secrets,
+                         pcapng=plan.record_pcapng, har=plan.har,
                          extra={"method": "GET", "subprotocols": c.subprotocols, "origin": c.origin,
                                 "extensions": ["permessage-deflate"] if c.compression == "deflate" else []})
 
