@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from capture_lines import to_format1
 
 from wiretool.capture.file import FORMAT, CaptureWriter, read_capture

@@ -29,14 +29,15 @@ def decode(cap: Capture, *, hpack_entries: bool = False, show_secrets: bool = Fa
 
 def decode_conns(cap: Capture, *, hpack_entries: bool = False,
                  show_secrets: bool = False) -> Iterator[tuple[int | None, Record]]:
-    """The records of ``cap`` as ``(conn, record)``: ``conn`` None for a capture of one connection (or of one
-    protocol's reconnections, which its own decoder follows), as :func:`decode` gives them; else each
+    """The records of ``cap`` as ``(conn, record)``: ``conn`` None for a capture of one connection (or of an
+    SSE client's reconnections, which its decoder follows as attempts), as :func:`decode` gives them; else each
     connection is decoded alone with the decoder of its own protocol, ``conn`` numbering them in the order
     first seen from 1, and their records are merged in time order."""
     import heapq
 
     conns = cap.conns()
-    if not cap.connections or len(conns) <= 1:
+    protos = {cap.proto_of(c) for c in conns}
+    if not cap.connections or len(conns) <= 1 or protos == {"sse"} == {cap.proto}:  # sse: reconnections
         yield from ((None, rec) for rec in decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets))
         return
 

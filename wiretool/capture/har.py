@@ -97,7 +97,7 @@ def _entry(*, started: float, url: str, method: str, http_version: str, req_head
     }
     if req_body:
         ctype = next((str(v) for n, v in req_headers if str(n).lower() == "content-type"), "")
-        request["postData"] = {"mimeType": ctype, "text": req_body.decode("utf-8", errors="replace")}
+        request["postData"] = {"mimeType": ctype, "params": [], "text": req_body.decode("utf-8", errors="replace")}
     return {
         "startedDateTime": _iso(started), "time": _ms(wait + receive),
         "request": request,

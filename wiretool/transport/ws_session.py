@@ -169,6 +169,7 @@ class WsClientSession:
     # -- connecting --------------------------------------------------------------------------------
     async def _connect(self, sink: Sink) -> WsClient:
         from wiretool.records.ws_session import WsConnect
+        from wiretool.transport.conninfo import describe
         from wiretool.transport.ws_proxy import open_transport, parse_proxy, proxy_from_env
 
         plan, uri, ssl_context = self.plan, self.uri, self.ssl_context
@@ -182,6 +183,7 @@ class WsClientSession:
         peer = transport.get_extra_info("peername")
         ssl_obj = transport.get_extra_info("ssl_object")
         cipher = ssl_obj.cipher() if ssl_obj is not None else None
+        describe(sink, 0, transport.get_extra_info, proto="ws", sni=uri.host if uri.secure else None)
         sink.emit(WsConnect(t=sink.now(), url=redact_url(plan.client.url, show_secrets),
                             peer=f"{peer[0]}:{peer[1]}" if peer else "",
                             proxy=redact_url(proxy.url, show_secrets) if proxy else None,

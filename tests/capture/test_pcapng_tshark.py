@@ -1,0 +1,129 @@
+"""Oracle: tshark reads the pcapng wiretool writes (``--record-pcapng``, ``capture export --pcapng``) and shows
+the same WebSocket frames and HTTP/2 frames and headers as wiretool's own ``--json``, field for field, with
+every IPv4/IPv6 and TCP checksum right; a TLS session is dissected from its plaintext."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import ServeProcess, run_wiretool
+
+pytestmark = pytest.mark.slow  # tshark takes seconds to start on a loaded machine
+
+H2_FLAGS = {"END_STREAM": 0x1, "ACK": 0x1, "END_HEADERS": 0x4, "PADDED": 0x8, "PRIORITY": 0x20}
+
+
+def tshark(pcapng: Path, port: int, proto: str) -> list[dict[str, Any]]:
+    """``tshark -T json`` of the file, the server's port decoded as ``proto``, checksums checked."""
+    out = subprocess.run(["tshark", "-r", str(pcapng), "-d", f"tcp.port=={port},{proto}", "-T", "json",
+                          "--no-duplicate-keys", "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"],
+                         capture_output=True, timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+def layers(packets: list[dict[str, Any]], name: str, port: int) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Every ``name`` layer in wire order, as ``(dir, layer, packet's layers)`` (``recv``: from the server)."""
+    found = []
+    for p in packets:
+        layer = p["_source"]["layers"]
+        for key in ("ip", "ipv6"):
+            if key in layer:
+                assert layer[key].get(f"{key}.checksum.status", "1") == "1"
+        assert layer["tcp"]["tcp.checksum.status"] == "1"
+        if name not in layer:
+            continue
+        d = "recv" if layer["tcp"]["tcp.srcport"] == str(port) else "send"
+        items = layer[name] if isinstance(layer[name], list) else [layer[name]]
+        found += [(d, item, layer) for item in items]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def port_of(url: str) -> int:
+    return urlsplit(url).port or 0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_ws_frames_in_the_pcapng_match_wiretool_field_for_field(tmp_path: Path, host: str) -> None:
+    server = ServeProcess("ws", "--host", host, "--show", "none", "--compression", "none")
+    try:
+        pcap = tmp_path / "ws.pcapng"
+        res = run_wiretool(["ws", "connect", server.url, "--send", "hello", "--send-hex", "00ff10", "--count", "2",
+                            "--record-pcapng", str(pcap), "--json"])
+        assert res.exit_code == 0, res.stderr
+    finally:
+        server.stop()
+    ours = [r for r in res.json_lines() if r["type"] == "frame"]
+    port = port_of(server.url)
+    theirs = layers(tshark(pcap, port, "http"), "websocket", port)
+    assert len(ours) == len(theirs) >= 6
+    for mine, (d, ws, packet) in zip(ours, theirs, strict=True):
+        assert mine["dir"] == d
+        assert (mine["fin"], mine["opcode"], mine["masked"], mine["length"]) == (
+            ws["websocket.fin"] == "1", int(ws["websocket.opcode"]), ws["websocket.mask"] == "1",
+            int(ws["websocket.payload_length"]))
+        if mine["masked"]:
+            assert ws["websocket.masking_key"].replace(":", "") == mine["mask_key"]
+        payload = ws.get("websocket.payload", {})
+        if mine["opcode"] == 1:
+            assert payload["websocket.payload.text"] == mine["payload_text"]
+        elif mine["opcode"] == 2:
+            assert packet["data"]["data.data"].replace(":", "") == mine["payload_hex"]  # tshark's data layer
+        elif mine["opcode"] == 8:
+            assert int(payload["websocket.payload.close"]["websocket.payload.close.status_code"]) == mine["close_code"]
+
+
+def _h2_frames(pcap: Path, port: int) -> list[tuple[str, dict[str, Any]]]:
+    frames = []
+    for d, http2, _ in layers(tshark(pcap, port, "http2"), "http2", port):
+        frames += [(d, s) for s in as_list(http2.get("http2.stream", [])) if "http2.type" in s]
+    return frames
+
+
+def _compare_h2(ours: list[dict[str, Any]], theirs: list[tuple[str, dict[str, Any]]]) -> None:
+    assert len(ours) == len(theirs) >= 6
+    for mine, (d, s) in zip(ours, theirs, strict=True):
+        bits = sum(H2_FLAGS.get(f, 0) for f in mine["flags"])
+        assert (mine["dir"], mine["type_code"], mine["stream_id"], mine["length"], bits) == (
+            d, int(s["http2.type"]), int(s["http2.streamid"]), int(s["http2.length"]), int(s["http2.flags"], 16))
+        if mine["frame_type"] == "HEADERS":
+            got = [[h["http2.header.name"], h.get("http2.header.value", "")] for h in as_list(s["http2.header"])]
+            assert got == mine["headers"]
+
+
+def test_h2_frames_and_headers_in_the_pcapng_match_wiretool(tmp_path: Path) -> None:
+    server = ServeProcess("h2")
+    try:
+        pcap = tmp_path / "h2.pcapng"
+        res = run_wiretool(["h2", "get", f"{server.url}/", f"{server.url}/trailers", "-H", "x-test: 1",
+                            "--record-pcapng", str(pcap), "--json"])
+        assert res.exit_code == 0, res.stderr
+    finally:
+        server.stop()
+    _compare_h2([r for r in res.json_lines() if r["type"] == "frame"], _h2_frames(pcap, port_of(server.url)))
+
+
+def test_a_tls_session_is_dissected_from_its_plaintext_and_export_writes_the_same(tmp_path: Path) -> None:
+    server = ServeProcess("h2", "--self-signed")
+    try:
+        pcap, cap, again = tmp_path / "tls.pcapng", tmp_path / "tls.wtcap", tmp_path / "export.pcapng"
+        assert server.cacert
+        res = run_wiretool(["h2", "get", f"{server.url}/", "--cacert", server.cacert, "--record-pcapng", str(pcap),
+                            "--record", str(cap), "--json"])
+        assert res.exit_code == 0, res.stderr
+    finally:
+        server.stop()
+    ours = [r for r in res.json_lines() if r["type"] == "frame"]
+    _compare_h2(ours, _h2_frames(pcap, port_of(server.url)))
+    exported = run_wiretool(["capture", "export", str(cap), "--pcapng", str(again), "--json"])
+    assert exported.exit_code == 0, exported.stderr
+    assert exported.json_lines()[-1]["packets"] > 6
+    _compare_h2(ours, _h2_frames(again, port_of(server.url)))
