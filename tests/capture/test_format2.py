@@ -157,3 +157,20 @@ def test_varints_and_blocks_round_trip() -> None:
         block = chunk_block("c2s", n, n, b"")
         (b,) = list(read_blocks(block, 0))
         assert (b.dir, b.conn, b.dt_us, b.data, b.short) == ("c2s", n, n, b"", 0)
+
+
+def test_twenty_thousand_connections_decode_each_with_conn_in_bounded_time(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "many.wtcap"
+    n = 20_000
+    with CaptureWriter(path, proto="ws", url="ws://127.0.0.1:9/", show_secrets=True) as w:
+        for conn in range(n):
+            w.connection(conn, proto="ws", client=("127.0.0.1", 1024 + conn % 60000), server=("127.0.0.1", 80))
+            w.chunk("s2c", conn * 1e-4, b"\x81\x02hi", conn=conn)  # no handshake: a frame cut short mid-capture
+    start = time.monotonic()
+    res = run_cli(["frame", "decode", "--capture", str(path), "--json"])
+    assert res.exit_code == 0, res.stderr[-500:]
+    assert time.monotonic() - start < 60
+    summary = res.json_lines()[-1]
+    assert summary["connections"] == n and summary["chunks"] == n

@@ -32,7 +32,7 @@ def decode_conns(cap: Capture, *, hpack_entries: bool = False,
     """The records of ``cap`` as ``(conn, record)``: ``conn`` None for a capture of one connection (or of an
     SSE client's reconnections, which its decoder follows as attempts), as :func:`decode` gives them; else each
     connection is decoded alone with the decoder of its own protocol, ``conn`` numbering them in the order
-    first seen from 1, and their records are merged in time order."""
+    first seen from 1, and their records are merged in time order (up to :data:`MERGE_AT_MOST` of them)."""
     import heapq
 
     conns = cap.conns()
@@ -41,9 +41,18 @@ def decode_conns(cap: Capture, *, hpack_entries: bool = False,
         yield from ((None, rec) for rec in decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets))
         return
 
-    def one(n: int, conn: int) -> Iterator[tuple[int, Record]]:
-        sub = cap.only(conn)
+    def one(n: int, sub: Capture) -> Iterator[tuple[int, Record]]:
         for rec in decode(sub, hpack_entries=hpack_entries, show_secrets=show_secrets):
             yield n, rec
 
-    yield from heapq.merge(*(one(n, c) for n, c in enumerate(conns, 1)), key=lambda item: item[1].t)
+    parts = [one(n, sub) for n, sub in enumerate(cap.split(), 1)]
+    if len(parts) > MERGE_AT_MOST:  # one decoder at a time: memory stays that of one connection
+        for part in parts:
+            yield from part
+        return
+    yield from heapq.merge(*parts, key=lambda item: item[1].t)
+
+
+MERGE_AT_MOST = 256
+"""Up to this many connections are shown interleaved in time (a decoder alive for each); past it (a pcap of
+100,000 connections) each connection is shown whole, one after the other."""

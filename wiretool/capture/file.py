@@ -29,8 +29,9 @@ from wiretool.session import Chunk
 
 FORMAT = 2
 """The format this wiretool writes; it reads every format up to it."""
-KEPT_RECORDS = frozenset({("ws", "connect"), ("h2", "connect")})
-"""The records no byte rebuilds (where the connection went, over which TLS): the only ones a capture keeps."""
+KEPT_RECORDS = frozenset({("ws", "connect"), ("h2", "connect"), ("h2", "upgrade")})
+"""The records no byte rebuilds (where the connection went, over which TLS; the HTTP/1.1 Upgrade heads of
+``h2 get --upgrade``, which the capture's bytes do not hold): the only ones a capture keeps."""
 
 Address = tuple[str, int]
 
@@ -271,14 +272,23 @@ class Capture:
             seen.setdefault(c.conn)
         return list(seen)
 
-    def only(self, conn: int) -> Capture:
-        """The same capture with the chunks of connection ``conn`` alone, its protocol in the header."""
+    def only(self, conn: int, chunks: list[Chunk] | None = None) -> Capture:
+        """The same capture with the chunks of connection ``conn`` alone (``chunks``, when the caller has
+        them already), its protocol in the header."""
         header = {**self.header, "proto": self.proto_of(conn)}
         c = self.connections.get(conn)
         if c is not None and isinstance(c.meta.get("url"), str):
             header["url"] = c.meta["url"]
-        return Capture(header=header, chunks=[ch for ch in self.chunks if ch.conn == conn],
-                       connections={conn: c} if c is not None else {}, cut_short=self.cut_short)
+        mine = [ch for ch in self.chunks if ch.conn == conn] if chunks is None else chunks
+        return Capture(header=header, chunks=mine, connections={conn: c} if c is not None else {},
+                       cut_short=self.cut_short and bool(self.chunks) and self.chunks[-1].conn == conn)
+
+    def split(self) -> list[Capture]:
+        """One capture per connection (:meth:`only`), in the order first seen: one pass over the chunks."""
+        by_conn: dict[int, list[Chunk]] = {c: [] for c in self.conns()}
+        for ch in self.chunks:
+            by_conn[ch.conn].append(ch)
+        return [self.only(conn, chunks) for conn, chunks in by_conn.items()]
 
     def stream(self, dir: str) -> bytes:
         """All bytes of one direction joined, in order."""

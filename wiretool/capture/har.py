@@ -35,8 +35,7 @@ def har(cap: Capture, *, show_secrets: bool = False) -> dict[str, Any]:
     """The HAR object of ``cap``: ``{"log": {"version": "1.2", "creator", "pages", "entries"}}``."""
     start = _start(cap)
     entries: list[dict[str, Any]] = []
-    for conn in cap.conns() or [0]:
-        sub = cap.only(conn) if len(cap.connections) > 1 else cap
+    for sub in cap.split() if len(cap.connections) > 1 else [cap]:
         if sub.proto == "ws":
             entries += _ws_entries(sub, start, show_secrets)
         else:
