@@ -127,3 +127,24 @@ def test_export_without_an_output_or_of_a_broken_capture_is_one_line_exit_2(tmp_
     for args in (["capture", "export", str(bad)], ["capture", "export", str(bad), "--har", str(tmp_path / "o")]):
         res = run_wiretool(args)
         assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_exports_redact_as_the_capture_does_unless_show_secrets(tmp_path: Path) -> None:
+    server = ServeProcess("h2")
+    try:
+        kept = tmp_path / "kept.wtcap"
+        res = run_wiretool(["h2", "get", f"{server.url}/", "-H", "Authorization: Bearer s3cret-h2",
+                            "--record", str(kept), "--show-secrets"])
+        assert res.exit_code == 0, res.stderr
+    finally:
+        server.stop()
+    for flag, seen in (([], False), (["--show-secrets"], True)):
+        har, pcap = tmp_path / f"o{len(flag)}.har", tmp_path / f"o{len(flag)}.pcapng"
+        out = run_wiretool(["capture", "export", str(kept), "--har", str(har), "--pcapng", str(pcap), *flag])
+        assert out.exit_code == 0, out.stderr
+        assert ("s3cret-h2" in har.read_text()) is seen
+        if not seen:  # kept, the value is Huffman-coded in the HPACK bytes (not greppable); redacted, it is "*"s
+            assert b"********" in pcap.read_bytes()  # the Huffman string overwritten by as many "*", in place
+        headers = check_har(json.loads(har.read_text()))[0]["request"]["headers"]
+        value = next(h["value"] for h in headers if h["name"].lower() == "authorization")
+        assert value == ("Bearer s3cret-h2" if seen else "<redacted>")
