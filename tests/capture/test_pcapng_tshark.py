@@ -127,3 +127,40 @@ def test_a_tls_session_is_dissected_from_its_plaintext_and_export_writes_the_sam
     assert exported.exit_code == 0, exported.stderr
     assert exported.json_lines()[-1]["packets"] > 6
     _compare_h2(ours, _h2_frames(again, port_of(server.url)))
+
+
+def test_a_grpc_call_in_the_pcapng_is_dissected_as_grpc_with_the_same_messages(tmp_path: Path) -> None:
+    from grpc_greeter import greeter_server
+
+    (tmp_path / "greeter").mkdir()
+    with greeter_server(tmp_path / "greeter") as (port, _protoset, _pb2):
+        pcap = tmp_path / "grpc.pcapng"
+        res = run_wiretool(["h2", "grpc", "--json", f"http://127.0.0.1:{port}", "/demo.Greeter/StreamHellos",
+                            "--data-hex", "0a03616e6e1003", "--record-pcapng", str(pcap)])  # name "ann", times 3
+        assert res.exit_code == 0, res.stderr
+    _compare_h2([r for r in res.json_lines() if r["type"] == "frame"], _h2_frames(pcap, port))
+    packets = tshark(pcap, port, "http2")
+    theirs = [g for _, g, _ in layers(packets, "grpc", port)]
+    ours = [r for r in res.json_lines() if r["proto"] == "grpc" and r["type"] == "message"]
+    assert len(theirs) == len(ours) == 4  # the request and three replies
+    for mine, g in zip(ours, theirs, strict=True):
+        assert int(g["grpc.message_length"]) == mine["length"] and (g["grpc.compressed_flag"] == "1") is mine["compressed"]
+
+
+def test_an_sse_stream_in_the_pcapng_is_dissected_as_http_with_its_events(tmp_path: Path) -> None:
+    server = ServeProcess("sse", "--interval", "0.01")
+    try:
+        pcap = tmp_path / "sse.pcapng"
+        res = run_wiretool(["sse", "tail", f"{server.url}/events?count=3", "--no-reconnect", "--record-pcapng",
+                            str(pcap), "--json"])
+        assert res.exit_code == 0, res.stderr
+    finally:
+        server.stop()
+    port = port_of(server.url)
+    http = [h for _, h, _ in layers(tshark(pcap, port, "http"), "http", port)]
+    assert any("GET /events?count=3 HTTP/1.1\\r\\n" in h for h in http)
+    assert any(str(h.get("http.content_type", "")).startswith("text/event-stream") for h in http)
+    events = [r["data"] for r in res.json_lines() if r["type"] == "event"]
+    shown = subprocess.run(["tshark", "-r", str(pcap), "-d", f"tcp.port=={port},http", "-q", "-z",
+                            "follow,tcp,ascii,0"], capture_output=True, text=True, timeout=60).stdout
+    assert len(events) == 3 and all(f"data: {e}" in shown for e in events)
