@@ -21,7 +21,7 @@ def export_pcapng(cap: Capture, out: str | Path, *, show_secrets: bool = False) 
 
     writer = CaptureWriter(None, proto=cap.proto, url=str(cap.header.get("url", "")), show_secrets=show_secrets,
                            pcapng=out)
-    pcap: PcapngWriter = writer._pcapng
+    pcap: PcapngWriter = writer.pcapng
     pcap.set_start(_start(cap))
     for rec in cap.records:
         pcap.record(rec)

@@ -15,7 +15,7 @@ from wiretool.errors import UsageError
 from wiretool.session import Chunk
 
 if TYPE_CHECKING:
-    from wiretool.capture.file import Capture
+    from wiretool.capture.reader import Capture
 
 
 def read_lines(cap: Capture, text: str, name: str, *, records: bool) -> None:
@@ -24,7 +24,7 @@ def read_lines(cap: Capture, text: str, name: str, *, records: bool) -> None:
     ``records=False`` skips the record lines by their prefix without parsing them (replay and
     ``frame decode --capture`` read only the bytes), which makes reading a large capture several times faster.
     """
-    from wiretool.capture.file import DIRS, checked_t
+    from wiretool.capture.reader import DIRS, checked_t
 
     lines = text.split("\n")
     complete_last = text.endswith("\n")
