@@ -164,3 +164,25 @@ def test_an_sse_stream_in_the_pcapng_is_dissected_as_http_with_its_events(tmp_pa
     shown = subprocess.run(["tshark", "-r", str(pcap), "-d", f"tcp.port=={port},http", "-q", "-z",
                             "follow,tcp,ascii,0"], capture_output=True, text=True, timeout=60).stdout
     assert len(events) == 3 and all(f"data: {e}" in shown for e in events)
+
+
+def test_a_capture_of_two_connections_exports_two_tcp_streams_each_dissected(tmp_path: Path) -> None:
+    from wiretool.capture.file import CaptureWriter, read_capture
+
+    data = Path(__file__).parent / "data"
+    ws, h2 = read_capture(data / "format1-ws.wtcap"), read_capture(data / "format1-h2.wtcap")
+    cap, out = tmp_path / "two.wtcap", tmp_path / "two.pcapng"
+    with CaptureWriter(cap, proto="ws", url="ws://127.0.0.1:9/", show_secrets=True) as w:
+        w.connection(1, proto="ws", client=("::1", 40001), server=("::1", 8765))
+        w.connection(2, proto="h2", client=("127.0.0.1", 40002), server=("127.0.0.1", 8080))
+        both = sorted([*((c, 1) for c in ws.chunks), *((c, 2) for c in h2.chunks)], key=lambda x: x[0].t)
+        for c, conn in both:
+            w.chunk("c2s" if c.dir == "send" else "s2c", c.t, c.data, conn=conn)
+    res = run_wiretool(["capture", "export", str(cap), "--pcapng", str(out)])
+    assert res.exit_code == 0, res.stderr
+    packets = subprocess.run(["tshark", "-r", str(out), "-d", "tcp.port==8765,http", "-d", "tcp.port==8080,http2",
+                              "-T", "json", "--no-duplicate-keys"], capture_output=True, timeout=60, check=True)
+    layers_seen = [p["_source"]["layers"] for p in json.loads(packets.stdout)]
+    streams = {(ly["tcp"]["tcp.stream"], "ipv6" in ly) for ly in layers_seen}
+    assert {s for s, _ in streams} == {"0", "1"} and {v6 for _, v6 in streams} == {True, False} and len(streams) == 2
+    assert sum(1 for ly in layers_seen if "websocket" in ly) >= 4 and any("http2" in ly for ly in layers_seen)
