@@ -174,3 +174,16 @@ def test_twenty_thousand_connections_decode_each_with_conn_in_bounded_time(tmp_p
     assert time.monotonic() - start < 60
     summary = res.json_lines()[-1]
     assert summary["connections"] == n and summary["chunks"] == n
+
+
+def test_an_h2_capture_cut_inside_a_frame_decodes_with_the_warning_exit_0(tmp_path: Path) -> None:
+    h2 = read_capture(DATA / "format1-h2.wtcap")
+    path = tmp_path / "h2.wtcap"
+    with CaptureWriter(path, proto="h2", url="http://127.0.0.1:9/", show_secrets=True) as w:
+        for c in h2.chunks:
+            w.chunk(c.dir, c.t, c.data)
+    path.write_bytes(path.read_bytes()[:-3])
+    res = run_wiretool(["frame", "decode", "--capture", str(path), "--json"])
+    assert res.exit_code == 0, res.stdout[-800:] + res.stderr
+    frames = [r for r in res.json_lines() if r["type"] == "frame"]
+    assert frames[-1]["violations"] == [] and CUT in res.stderr and res.json_lines()[-1]["warnings"] == 2
