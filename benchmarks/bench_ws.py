@@ -87,6 +87,12 @@ def main(argv: list[str]) -> int:
                 [WIRETOOL, "ws", "connect", url, "--show", "messages", "--json", "--no-stdin"], b'"type":"message"'),
             "wiretool frames (--json)": (
                 [WIRETOOL, "ws", "connect", url, "--json", "--no-stdin"], b'"opcode_name":"TEXT"'),
+            "wiretool messages --record": (
+                [WIRETOOL, "ws", "connect", url, "--show", "messages", "--json", "--no-stdin", "--record",
+                 os.path.join(tmp, "m.wtcap")], b'"type":"message"'),
+            "wiretool frames --record": (
+                [WIRETOOL, "ws", "connect", url, "--json", "--no-stdin", "--record", os.path.join(tmp, "f.wtcap")],
+                b'"opcode_name":"TEXT"'),
             "websocat -t": ([WEBSOCAT, "-t", url] if WEBSOCAT else None, b"x"),
             "bare websockets loop": ([sys.executable, "-c", BARE_LOOP, url], None),
         }
@@ -126,6 +132,18 @@ def main(argv: list[str]) -> int:
         print("  messages mode vs websocat:             absent")
     if frames:
         print(f"  frames mode: {frames:,.0f} frames/s (target >= 50,000) {verdict(frames >= 50_000)}")
+    for mode, plain in (("messages", msgs), ("frames", frames)):
+        recorded = results[f"wiretool {mode} --record"]
+        if plain and recorded:
+            print(f"  --record overhead, {mode} mode:        {plain / recorded:5.2f}x the time (target <= 1.3x) "
+                  f"{verdict(plain / recorded <= 1.3)}")
+    from wiretool.capture.file import read_capture
+
+    cap_path = os.path.join(tmp, "f.wtcap")
+    wire = sum(len(c.data) for c in read_capture(cap_path).chunks)
+    size = os.path.getsize(cap_path)
+    print(f"  capture size: {size:,} bytes for {wire:,} bytes on the wire = {size / wire:4.2f}x (target <= 1.3x) "
+          f"{verdict(size <= 1.3 * wire)}")
 
     server, url = start_server("--mode", "flood", "--messages", str(gib_messages), "--size", str(2**20), "--binary")
     try:

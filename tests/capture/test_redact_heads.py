@@ -16,17 +16,18 @@ import time
 from pathlib import Path
 
 import pytest
+from capture_lines import lines
 from conftest import hostile_ws_server, run_wiretool, ws_switching
 
 from wiretool.capture.redact import MAX_LINE, Http1Redactor
 
 
 def capture_bytes(path: Path) -> bytes:
-    """Every byte a capture holds, both directions, decoded from base64, plus its text (header, records)."""
-    text = path.read_text()
-    raw = b"".join(base64.b64decode(json.loads(line)["b64"]) for line in text.splitlines()
-                   if line.startswith('{"kind":"bytes"'))
-    return raw + text.encode()
+    """Every byte a capture holds, both directions, plus its header and kept records as text."""
+    from wiretool.capture.file import read_capture
+
+    cap = read_capture(path)
+    return b"".join(c.data for c in cap.chunks) + json.dumps([cap.header, cap.records]).encode()
 
 
 def keepalive_sse_server(responses: int) -> tuple[str, threading.Thread]:
@@ -68,7 +69,7 @@ def test_sse_reconnect_on_a_kept_alive_connection_redacts_every_head(tmp_path: P
     assert result.exit_code == 0, result
     thread.join(5)
     held = capture_bytes(cap)
-    sends = [json.loads(line) for line in cap.read_text().splitlines() if '"dir":"send"' in line and '"b64"' in line]
+    sends = [line for line in lines(cap) if line.get("dir") == "send" and "b64" in line]
     assert b"".join(base64.b64decode(s["b64"]) for s in sends).count(b"GET /events") == 2  # both on one connection
     assert {s.get("conn", 0) for s in sends} == {0}
     for secret in (b"sse-s3cret", b"jar-s3cret", b"COOKIE-1", b"COOKIE-2"):

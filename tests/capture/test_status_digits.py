@@ -8,6 +8,7 @@ import json
 import socket
 from pathlib import Path
 
+from capture_lines import to_format1
 from conftest import ServeProcess, hostile_ws_server, run_wiretool
 
 from wiretool.codec.http1 import parse_head
@@ -40,6 +41,7 @@ def test_ws_replay_and_capture_decode_name_a_superscript_status(tmp_path: Path) 
     assert result.exit_code == 4, result
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
+    to_format1(cap)  # tampered as a format-1 capture (an older wiretool's)
     lines = cap.read_text().splitlines()
     for i, line in enumerate(lines):  # the capture now holds the bad answer as what was received first
         if '"kind":"bytes"' in line and '"dir":"recv"' in line:

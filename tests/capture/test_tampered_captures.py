@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from capture_lines import to_format1
 from conftest import ServeProcess, run_wiretool
 
 from wiretool.capture.file import read_capture
@@ -69,6 +70,7 @@ def test_replay_of_a_capture_with_an_infinite_pause_does_not_sleep_forever(tmp_p
         cap = tmp_path / "s.wtcap"
         assert run_wiretool(["ws", "connect", server.url, "--send", "one", "--send", "two", "--count", "2",
                              "--record", str(cap)]).exit_code == 0
+        to_format1(cap)  # the rules for a tampered line are format 1's (captures older wiretools wrote)
         lines = cap.read_text().splitlines()
         sends = [i for i, line in enumerate(lines) if '"kind":"bytes"' in line and '"dir":"send"' in line]
         last = json.loads(lines[sends[-1]])
@@ -95,5 +97,5 @@ def test_capture_header_url_keeps_no_password(tmp_path: Path) -> None:
         with CaptureWriter(tmp_path / name, proto="ws", url="ws://alice:PASSWORD@127.0.0.1:9/x", show_secrets=keep):
             pass
     assert read_capture(tmp_path / "hidden").header["url"] == "ws://alice:<redacted>@127.0.0.1:9/x"
-    assert "PASSWORD" not in (tmp_path / "hidden").read_text()
+    assert b"PASSWORD" not in (tmp_path / "hidden").read_bytes()
     assert read_capture(tmp_path / "kept").header["url"] == "ws://alice:PASSWORD@127.0.0.1:9/x"

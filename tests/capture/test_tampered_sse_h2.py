@@ -16,6 +16,7 @@ from pathlib import Path
 
 import h2.config
 import h2.connection
+from capture_lines import text as capture_text
 from conftest import canned_server, run_wiretool
 
 EVENT_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 9\r\nConnection: close\r\n"
@@ -79,7 +80,7 @@ def test_a_target_that_names_another_host_is_refused_and_nothing_is_sent(tmp_pat
 def test_an_origin_form_target_goes_to_the_header_origin_without_its_userinfo(tmp_path: Path) -> None:
     with listener() as (port, got):
         cap = sse_capture(tmp_path / "t.wtcap", port, b"/events?a=1")
-        text = cap.read_text().replace(f"http://127.0.0.1:{port}/", f"http://alice:<redacted>@127.0.0.1:{port}/")
+        text = capture_text(cap).replace(f"http://127.0.0.1:{port}/", f"http://alice:<redacted>@127.0.0.1:{port}/")
         cap.write_text(text)
         res = run_wiretool(["replay", str(cap), "--no-delay", "--check"])
     assert res.exit_code == 0, res.stdout + res.stderr

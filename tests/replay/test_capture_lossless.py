@@ -1,8 +1,8 @@
-"""Lossless captures: ``frame decode --capture`` rebuilds, from the bytes alone, the records the run showed."""
+"""Lossless captures: ``frame decode --capture`` rebuilds, from the bytes alone, the records the run showed
+(live ``--json`` = decode of the capture, timing aside; the capture stores no record since format 2)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from conftest import run_wiretool
@@ -10,8 +10,9 @@ from test_replay_sse_h2 import Server as NamedServer
 from test_replay_ws import SESSION, Server, record
 
 
-def recorded_and_decoded(cap: Path, kind: str, drop: tuple[str, ...] = ("t",)) -> tuple[list[dict], list[dict]]:
-    recorded = [json.loads(line)["record"] for line in cap.read_text().splitlines() if '"kind":"record"' in line]
+def recorded_and_decoded(cap: Path, kind: str, live: list[dict],
+                         drop: tuple[str, ...] = ("t",)) -> tuple[list[dict], list[dict]]:
+    recorded = live
     r = run_wiretool(["frame", "decode", "--capture", str(cap), "--json"])
     assert r.exit_code == 0, r.stderr
     def norm(rows: list[dict]) -> list[dict]:
@@ -24,9 +25,9 @@ def test_ws_frames_and_handshake_rebuilt_from_bytes(tmp_path: Path) -> None:
     try:
         for extra in ([], ["--compression", "deflate"]):
             cap = tmp_path / f"ws{len(extra)}.wtcap"
-            record(server.url, cap, *extra, session="deflate me, deflate me, deflate me\n" + SESSION)
+            live = record(server.url, cap, *extra, session="deflate me, deflate me, deflate me\n" + SESSION)
             for kind in ("handshake", "frame"):
-                recorded, decoded = recorded_and_decoded(cap, kind)
+                recorded, decoded = recorded_and_decoded(cap, kind, live)
                 assert recorded and recorded == decoded, kind
     finally:
         server.stop()
@@ -36,11 +37,12 @@ def test_sse_events_rebuilt_from_bytes(tmp_path: Path) -> None:
     sse = NamedServer("sse", "--interval", "0.01")
     try:
         cap = tmp_path / "sse.wtcap"
-        assert run_wiretool(["sse", "tail", f"{sse.url}/events?count=3&drop_every=2&retry=20", "--record", str(cap),
-                             "--json"]).exit_code == 0
-        recorded, decoded = recorded_and_decoded(cap, "event")
+        res = run_wiretool(["sse", "tail", f"{sse.url}/events?count=3&drop_every=2&retry=20", "--record", str(cap),
+                            "--json"])
+        assert res.exit_code == 0
+        recorded, decoded = recorded_and_decoded(cap, "event", res.json_lines())
         assert len(recorded) == 3 and recorded == decoded
-        recorded, decoded = recorded_and_decoded(cap, "connect", drop=("t", "waited"))
+        recorded, decoded = recorded_and_decoded(cap, "connect", res.json_lines(), drop=("t", "waited"))
         assert len(recorded) == 3 and recorded == decoded
     finally:
         sse.stop()
@@ -50,9 +52,9 @@ def test_h2_frames_rebuilt_from_bytes(tmp_path: Path) -> None:
     h2 = NamedServer("h2")
     try:
         cap = tmp_path / "h2.wtcap"
-        assert run_wiretool(["h2", "get", f"{h2.url}/", f"{h2.url}/trailers", "--record", str(cap),
-                             "--json"]).exit_code == 0
-        recorded, decoded = recorded_and_decoded(cap, "frame", drop=("t", "offset"))
+        res = run_wiretool(["h2", "get", f"{h2.url}/", f"{h2.url}/trailers", "--record", str(cap), "--json"])
+        assert res.exit_code == 0
+        recorded, decoded = recorded_and_decoded(cap, "frame", res.json_lines(), drop=("t", "offset"))
         assert len(recorded) > 6 and recorded == decoded
     finally:
         h2.stop()

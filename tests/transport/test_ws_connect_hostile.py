@@ -67,7 +67,7 @@ def test_url_password_never_shown(tmp_path, json_out: bool) -> None:  # type: ig
     thread.join(20)
     assert r.exit_code == 0, (r.stdout, r.stderr)
     assert "S3CRETPW" not in r.stdout + r.stderr
-    assert "S3CRETPW" not in capture.read_text()
+    assert b"S3CRETPW" not in capture.read_bytes()
     if json_out:
         connect = next(rec for rec in r.json_lines() if rec["type"] == "connect")
         assert connect["url"].startswith("ws://alice:<redacted>@127.0.0.1:")

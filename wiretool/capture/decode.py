@@ -29,3 +29,34 @@ def decode(cap: Capture, *, hpack_entries: bool = False, show_secrets: bool = Fa
     if fn is None:
         raise UsageError(f"cannot decode a {str(cap.proto)[:40]!r} capture")
     return fn(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
+
+
+def decode_conns(cap: Capture, *, hpack_entries: bool = False,
+                 show_secrets: bool = False) -> Iterator[tuple[int | None, Record]]:
+    """The records of ``cap`` as ``(conn, record)``: ``conn`` None for a capture of one connection (or of an
+    SSE client's reconnections, which its decoder follows as attempts), as :func:`decode` gives them; else each
+    connection is decoded alone with the decoder of its own protocol, ``conn`` numbering them in the order
+    first seen from 1, and their records are merged in time order (up to :data:`MERGE_AT_MOST` of them)."""
+    import heapq
+
+    conns = cap.conns()
+    protos = {cap.proto_of(c) for c in conns}
+    if not cap.connections or len(conns) <= 1 or protos == {"sse"} == {cap.proto}:  # sse: reconnections
+        yield from ((None, rec) for rec in decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets))
+        return
+
+    def one(n: int, sub: Capture) -> Iterator[tuple[int, Record]]:
+        for rec in decode(sub, hpack_entries=hpack_entries, show_secrets=show_secrets):
+            yield n, rec
+
+    parts = [one(n, sub) for n, sub in enumerate(cap.split(), 1)]
+    if len(parts) > MERGE_AT_MOST:  # one decoder at a time: memory stays that of one connection
+        for part in parts:
+            yield from part
+        return
+    yield from heapq.merge(*parts, key=lambda item: item[1].t)
+
+
+MERGE_AT_MOST = 256
+"""Up to this many connections are shown interleaved in time (a decoder alive for each); past it (a pcap of
+100,000 connections) each connection is shown whole, one after the other."""

@@ -29,4 +29,22 @@ def decode_h2(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
         yield from view.feed(side, c.data)
     for view in views.values():
         for d in ("send", "recv"):
-            yield from view.finish(d)
+            yield from cut_short(view.finish(d))
+
+
+def cut_short(records: list[Record]) -> Iterator[Record]:
+    """A frame cut short at the end of a capture is where the recording stopped, not the peer's fault: shown
+    as far as it got without the ``truncated_frame`` violation, and followed by a warning."""
+    import dataclasses
+
+    from wiretool.capture.decode_ws import CUT_SHORT
+    from wiretool.records import Note
+
+    for rec in records:
+        codes = {v.code for v in getattr(rec, "violations", ())}
+        if rec.type == "frame" and "truncated_frame" in codes:
+            yield dataclasses.replace(rec, violations=tuple(v for v in rec.violations  # type: ignore[attr-defined]
+                                                            if v.code != "truncated_frame"))
+            yield Note(t=rec.t, proto_name="h2", text=CUT_SHORT, level="warn")
+        else:
+            yield rec

@@ -25,7 +25,8 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
     parts = urlsplit(str(cap.header.get("url", "")))
     origin = redact_url(f"{parts.scheme}://{parts.netloc}", show_secrets) if parts.netloc else ""
     parser = SseParser()
-    for n, ex in enumerate(exchanges(cap.chunks), 1):
+    exs = exchanges(cap.chunks)
+    for n, ex in enumerate(exs, 1):
         req, resp = ex.request, ex.response
         t0 = ex.response_t
         if resp is None:
@@ -49,6 +50,10 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
                     yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
                 elif isinstance(item, Comment):
                     yield SseComment(t=t, text=item.text)
+        if cap.cut_short and not ex.ended and n == len(exs):
+            from wiretool.capture.decode_ws import CUT_SHORT
+
+            yield Note(t=pieces[-1][0], proto_name="sse", text=CUT_SHORT, level="warn")
 
 
 def _phrase(status: int | None) -> str:

@@ -1,53 +1,84 @@
 """Capture files: what ``--record FILE`` writes and what replay and ``frame decode --capture`` read.
 
-NDJSON, one object per line, flushed per line so that a crash or Ctrl-C loses nothing already seen:
-
-    {"capture": "wiretool", "format": 1, "wiretool": "0.1.0", "proto": "ws", "url": "...",
-     "request_headers": [[name, value], ...], "start": "2026-11-22T00:00:00Z"}
-    {"kind": "bytes", "dir": "send", "t": 0.001, "b64": "..."}      every chunk as it crossed the socket
-    {"kind": "record", "record": {...NDJSON record...}}              the decoded records beside them
-
-The bytes alone rebuild every record (lossless); the records are there for people and for diffs.
-Secret headers are redacted unless the writer is told to keep them. ``format`` is versioned: a reader
-accepts every format up to its own and refuses a newer one with a clear message.
+Format 2 (written since issue 14): one JSON header line, then binary blocks (:mod:`wiretool.capture.blocks`):
+every chunk of bytes as it crossed a socket, plus a little JSON for what no byte rebuilds (each connection's
+protocol, addresses and TLS parameters). Records are not stored: decoding the bytes rebuilds every one of
+them, so a capture costs about the bytes on the wire. Each block is written in one ``write`` as it happens,
+so a crash loses nothing already seen; a capture cut short ends inside its last block, which is read as far
+as it goes with a warning. Format 1 (NDJSON, base64 bytes beside the records) still reads
+(:mod:`wiretool.capture.format1`). Secret headers are redacted in the bytes unless the writer is told to
+keep them (:mod:`wiretool.capture.redact`). Reading is :mod:`wiretool.capture.reader` (re-exported here).
+docs/capture-format.md is the specification.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import json
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from wiretool import __version__
+from wiretool.capture.blocks import chunk_block, meta_block
+from wiretool.capture.reader import FORMAT, Address, Capture, Connection, read_capture
 from wiretool.errors import UsageError
 from wiretool.records import Record
 from wiretool.secrets import redact, redact_url
 from wiretool.session import Chunk
 
-FORMAT = 1
-
+KEPT_RECORDS = frozenset({("ws", "connect"), ("h2", "connect"), ("h2", "upgrade")})
+"""The records no byte rebuilds (where the connection went, over which TLS; the HTTP/1.1 Upgrade heads of
+``h2 get --upgrade``, which the capture's bytes do not hold): the only ones a capture keeps."""
 
 class CaptureWriter:
-    """Append chunks and records to a capture file, one flushed line each."""
+    """Append chunks (and each connection's metadata) to a capture file, one ``write`` per block.
 
-    def __init__(self, path: str | Path, *, proto: str, url: str, request_headers: list[tuple[str, str]] = (),
-                 show_secrets: bool = False, extra: dict[str, Any] | None = None) -> None:
-        self.path = Path(path)
-        try:
-            self._file: IO[str] = self.path.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write capture {path}: {exc.strerror or exc}") from None
+    A run of one connection needs nothing but :meth:`chunk`; a run of several (a proxy, an import) says what
+    each one is with :meth:`connection`, so each is decoded with its own protocol's decoder.
+    """
+
+    def __init__(self, path: str | Path | None, *, proto: str, url: str, request_headers: list[tuple[str, str]] = (),
+                 show_secrets: bool = False, extra: dict[str, Any] | None = None, pcapng: str | Path | None = None,
+                 har: str | Path | None = None) -> None:
+        """``path`` None writes no capture file, only what ``pcapng`` (:mod:`wiretool.capture.pcapng`, written
+        as the run goes) and ``har`` (:mod:`wiretool.capture.har`, written at :meth:`close` from a capture kept
+        in a temporary file) ask for; every output is given the same redacted bytes."""
+        self._tmp: str | None = None
+        if path is None and har is not None:
+            import tempfile
+
+            fd, self._tmp = tempfile.mkstemp(prefix="wiretool-", suffix=".wtcap")
+            os.close(fd)
+            path = self._tmp
+        self.path = Path(path) if path is not None else None
+        self._har = Path(har) if har is not None else None
+        self._fd: int | None = None
+        if self.path is not None:
+            try:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except OSError as exc:
+                raise UsageError(f"cannot write capture {path}: {exc.strerror or exc}") from None
+        self._pcapng: Any = None
+        if pcapng is not None:
+            from wiretool.capture.pcapng import PcapngWriter
+
+            self._pcapng = PcapngWriter(pcapng, url=redact_url(url, show_secrets))
+        if self._har is not None:
+            try:
+                self._har.open("a").close()
+            except OSError as exc:
+                raise UsageError(f"cannot write HAR {har}: {exc.strerror or exc}") from None
         self.show_secrets = show_secrets
         self.proto = proto
         self.failed: str | None = None
         """Why the capture stopped being written (a full disk mid-run): the run goes on, the capture is cut."""
         self._redactors: dict[tuple[int, str], Any] = {}
+        self._protos: dict[int, str] = {}
         self._last_t = 0.0
+        self._t_us = 0
+        self._closed = False
         header = {
             "capture": "wiretool", "format": FORMAT, "wiretool": __version__, "proto": proto,
             "url": redact_url(url, show_secrets),
@@ -56,12 +87,37 @@ class CaptureWriter:
             "secrets": "kept" if show_secrets else "redacted",
             **(extra or {}),
         }
-        self._line(header)
+        self._write((json.dumps(header, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8"),
+                    header=True)
         if self.failed:  # nothing could be written at all: a usage error before the run starts
             raise UsageError(self.failed)
 
+    @property
+    def pcapng(self) -> Any:
+        """The :class:`~wiretool.capture.pcapng.PcapngWriter` given the same bytes, or None."""
+        return self._pcapng
+
+    def connection(self, conn: int, *, proto: str, client: Address | None = None, server: Address | None = None,
+                   **meta: Any) -> None:
+        """Say what connection ``conn`` is: its protocol (``ws``, ``sse``, ``h2``; its decoder), the client's
+        and the server's address and port, and anything else known of it (``tls``, ``alpn``, ``sni``,
+        ``url``...; JSON values). Call it before its first chunk; calling it again for the same ``conn``
+        adds to (or replaces) what was said. ``conn`` is the number its chunks carry."""
+        self._protos[conn] = proto
+        obj: dict[str, Any] = {"kind": "connection", "conn": conn, "proto": proto}
+        if client is not None:
+            obj["client"] = [str(client[0]), int(client[1])]
+        if server is not None:
+            obj["server"] = [str(server[0]), int(server[1])]
+        for key, value in meta.items():
+            obj[key] = redact_url(value, self.show_secrets) if key == "url" and isinstance(value, str) else value
+        self._write(meta_block(obj))
+        if self._pcapng is not None:
+            self._pcapng.connection(conn, proto=proto, client=client, server=server)
+
     def chunk(self, dir: str, t: float, data: bytes, conn: int = 0) -> None:
-        """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``).
+        """Record bytes exactly as they crossed the socket in direction ``dir`` (``send``/``recv``, or a
+        watched connection's ``c2s``/``s2c``).
 
         ``conn`` numbers the connections of a run that opens several (an SSE reconnection): 0, 1, ...
         Without ``show_secrets`` the bytes pass through :mod:`wiretool.capture.redact` first (a head or a
@@ -74,10 +130,15 @@ class CaptureWriter:
             data = self._redactor(conn, dir, data).feed(data)
             if not data:
                 return
-        line: dict[str, Any] = {"kind": "bytes", "dir": dir, "t": t, "b64": base64.b64encode(data).decode("ascii")}
-        if conn:
-            line["conn"] = conn
-        self._line(line)
+        self._chunk(dir, t, data, conn)
+
+    def _chunk(self, dir: str, t: float, data: bytes, conn: int) -> None:
+        t_us = round(t * 1e6) if math.isfinite(t) else self._t_us
+        dt = t_us - self._t_us if t_us > self._t_us else 0  # a clock that goes back is written as no time
+        self._t_us += dt
+        self._write(chunk_block(dir, conn, dt, bytes(data)))
+        if self._pcapng is not None:
+            self._pcapng.chunk(dir, t, data, conn)
 
     def _redactor(self, conn: int, dir: str, data: bytes) -> Any:
         from wiretool.capture.redact import H2_PREFACE, H2Redactor, Http1Redactor
@@ -85,33 +146,54 @@ class CaptureWriter:
         key = (conn, dir)
         red = self._redactors.get(key)
         if red is None:
-            other_dir = {"send": "recv", "recv": "send", "c2s": "s2c", "s2c": "c2s"}.get(dir, "send")
-            other = self._redactors.get((conn, other_dir))
-            h2 = self.proto == "h2" or isinstance(other, H2Redactor) or (
-                dir in ("send", "c2s") and data.startswith(H2_PREFACE))
+            other = self._redactors.get((conn, _OTHER.get(dir, "")))
+            proto = self._protos.get(conn, self.proto)
+            h2 = proto in ("h2", "grpc") or isinstance(other, H2Redactor) or \
+                (dir in ("send", "c2s") and data.startswith(H2_PREFACE))
             red = self._redactors[key] = H2Redactor() if h2 else Http1Redactor()
         return red
 
     def record(self, record: Record | dict[str, Any]) -> None:
-        """Record a decoded record beside the bytes."""
-        obj = record if isinstance(record, dict) else record.to_json()
-        self._line({"kind": "record", "record": obj})
+        """A record of the run: kept only when no byte rebuilds it (:data:`KEPT_RECORDS`), else dropped."""
+        if isinstance(record, Record):
+            if (record.proto, record.type) not in KEPT_RECORDS:
+                return
+            record = record.to_json()
+        if (record.get("proto"), record.get("type")) in KEPT_RECORDS:
+            self._write(meta_block({"kind": "record", "record": record}))
+            server = _hostport(record.get("peer") or record.get("address"))
+            if server is not None and 0 not in self._protos:  # a client run: its one connection, described
+                tls = bool(record.get("tls_version") or record.get("tls"))
+                self.connection(0, proto=self.proto, server=server, tls=tls, alpn=record.get("alpn"))
 
     def close(self) -> None:
-        """Write what a redactor still holds (a head cut short), then close the file."""
-        if not self._file.closed:
-            for (conn, dir), red in list(self._redactors.items()):
-                rest = red.flush()
-                if rest:
-                    line: dict[str, Any] = {"kind": "bytes", "dir": dir, "t": self._last_t,
-                                            "b64": base64.b64encode(rest).decode("ascii")}
-                    if conn:
-                        line["conn"] = conn
-                    self._line(line)
+        """Write what a redactor still holds (a head cut short), then close the file (and write the HAR)."""
+        if self._closed:
+            return
+        self._closed = True
+        for (conn, dir), red in list(self._redactors.items()):
+            rest = red.flush()
+            if rest:
+                self._chunk(dir, self._last_t, rest, conn)
+        if self._fd is not None:
             try:
-                self._file.close()
+                os.close(self._fd)
             except OSError:
                 pass  # the failure was reported when it happened
+            self._fd = None
+        if self._pcapng is not None:
+            self._pcapng.close()
+        if self._har is not None and self.path is not None:
+            from wiretool.capture.har import write_har
+
+            try:
+                write_har(read_capture(self.path), self._har, show_secrets=self.show_secrets)
+            except (UsageError, OSError) as exc:
+                import sys
+
+                sys.stderr.write(f"wiretool: warning: cannot write HAR {self._har}: {exc}\n")
+        if self._tmp is not None:
+            os.unlink(self._tmp)
 
     def __enter__(self) -> CaptureWriter:
         return self
@@ -119,149 +201,33 @@ class CaptureWriter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _line(self, obj: dict[str, Any]) -> None:
-        if self.failed:
+    def _write(self, block: bytes, header: bool = False) -> None:
+        if self.failed or self._fd is None:
             return
         try:
-            self._file.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
-            self._file.flush()
+            view = memoryview(block)
+            while view:  # a regular file takes it in one write; a pipe or a full disk may take part
+                view = view[os.write(self._fd, view):]
         except OSError as exc:  # e.g. no space left on device: say so once, keep the run going
             self.failed = f"cannot write capture {self.path}: {exc.strerror or exc}"
-            if obj.get("capture") != "wiretool":
+            if not header:
                 import sys
 
                 sys.stderr.write(f"wiretool: warning: {self.failed}; the capture is incomplete\n")
                 sys.stderr.flush()
 
 
-@dataclass
-class Capture:
-    """A capture read back: its header, chunks and records in order, and any warning about its end."""
-
-    header: dict[str, Any]
-    chunks: list[Chunk] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def proto(self) -> str:
-        return str(self.header.get("proto", "ws"))
-
-    def stream(self, dir: str) -> bytes:
-        """All bytes of one direction joined, in order."""
-        return b"".join(c.data for c in self.chunks if c.dir == dir)
+def _hostport(text: Any) -> Address | None:
+    """``host:port`` (``[v6]:port`` too) from a connect record, or None."""
+    if not isinstance(text, str):
+        return None
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    return host.strip("[]"), int(port)
 
 
-def read_capture(path: str | Path, *, records: bool = True) -> Capture:
-    """Read a capture. A truncated last line (a killed writer) is dropped with a warning, not an error.
-
-    ``records=False`` skips the decoded records (replay and ``frame decode --capture`` read only the
-    bytes), which makes reading a large capture several times faster.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise UsageError(f"cannot read capture {path}: {exc.strerror or exc}") from None
-    lines = text.split("\n")
-    complete_last = text.endswith("\n")
-    if not records:  # the header line stays: it is the first line, and it is never a record line
-        last = lines[-1:]  # kept whatever it is, so that a truncated last line is still reported
-        lines = [line for line in lines[:-1] if not line.startswith('{"kind":"record"')] + last
-    items = list(_parse_lines(lines, complete_last, str(path)))
-    if not items or items[0][0].get("capture") != "wiretool":
-        raise UsageError(f"{path} is not a wiretool capture (no capture header line)")
-    header = items[0][0]
-    fmt = header.get("format")
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt > FORMAT:
-        raise UsageError(f"{path} uses capture format {fmt}; this wiretool reads formats up to {FORMAT}")
-    _check_header(header, str(path))
-    cap = Capture(header=header)
-    last_t = 0.0
-    for obj, warning in items[1:]:
-        if warning:
-            cap.warnings.append(warning)
-            continue
-        kind = obj.get("kind")
-        if kind == "bytes":
-            b64 = obj.get("b64")
-            try:
-                if not isinstance(b64, str):
-                    raise ValueError
-                data = base64.b64decode(b64, validate=True)
-            except ValueError:
-                cap.warnings.append("a bytes line holds no valid base64; skipped")
-                continue
-            dir, t, conn = obj.get("dir", "recv"), obj.get("t", 0.0), obj.get("conn", 0)
-            if not isinstance(dir, str) or dir not in _DIRS:
-                cap.warnings.append(f"a bytes line has an unknown dir {str(dir)[:20]!r}; skipped")
-                continue
-            if not _is_number(t) or not isinstance(conn, int) or isinstance(conn, bool) or not 0 <= conn < 1 << 31:
-                cap.warnings.append("a bytes line holds an invalid t or conn; skipped")
-                continue
-            t = float(t)
-            if not math.isfinite(t) or t < last_t or t > MAX_T:
-                cap.warnings.append(f"a bytes line's t ({_short(obj.get('t'))}) is not finite, goes back in time or "
-                                    f"is past {MAX_T:g} s; taken as {last_t:g} s")
-                t = last_t
-            last_t = t
-            cap.chunks.append(Chunk(dir, t, data, conn))
-        elif kind == "record":
-            record = obj.get("record", {})
-            if isinstance(record, dict):
-                cap.records.append(record)
-    return cap
+_OTHER = {"send": "recv", "recv": "send", "c2s": "s2c", "s2c": "c2s"}
 
 
-MAX_T = 1e7
-"""A chunk's time past this (about 115 days into the run) is taken as corrupt rather than as a pause to keep."""
-_DIRS = frozenset({"send", "recv", "c2s", "s2c"})
-_HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
-    "proto": str, "url": str, "method": str, "request_headers": list, "subprotocols": (list, type(None)),
-    "urls": list, "body_b64": (str, type(None)), "origin": (str, type(None)),
-}
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 24 else text[:21] + "..."
-
-
-def _check_header(header: dict[str, Any], name: str) -> None:
-    """Refuse a header whose fields have the wrong shape (a tampered file) with one line, before anything uses it."""
-    for key, kind in _HEADER_TYPES.items():
-        if key in header and not isinstance(header[key], kind):
-            raise UsageError(f"unreadable capture {name}: header field {key!r} is not a {_kind_name(kind)}")
-    for pair in header.get("request_headers", []):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise UsageError(f"unreadable capture {name}: request_headers must be a list of [name, value] strings")
-    for url in header.get("urls", []):
-        if not isinstance(url, str):
-            raise UsageError(f"unreadable capture {name}: urls must be a list of strings")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join({"str": "string", "list": "list", "NoneType": "null"}[k.__name__] for k in kinds)
-
-
-def _parse_lines(lines: list[str], complete_last: bool, name: str) -> Iterator[tuple[dict[str, Any], str]]:
-    last = len(lines) - 1
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, or an integer of thousands of digits
-            if i == last and not complete_last:
-                yield {}, f"{name}: last line is truncated (the writer was stopped mid-line); ignored"
-                continue
-            why = "is nested too deeply" if isinstance(exc, RecursionError) else "is not valid JSON"
-            if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError):
-                why = "holds a number too long to read"
-            raise UsageError(f"unreadable capture {name}: line {i + 1} {why}") from None
-        if isinstance(obj, dict):
-            yield obj, ""
+__all__ = ["FORMAT", "KEPT_RECORDS", "Capture", "CaptureWriter", "Chunk", "Connection", "read_capture"]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from wiretool.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from wiretool.capture.file import Capture
     from wiretool.output.sink import Output
 
 
@@ -21,7 +22,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
     A ws capture's messages get their payload view as a live run's do (``view`` forced, or picked from the
     capture's URL, the negotiated subprotocol and the first packets; ``views=False``: none); so do an sse
     capture's events under a forced ``view``."""
-    from wiretool.capture.decode import decode
+    from wiretool.capture.decode import decode_conns
     from wiretool.capture.file import read_capture
     from wiretool.errors import UsageError
     from wiretool.records import Note
@@ -33,7 +34,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
         out.env.stderr.flush()
     out.proto = cap.proto
     try:
-        records = decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
+        records = decode_conns(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
     except UsageError as exc:
         raise UsageError(f"{path}: {exc.message}") from None
     viewing = None
@@ -50,7 +51,8 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
 
         emit = ProxyView(out, show="all")
     with out.batched():  # the capture is already whole: no need to flush every line
-        for rec in records:
+        shown_conn: int | None = None
+        for conn, rec in records:
             kind = kinds.get(rec.type)
             if kind:
                 counts[kind] += 1
@@ -58,10 +60,30 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
                 warned += 1
                 out.env.stderr.write(f"wiretool: warning: {rec.text}\n")
             counts["violations"] += len(getattr(getattr(rec, "record", rec), "violations", ()) or ())
-            emit(viewing(rec) if viewing is not None else rec)
+            shown = viewing(rec) if viewing is not None else rec
+            if conn is None:
+                emit(shown)
+            elif out.env.json:  # a capture of several connections: each record says which
+                if type(rec) is not Note:
+                    out.write_json({**shown.to_json(), "conn": conn})
+            else:
+                if conn != shown_conn:
+                    out.note(_conn_title(cap, conn))
+                    shown_conn = conn
+                emit(shown)
     code = ExitCode.PROTOCOL if counts["violations"] else ExitCode.OK
     if counts["violations"]:
         out.error(f"{counts['violations']} protocol violation(s) in the captured bytes", code)
-    out.summary(int(code), proto=cap.proto, chunks=len(cap.chunks), bytes=sum(len(c.data) for c in cap.chunks),
+    many = {"connections": len(cap.conns())} if len(cap.connections) > 1 else {}
+    out.summary(int(code), proto=cap.proto, **many, chunks=len(cap.chunks), bytes=sum(len(c.data) for c in cap.chunks),
                 warnings=len(cap.warnings) + warned, **counts)
     return int(code)
+
+
+def _conn_title(cap: Capture, n: int) -> str:
+    """``connection 2 (h2, 127.0.0.1:50312 -> 127.0.0.1:8080)``: the line before a connection's records."""
+    c = cap.connections.get(cap.conns()[n - 1])
+    if c is None:
+        return f"connection {n}"
+    ends = " -> ".join(f"{a[0]}:{a[1]}" for a in (c.client, c.server) if a is not None)
+    return f"connection {n} ({c.proto}{', ' + ends if ends else ''})"

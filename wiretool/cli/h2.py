@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from wiretool.cli.options import F, NetOptions, global_options, make_env, network_options, parse_header
+from wiretool.cli.options import (
+    F,
+    NetOptions,
+    global_options,
+    har_option,
+    make_env,
+    network_options,
+    parse_header,
+)
 
 if TYPE_CHECKING:
     from wiretool.transport.h2 import ClientConfig
@@ -50,6 +58,7 @@ def h2_connection_options(f: F) -> F:
 @click.option("--stats", is_flag=True, help="Per stream: time to headers, to first byte, duration, bytes.")
 @click.option("--fail", is_flag=True, help="Exit 4 when a response has status >= 400.")
 @h2_connection_options
+@har_option
 @network_options
 @global_options
 def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: list[tuple[str, str]], repeat: int,
@@ -85,14 +94,14 @@ def get(urls: tuple[str, ...], method: str | None, data: str | None, trailers: l
     except KeyboardInterrupt:
         return interrupted_reading("h2")
     capture = None
-    if net.record:
+    if net.recording:
         import base64
 
         from wiretool.capture.file import CaptureWriter
 
         first = cfg.requests[0]
         capture = CaptureWriter(net.record, proto="h2", url=urls[0], request_headers=net.headers,
-                                show_secrets=net.show_secrets,
+                                show_secrets=net.show_secrets, pcapng=net.record_pcapng, har=net.har,
                                 extra={"method": first.method, "urls": [s.url for s in cfg.requests[:len(urls)]],
                                        "repeat": repeat,
                                        "body_b64": base64.b64encode(first.body).decode() if first.body else None})

@@ -97,11 +97,11 @@ def grpc(url: str, method_path: str, json_data: tuple[str, ...], data_hex: tuple
 
     out = Output(make_env(), proto="grpc")
     capture = None
-    if net.record:
+    if net.recording:
         from wiretool.capture.file import CaptureWriter
 
         capture = CaptureWriter(net.record, proto="h2", url=url, request_headers=net.headers,
-                                show_secrets=net.show_secrets)
+                                show_secrets=net.show_secrets, pcapng=net.record_pcapng)
     call = GrpcCall(base, f"{base.scheme}://{base.authority}{path}", path,
                     make_body=lambda schema: body if body is not None else _body(schema, method, json_values, raw,
                                                                                     ready, compress),

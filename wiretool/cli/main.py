@@ -51,6 +51,9 @@ h2_group = _group("h2", "HTTP/2 client that shows every frame and decoded HPACK 
     "get": ("wiretool.cli.h2:get", "Request URLs over one HTTP/2 connection and show every frame."),
     "grpc": ("wiretool.cli.h2_grpc:grpc", "Call a gRPC method and show frames, messages and status."),
 })
+capture_group = _group("capture", "Work with wiretool captures (from --record).", {
+    "export": ("wiretool.cli.capture_export:export", "Export a capture as pcapng (tshark, Wireshark) or HAR 1.2."),
+})
 serve_group = _group("serve", "Local servers to try everything with no network.", {
     "ws": ("wiretool.cli.serve_ws:serve_ws", "Local WebSocket server (echo, flood, script)."),
     "sse": ("wiretool.cli.serve_sse:serve_sse", "Local Server-Sent Events server."),
@@ -89,7 +92,7 @@ def cli() -> None:
     """
 
 
-for _g in (frame_group, ws_group, sse_group, h2_group, serve_group, probe_group):
+for _g in (frame_group, ws_group, sse_group, h2_group, serve_group, probe_group, capture_group):
     cli.add_command(_g)
 
 

@@ -91,6 +91,15 @@ class NetOptions:
     key: str | None = None
     record: str | None = None
     show_secrets: bool = False
+    record_pcapng: str | None = None
+    """``--record-pcapng FILE``: the session's plaintext as synthetic TCP packets (:mod:`wiretool.capture.pcapng`)."""
+    har: str | None = None
+    """``--har FILE`` (``ws connect``, ``sse tail``, ``h2 get``): the session as HAR 1.2 (:mod:`wiretool.capture.har`)."""
+
+    @property
+    def recording(self) -> bool:
+        """Any of ``--record``, ``--record-pcapng``, ``--har``: the session's bytes are tapped for a writer."""
+        return bool(self.record or self.record_pcapng or self.har)
 
 
 def parse_header(value: str) -> tuple[str, str]:
@@ -106,7 +115,7 @@ def _headers_cb(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
 
 
 _NET_FIELDS = ("headers", "timeout", "connect_timeout", "idle_timeout", "insecure", "cacert", "cert", "key",
-               "record", "show_secrets")
+               "record", "show_secrets", "record_pcapng")
 
 _positive = click.FloatRange(min=0, min_open=True)
 
@@ -116,7 +125,7 @@ def network_options(f: F) -> F:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        net = NetOptions(**{name: kwargs.pop(name) for name in _NET_FIELDS})
+        net = NetOptions(**{name: kwargs.pop(name) for name in _NET_FIELDS}, har=kwargs.pop("har", None))
         return f(*args, net=net, **kwargs)
 
     opts = [
@@ -133,9 +142,18 @@ def network_options(f: F) -> F:
         click.option("--key", type=click.Path(exists=True, dir_okay=False), help="Client private key (PEM)."),
         click.option("--record", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
                      help="Write a capture of the session to FILE."),
+        click.option("--record-pcapng", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                     help="Write the session's plaintext to FILE as pcapng (synthetic TCP) for tshark/Wireshark."),
         click.option("--show-secrets", is_flag=True,
                      help="Show Authorization, Cookie and similar headers unredacted."),
     ]
     for opt in reversed(opts):
         wrapper = opt(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+def har_option(f: F) -> F:
+    """``--har FILE`` (``ws connect``, ``sse tail``, ``h2 get``): lands in ``net.har`` (put it above
+    :func:`network_options`)."""
+    return click.option("--har", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                        help="Write the session to FILE as HAR 1.2 (WebSocket messages and SSE events included).")(f)

@@ -71,4 +71,4 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
     if same_mask and not exact:
         raise UsageError("--same-mask needs --exact (message mode builds new frames)")
     out = Output(make_env(), proto=cap.proto)
-    return run_replay(cap, opts, out, check=check, rules=rules, record=net.record)
+    return run_replay(cap, opts, out, check=check, rules=rules, record=net.record, record_pcapng=net.record_pcapng)

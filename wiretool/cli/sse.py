@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.options import NetOptions, global_options, har_option, make_env, network_options
 from wiretool.cli.views import view_option
 
 _MIB = 1 << 20
@@ -92,6 +92,7 @@ def _content_type(body: bytes) -> str:
 @click.option("--max-event", type=click.IntRange(min=16), default=16 * _MIB, show_default=True, metavar="CHARS",
               help="Largest event data accepted; past it the run stops (exit 5).")
 @view_option
+@har_option
 @network_options
 @global_options
 def tail(url: str, method: str | None, data: str | None, last_event_id: str, http2: bool, http1: bool,
@@ -149,7 +150,7 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     policy = ReconnectPolicy(reconnect=reconnect, max_reconnects=max_reconnects, retry_5xx=retry_5xx,
                              default_delay=reconnect_delay, max_backoff=max_backoff)
     session = SseSession(request, policy, raw=raw, timestamps=timestamps, max_line=max_line, max_event=max_event,
-                         types=frozenset(types), capture=bool(net.record))
+                         types=frozenset(types), capture=net.recording)
     goals = SseGoals(types=frozenset(types), max_events=max_events, pattern=pattern)
     env = make_env()
     out = Output(env, proto="sse")
@@ -165,13 +166,13 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     if raw and not env.json:
         meta = Output(dataclasses.replace(env, stdout=env.stderr), proto="sse", start=out.start)
     capture = None
-    if net.record:
+    if net.recording:
         import base64
 
         from wiretool.capture.file import CaptureWriter
 
         capture = CaptureWriter(net.record, proto="sse", url=url, request_headers=session.headers(),
-                                show_secrets=net.show_secrets,
+                                show_secrets=net.show_secrets, pcapng=net.record_pcapng, har=net.har,
                                 extra={"method": request.method, "http2": http2, "http1": http1,
                                        "body_b64": base64.b64encode(body).decode() if body is not None else None})
     return run_sync(run(session, meta, limits=Limits(timeout=net.timeout), goals=goals, capture=capture,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.options import NetOptions, global_options, har_option, make_env, network_options
 from wiretool.cli.views import view_option
 
 
@@ -109,6 +109,7 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
 @click.option("--socketio-namespace", default="/", show_default=True, metavar="NS",
               help="The Socket.IO namespace --socketio-emit connects to and emits on.")
 @global_options
+@har_option
 @network_options
 def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_file: tuple[str, ...],
             raw: list[bytes], count: int | None, expect: tuple[str, ...], expect_close: int | None,
@@ -182,7 +183,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
         proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands,
         stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record, view=view, views=views_on,
-        socketio=emits)
+        socketio=emits, record_pcapng=net.record_pcapng, har=net.har)
     out = Output(env, proto="ws")
     out.options["show"] = show
     return run_sync(run_connect(out, plan))

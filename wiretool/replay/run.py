@@ -34,20 +34,22 @@ def protocol(proto: str) -> Any:
 
 
 def run_replay(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
-               record: str | None = None) -> int:
+               record: str | None = None, record_pcapng: str | None = None) -> int:
     """Replay ``cap``; return 0, 7 for a ``--check`` mismatch, or the failure's exit code."""
-    return asyncio.run(replay_capture(cap, opts, out, check=check, rules=rules, record=record))
+    return asyncio.run(replay_capture(cap, opts, out, check=check, rules=rules, record=record,
+                                      record_pcapng=record_pcapng))
 
 
 async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, check: bool, rules: Rules,
-                         record: str | None = None) -> int:
+                         record: str | None = None, record_pcapng: str | None = None) -> int:
     """:func:`run_replay` inside a running event loop (the demo runs it there)."""
     mod = protocol(cap.proto)
     for warning in cap.warnings:
         out.note(warning, level="warn")
     writer = None
-    if record:
-        writer = CaptureWriter(record, proto=cap.proto, url=opts.url or str(cap.header.get("url", "")),
+    if record or record_pcapng:
+        writer = CaptureWriter(record, proto=cap.proto, pcapng=record_pcapng,
+                               url=opts.url or str(cap.header.get("url", "")),
                                request_headers=opts.headers or [tuple(p) for p in cap.header.get("request_headers", [])],
                                show_secrets=opts.show_secrets,
                                extra={k: v for k, v in cap.header.items()

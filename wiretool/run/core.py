@@ -119,6 +119,11 @@ class RunSink:
         if self.capture is not None:
             self.capture.chunk(chunk.dir, chunk.t, chunk.data, chunk.conn)
 
+    def connection(self, conn: int, **meta: Any) -> None:
+        """What connection ``conn`` is (addresses, TLS; :mod:`wiretool.transport.conninfo`): for the capture."""
+        if self.capture is not None:
+            self.capture.connection(conn, **meta)
+
     def finish(self, outcome: Outcome) -> None:
         if not self.stopped.done():
             self.stopped.set_result(outcome)

@@ -321,6 +321,9 @@ class H2Client:
                 return
         self._set_local_settings()
         mode = "h2" if tls else ("h2c-upgrade" if cfg.upgrade else "h2c-prior-knowledge")
+        from wiretool.transport.conninfo import describe
+
+        describe(self.sink, 0, transport.get_extra_info, proto="h2", sni=cfg.host if tls else None)
         self.emit(H2Connect(t=self.clock(), url=cfg.requests[0].url, address=address, tls=tls, alpn=alpn, mode=mode))
         if mode == "h2c-upgrade":
             self._upgrade()

@@ -206,7 +206,13 @@ class SseSession:
                                                           conn=conn)
                     tap.feed(data)
 
-                if not install(client, on_bytes) and self.capture:
+                def on_connect(conn: int, get_extra_info: object) -> None:
+                    if self.capture:
+                        from wiretool.transport.conninfo import describe
+
+                        describe(sink, conn, get_extra_info, proto="sse")
+
+                if not install(client, on_bytes, on_connect) and self.capture:
                     emit(self._note(sink, "--record cannot see this httpx's socket bytes; the capture holds "
                                           "records only", "warn"))
             while True:

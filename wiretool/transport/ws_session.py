@@ -62,6 +62,10 @@ class ConnectPlan:
     """Payload views at all (``--view raw``: off)."""
     socketio: list[Any] = field(default_factory=list)
     """``--socketio-emit``: :class:`~wiretool.transport.socketio_script.Emit` s sent after the Socket.IO connect."""
+    record_pcapng: str | None = None
+    """``--record-pcapng FILE``: the plaintext as pcapng."""
+    har: str | None = None
+    """``--har FILE``: the session as HAR 1.2."""
 
 
 def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
@@ -79,12 +83,13 @@ def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
 
 def open_capture(plan: ConnectPlan) -> CaptureWriter | None:
     """``--record FILE``: a capture of every chunk both ways plus every record, with the request's options."""
-    if not plan.record:
+    if not (plan.record or plan.record_pcapng or plan.har):
         return None
     from wiretool.capture.file import CaptureWriter
 
     c = plan.client
     return CaptureWriter(plan.record, proto="ws", url=c.url, request_headers=c.headers, show_secrets=c.show_secrets,
+                         pcapng=plan.record_pcapng, har=plan.har,
                          extra={"method": "GET", "subprotocols": c.subprotocols, "origin": c.origin,
                                 "extensions": ["permessage-deflate"] if c.compression == "deflate" else []})
 
@@ -170,6 +175,7 @@ class WsClientSession:
     # -- connecting --------------------------------------------------------------------------------
     async def _connect(self, sink: Sink) -> WsClient:
         from wiretool.records.ws_session import WsConnect
+        from wiretool.transport.conninfo import describe
         from wiretool.transport.ws_proxy import open_transport, parse_proxy, proxy_from_env
 
         plan, uri, ssl_context = self.plan, self.uri, self.ssl_context
@@ -190,6 +196,7 @@ class WsClientSession:
         peer = transport.get_extra_info("peername")
         ssl_obj = transport.get_extra_info("ssl_object")
         cipher = ssl_obj.cipher() if ssl_obj is not None else None
+        describe(sink, 0, transport.get_extra_info, proto="ws", sni=uri.host if uri.secure else None)
         sink.emit(WsConnect(t=sink.now(), url=redact_url(plan.client.url, show_secrets),
                             peer=f"{peer[0]}:{peer[1]}" if peer else "",
                             proxy=redact_url(proxy.url, show_secrets) if proxy else None,
