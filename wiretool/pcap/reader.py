@@ -86,7 +86,7 @@ def _pcap(view: memoryview, info: PcapFile) -> Iterator[Packet]:
     if size < 24:
         info.warnings.append(f"the file ends inside its {size}-byte header (24 bytes): no packets")
         return
-    _, _, _, _, snaplen, network = struct.unpack_from(order + "HHiIII", view, 4)
+    _, _, _, _, _snaplen, network = struct.unpack_from(order + "HHiIII", view, 4)
     linktype = network & 0x0FFFFFFF  # the upper bits may carry FCS facts (pcap-savefile(5))
     info.linktypes.add(linktype)
     rec = struct.Struct(order + "IIII").unpack_from
@@ -135,7 +135,7 @@ def _pcapng(view: memoryview, info: PcapFile) -> Iterator[Packet]:
                 return
             interfaces = []
         btype, blen = struct.unpack_from(order + "II", view, pos)
-        if blen < 12 or blen % 4 or pos + blen > size or blen > MAX_PACKET + (1 << 16) and btype != _BT_DSB:
+        if blen < 12 or blen % 4 or pos + blen > size or (blen > MAX_PACKET + (1 << 16) and btype != _BT_DSB):
             why = ("runs past the end of the file (truncated capture)" if pos + blen > size and blen % 4 == 0
                    and blen >= 12 else "is corrupt")
             info.warnings.append(f"the block at offset {pos} (type {btype:#x}) claims {blen} bytes, which {why}: "

@@ -1,0 +1,118 @@
+"""Test helpers: tcpdump on loopback around a real session, tshark's view of the file, wiretool's view of it.
+
+tshark is the oracle: what it dissects from the pcap (``tshark -T json -e FIELD``) is compared field for field
+with what ``wiretool frame decode --pcap FILE --json`` shows of the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.conftest import run_wiretool
+
+H2_FLAG_BITS = {"END_STREAM": 0x1, "ACK": 0x1, "END_HEADERS": 0x4, "PADDED": 0x8, "PRIORITY": 0x20}
+
+
+@contextlib.contextmanager
+def tcpdump(path: Path, port: int, iface: str = "lo") -> Iterator[Path]:
+    """Capture ``tcp port PORT`` on ``iface`` into ``path`` while the block runs (packet-buffered, so the
+    file is whole once tcpdump has exited)."""
+    proc = subprocess.Popen(["tcpdump", "-i", iface, "-U", "-Z", "root", "-s", "0", "-w", str(path),
+                             f"tcp port {port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    line = proc.stderr.readline().decode()  # "listening on lo, link-type ..." once the capture is armed
+    assert "listening" in line, line
+    try:
+        yield path
+    finally:
+        time.sleep(0.3)  # the last packets (FIN, ACK) reach the ring before tcpdump is stopped
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def tshark(path: Path, decode_as: str, fields: list[str], display: str) -> list[dict[str, list[str]]]:
+    """The ``layers`` of each packet tshark shows for ``display``, with only ``fields`` (lists of values)."""
+    args = ["tshark", "-r", str(path), "-T", "json", "-d", decode_as, "-Y", display]
+    for f in fields:
+        args += ["-e", f]
+    proc = subprocess.run(args, capture_output=True, timeout=60, check=True)
+    return [p["_source"]["layers"] for p in json.loads(proc.stdout or b"[]")]
+
+
+def wiretool_pcap(path: Path, *extra: str) -> list[dict]:
+    """The NDJSON records of ``wiretool frame decode --pcap PATH --json`` (exit status checked to be 0)."""
+    result = run_wiretool(["frame", "decode", "--pcap", str(path), "--json", *extra])
+    assert result.exit_code == 0, result.stderr
+    return result.json_lines()
+
+
+def _ws_len(layers: dict[str, list[str]], i: int, ext16: Iterator[str], ext64: Iterator[str]) -> int:
+    n = int(layers["websocket.payload_length"][i])
+    return int(next(ext16)) if n == 126 else int(next(ext64)) if n == 127 else n
+
+
+def tshark_ws_frames(path: Path, port: int) -> dict[str, list[dict]]:
+    """tshark's WebSocket frames by direction (``c2s`` when the packet goes to ``port``)."""
+    fields = ["tcp.dstport", "websocket.fin", "websocket.rsv", "websocket.opcode", "websocket.mask",
+              "websocket.masking_key", "websocket.payload_length", "websocket.payload_length_ext_16",
+              "websocket.payload_length_ext_64", "websocket.payload.close.status_code"]
+    out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
+    for layers in tshark(path, f"tcp.port=={port},http", fields, "websocket"):
+        d = "c2s" if layers["tcp.dstport"][0] == str(port) else "s2c"
+        ext16, ext64 = iter(layers.get("websocket.payload_length_ext_16", [])), \
+            iter(layers.get("websocket.payload_length_ext_64", []))
+        for i, op in enumerate(layers["websocket.opcode"]):
+            masked = layers["websocket.mask"][i] in ("1", "True")
+            out[d].append({"fin": layers["websocket.fin"][i] in ("1", "True"),
+                           "rsv": int(layers["websocket.rsv"][i], 16), "opcode": int(op), "masked": masked,
+                           "length": _ws_len(layers, i, ext16, ext64)})
+        keys = iter(layers.get("websocket.masking_key", []))
+        for frame in out[d][-len(layers["websocket.opcode"]):]:
+            frame["mask_key"] = next(keys) if frame["masked"] else None
+    return out
+
+
+def wiretool_ws_frames(records: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
+    for r in records:
+        if r["proto"] == "ws" and r["type"] == "frame":
+            out[r["dir"]].append({"fin": r["fin"], "rsv": r["rsv1"] << 2 | r["rsv2"] << 1 | r["rsv3"],
+                                  "opcode": r["opcode"], "masked": r["masked"], "length": r["length"],
+                                  "mask_key": r["mask_key"]})
+    return out
+
+
+def tshark_h2_frames(path: Path, port: int, decode_as: str | None = None) -> dict[str, list[dict]]:
+    """tshark's HTTP/2 frames by direction, HEADERS and PUSH_PROMISE with their decoded header list."""
+    fields = ["tcp.dstport", "http2.type", "http2.flags", "http2.streamid", "http2.length", "http2.header.name",
+              "http2.header.value", "http2.header.count"]
+    out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
+    for layers in tshark(path, decode_as or f"tcp.port=={port},http2", fields, "http2.type"):
+        d = "c2s" if layers["tcp.dstport"][0] == str(port) else "s2c"
+        names, values = iter(layers.get("http2.header.name", [])), iter(layers.get("http2.header.value", []))
+        counts = iter(layers.get("http2.header.count", []))
+        for i, ftype in enumerate(layers["http2.type"]):
+            frame = {"type": int(ftype), "flags": int(layers["http2.flags"][i], 16),
+                     "stream_id": int(layers["http2.streamid"][i]), "length": int(layers["http2.length"][i])}
+            if frame["type"] in (1, 5):
+                n = int(next(counts))
+                frame["headers"] = [[next(names), next(values)] for _ in range(n)]
+            out[d].append(frame)
+    return out
+
+
+def wiretool_h2_frames(records: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
+    for r in records:
+        if r["proto"] == "h2" and r["type"] == "frame":
+            frame = {"type": r["type_code"], "flags": sum(H2_FLAG_BITS.get(f, 0) for f in r["flags"]),
+                     "stream_id": r["stream_id"], "length": r["length"]}
+            if r["type_code"] in (1, 5):
+                frame["headers"] = [list(h) for h in r["headers"]]
+            out[r["dir"]].append(frame)
+    return out
