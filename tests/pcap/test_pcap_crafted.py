@@ -1,0 +1,145 @@
+"""Crafted captures: every link type and IP version, TCP segments out of order, retransmitted, overlapping,
+cut by a snaplen, a capture that starts mid-connection; decoded in-process through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.pcap.craft import ACK, PSH, RST, SWITCHING, UPGRADE, Capture, Conversation, ws_frame
+from wiretool.pcap.tcp import WINDOW, Direction
+
+MASK = b"\x37\xfa\x21\x3d"
+
+
+def _records(path: Path, *extra: str) -> tuple[int, list[dict], str]:
+    result = run_cli(["frame", "decode", "--pcap", str(path), "--json", *extra])
+    return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
+
+
+def _ws_session(cap: Capture, **kw: object) -> Conversation:
+    conv = Conversation(cap, **kw)  # type: ignore[arg-type]
+    conv.handshake()
+    conv.send("c2s", UPGRADE)
+    conv.send("s2c", SWITCHING)
+    conv.send("c2s", ws_frame(b"hello", mask=MASK))
+    conv.send("s2c", ws_frame(b"x" * 5000))
+    conv.close()
+    return conv
+
+
+def _texts(records: list[dict]) -> list[tuple[str, str]]:
+    return [(r["dir"], r.get("text") or r.get("hex")) for r in records if r["type"] == "message"]
+
+
+@pytest.mark.parametrize("linktype", [1, 0, 113, 276, 101])
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+@pytest.mark.parametrize("ip", ["127.0.0.1", "::1"])
+def test_every_link_type_and_ip_version(tmp_path: Path, linktype: int, fmt: str, ip: str) -> None:
+    cap = Capture(linktype)
+    _ws_session(cap, client=(ip, 40000), server=(ip, 8080))
+    path = tmp_path / f"s.{fmt}"
+    path.write_bytes(cap.pcap() if fmt == "pcap" else cap.pcapng())
+    code, records, err = _records(path)
+    assert code == 0, err
+    conn = records[0]
+    assert conn["type"] == "connection" and conn["protocol"] == "ws"
+    assert (conn["client_addr"], conn["client_port"], conn["server_addr"], conn["server_port"]) == (ip, 40000, ip, 8080)
+    assert conn["end"] == "fin" and conn["gaps"] == []
+    assert _texts(records) == [("c2s", "hello"), ("s2c", "x" * 5000)]
+    hs = [r for r in records if r["type"] == "handshake"]
+    assert [h["dir"] for h in hs] == ["c2s", "s2c"] and hs[1]["accept_ok"] is True
+    assert records[-1]["type"] == "summary" and records[-1]["connections"] == 1
+
+
+def test_out_of_order_retransmitted_and_overlapping_segments(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)
+    conv.handshake()
+    conv.send("c2s", UPGRADE)
+    conv.send("s2c", SWITCHING)
+    body = b"".join(ws_frame(f"message {i}".encode() * 100) for i in range(6))
+    base = conv.seq["s2c"]
+    parts = [(0, 700), (1400, 2100), (700, 1400), (1800, 2600), (2100, len(body)), (0, 300)]  # 3rd fills the hole
+    for start, end in parts:
+        conv.packet("s2c", PSH | ACK, body[start:end], seq=base + start)
+    conv.seq["s2c"] = base + len(body)
+    conv.close()
+    path = tmp_path / "ooo.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    assert [t for _, t in _texts(records)] == [f"message {i}" * 100 for i in range(6)]
+    conn = records[0]
+    assert conn["out_of_order"] >= 1 and conn["retransmitted"] >= 1 and conn["overlapping"] >= 1
+    assert conn["gaps"] == []
+
+
+def test_a_snaplen_that_cut_packets_is_a_named_gap(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)
+    conv.handshake()
+    conv.send("c2s", UPGRADE)
+    conv.send("s2c", SWITCHING)
+    conv.send("s2c", ws_frame(b"short"))
+    frame = ws_frame(b"y" * 3000)
+    conv.packet("s2c", PSH | ACK, frame, snaplen=14 + 20 + 20 + 100, advance=True)  # 100 payload bytes kept
+    conv.close()
+    path = tmp_path / "snap.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    assert records[0]["gaps"] == [{"dir": "s2c", "offset": len(SWITCHING) + 7 + 100, "missing": len(frame) - 100}]
+    assert _texts(records) == [("s2c", "short")]
+    assert "a gap in the capture" in err and "Traceback" not in err
+
+
+def test_a_capture_that_starts_mid_connection_is_said_so(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)  # no handshake, no HTTP head: frames from the middle of a session
+    conv.send("s2c", ws_frame(b"late"))
+    conv.send("c2s", ws_frame(b"too", mask=MASK))
+    path = tmp_path / "mid.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    conn = records[0]
+    assert conn["started_mid"] is True and conn["end"] == "capture end"
+    assert (conn["client_port"], conn["server_port"]) == (40000, 8080)  # the lower port is the server's
+    assert "mid-connection" in conn["detected"]
+
+
+def test_a_reset_ends_the_connection_and_ports_reused_start_a_new_one(tmp_path: Path) -> None:
+    cap = Capture()
+    first = _ws_session(cap)
+    first.packet("c2s", RST, b"")
+    second = Conversation(cap, t=first.t + 1, seq={"c2s": 777, "s2c": 999})
+    second.handshake()
+    second.send("c2s", UPGRADE)
+    second.send("s2c", SWITCHING)
+    second.packet("c2s", RST, b"")
+    path = tmp_path / "two.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    conns = [r for r in records if r["type"] == "connection"]
+    assert [c["conn"] for c in conns] == [1, 2] and conns[1]["end"] == "rst"
+
+
+def test_reassembly_bounds_and_wraps() -> None:
+    d = Direction()
+    d.syn(0xFFFFFFF0)  # the stream's sequence numbers wrap past 2**32 after 15 bytes
+    out = d.segment(0xFFFFFFF1, b"a" * 20, 0.0)
+    out += d.segment((0xFFFFFFF1 + 20) & 0xFFFFFFFF, b"b" * 5, 0.0)
+    assert b"".join(p.data for p in out) == b"a" * 20 + b"b" * 5
+    far = d.segment((0xFFFFFFF1 + 25 + (1 << 31) - 1) & 0xFFFFFFFF, b"c", 0.0)  # ~2 GiB ahead: a gap, at once
+    assert [p.gap_before for p in far] == [(1 << 31) - 1, 0] and d.held_bytes == 0
+    d2 = Direction()
+    d2.syn(0)
+    for i in range(1, 200):  # never the first bytes: everything waits, up to the window
+        d2.segment(1 + i * 65536, b"z" * 65536, 0.0)
+        assert d2.held_bytes <= WINDOW
+    assert d2.gaps
