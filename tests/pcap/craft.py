@@ -55,7 +55,7 @@ class Capture:
     def pcap(self) -> bytes:
         out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, self.linktype)]
         for t, data, orig in self.packets:
-            out.append(struct.pack("<IIII", int(t), int(round(t % 1 * 1e6)), len(data), orig) + data)
+            out.append(struct.pack("<IIII", int(t), round(t % 1 * 1e6), len(data), orig) + data)
         return b"".join(out)
 
     def pcapng(self, secrets: bytes | None = None) -> bytes:
@@ -68,7 +68,7 @@ class Capture:
         if secrets is not None:
             out.append(block(0x0A, struct.pack("<II", 0x544C534B, len(secrets)) + secrets))
         for t, data, orig in self.packets:
-            ts = int(round(t * 1e9))
+            ts = round(t * 1e9)
             out.append(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data), orig) + data))
         return b"".join(out)
 

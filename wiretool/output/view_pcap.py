@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from wiretool.output.sink import Output
 
 WIRE_DIR = {"send": "c2s", "recv": "s2c"}
-_HEAD = re.compile(r'\{"proto":"[a-z0-9]+","type":"[a-z_]+","t":[-0-9.e+]+,"dir":"(send|recv)"')
+_HEAD = re.compile(r'\{"proto":"[a-z0-9]+","type":"[a-z_]+","t":[-0-9.e+]+,"dir":"(send|recv)"$')
 _KINDS = {"frame": "frames", "message": "messages", "event": "events"}
 
 
@@ -55,10 +55,9 @@ class ConnEmitter:
         line = out.json_line(record)
         if line is None:
             return
-        m = _HEAD.match(line)
-        if m is not None:
-            line = f'{line[:m.start(1)]}{WIRE_DIR[m.group(1)]}{line[m.end(1):-2]},"conn":{conn}}}\n' \
-                if line.endswith("}\n") else line
+        i = line.find(',"dir":"', 0, 96)
+        if i > 0 and line[i + 12] == '"' and _HEAD.match(line, 0, i + 13) is not None:
+            line = f'{line[:i + 8]}{WIRE_DIR[line[i + 8:i + 12]]}{line[i + 12:-2]},"conn":{conn}}}\n'
         elif type(record) is TcpConnection:
             pass  # it carries its conn
         else:

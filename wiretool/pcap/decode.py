@@ -54,6 +54,7 @@ class PcapDecoder:
         self._warn_cb = warn
         self._t0: float | None = None
         self._info: Any = None
+        self._decoders: dict[str, Any] = {}
         self._secrets_blocks = 0
         """How many of the file's Decryption Secrets Blocks are merged into ``keylog`` (they come before the
         packets they unlock, so each is merged before the next connection is decrypted)."""
@@ -135,9 +136,7 @@ class PcapDecoder:
         self.emit(conn.conn, record)
         for note in notes:
             self.emit(conn.conn, note)
-        from wiretool import protocols
-
-        decoder = protocols.part(det.proto, "capture_decoder") if det.proto in protocols.PROTOCOLS else None
+        decoder = self._decoder(det.proto)
         if decoder is None:
             return
         chunks = self._usable(conn.conn, chunks, det)
@@ -146,6 +145,14 @@ class PcapDecoder:
         cap = Capture(header={"capture": "pcap", "proto": det.proto, "url": det.url}, chunks=chunks)
         for rec in decoder(cap, hpack_entries=self.hpack_entries, show_secrets=self.show_secrets):
             self.emit(conn.conn, rec)
+
+    def _decoder(self, proto: str) -> Any:
+        """The registry's capture decoder of ``proto`` (None for what wiretool does not decode), looked up once."""
+        if proto not in self._decoders:
+            from wiretool import protocols
+
+            self._decoders[proto] = protocols.part(proto, "capture_decoder") if proto in protocols.PROTOCOLS else None
+        return self._decoders[proto]
 
     def _usable(self, conn: int, chunks: list[Chunk], det: Detected) -> list[Chunk]:
         """The chunks the decoder can read: each direction up to its first gap (said in a note), minus the

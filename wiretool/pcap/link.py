@@ -8,7 +8,7 @@ paths a debugger watches) and IPv6 with its extension headers.
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 import struct
 from dataclasses import dataclass
 
@@ -47,7 +47,7 @@ def _addr(raw: bytes) -> str:
     """An address as text (cached: a capture has few distinct addresses and many packets)."""
     name = _names.get(raw)
     if name is None:
-        name = str(ipaddress.ip_address(raw))
+        name = socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
         if len(_names) < 65536:
             _names[raw] = name
     return name

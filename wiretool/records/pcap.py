@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
-from wiretool.records import Record, jsonable
+from wiretool.records import Record
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,8 +49,12 @@ class TcpConnection(Record):
     t_end: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"proto": "tcp", "type": "connection"}
-        for f in dataclasses.fields(self):
-            out[f.name] = jsonable(getattr(self, f.name))
-        out["gaps"] = [{"dir": d, "offset": o, "missing": m} for d, o, m in self.gaps]
-        return out
+        """Written field by field: a pcap of 100k short connections writes 100k of these."""
+        return {"proto": "tcp", "type": "connection", "t": self.t, "conn": self.conn, "protocol": self.protocol,
+                "detected": self.detected, "client_addr": self.client_addr, "client_port": self.client_port,
+                "server_addr": self.server_addr, "server_port": self.server_port, "started_mid": self.started_mid,
+                "encrypted": self.encrypted, "decrypted": self.decrypted, "sni": self.sni, "alpn": list(self.alpn),
+                "tls": self.tls, "packets": self.packets, "bytes_c2s": self.bytes_c2s, "bytes_s2c": self.bytes_s2c,
+                "gaps": [{"dir": d, "offset": o, "missing": m} for d, o, m in self.gaps],
+                "retransmitted": self.retransmitted, "out_of_order": self.out_of_order,
+                "overlapping": self.overlapping, "end": self.end, "t_end": self.t_end}
