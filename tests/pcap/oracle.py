@@ -20,9 +20,10 @@ H2_FLAG_BITS = {"END_STREAM": 0x1, "ACK": 0x1, "END_HEADERS": 0x4, "PADDED": 0x8
 
 @contextlib.contextmanager
 def tcpdump(path: Path, port: int, iface: str = "lo") -> Iterator[Path]:
-    """Capture ``tcp port PORT`` on ``iface`` into ``path`` while the block runs (packet-buffered, so the
-    file is whole once tcpdump has exited)."""
-    proc = subprocess.Popen(["tcpdump", "-i", iface, "-U", "-Z", "root", "-s", "0", "-w", str(path),
+    """Capture ``tcp port PORT`` on ``iface`` into ``path`` while the block runs. ``--immediate-mode`` hands
+    each packet to tcpdump at once (not a ring block at a time) and ``-U`` writes it at once, so the file is
+    whole once it stops growing."""
+    proc = subprocess.Popen(["tcpdump", "-i", iface, "-U", "--immediate-mode", "-Z", "root", "-s", "0", "-w", str(path),
                              f"tcp port {port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()  # "listening on lo, link-type ..." once the capture is armed
@@ -30,7 +31,14 @@ def tcpdump(path: Path, port: int, iface: str = "lo") -> Iterator[Path]:
     try:
         yield path
     finally:
-        time.sleep(0.3)  # the last packets (FIN, ACK) reach the ring before tcpdump is stopped
+        size, still = -1, 0
+        for _ in range(50):  # until the file has stopped growing for 0.3 s (the last FIN and ACK are in)
+            time.sleep(0.1)
+            now = path.stat().st_size if path.exists() else 0
+            still = still + 1 if now == size else 0
+            size = now
+            if still >= 3:
+                break
         proc.terminate()
         proc.communicate(timeout=10)
 
