@@ -10,6 +10,7 @@ Blocks) through :mod:`wiretool.tls`, else listed as encrypted with SNI and ALPN 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,9 @@ from wiretool.records.pcap import TcpConnection
 from wiretool.session import Chunk
 
 Emit = Callable[[int, Record], None]
+_TRUNCATED = frozenset({"truncated-frame", "truncated_frame", "truncated_preface"})
+CUT_SHORT = "the capture ends inside a frame: the capture was cut short (no FIN, or a gap, before it)"
+WIRE = {"send": "c2s", "recv": "s2c"}
 """Where the records go: ``emit(conn, record)``."""
 
 
@@ -142,9 +146,21 @@ class PcapDecoder:
         chunks = self._usable(conn.conn, chunks, det)
         from wiretool.capture.file import Capture
 
+        # A direction the capture left unfinished (no FIN, or stopped at a gap) may end inside a frame: that is
+        # where the recording stopped, not the peer's doing (as with a wiretool capture cut short).
+        cut = {side for side, d in (("send", cdir), ("recv", sdir))
+               if d is not None and (d.gaps or not (d.fin or conn.reset))}
         cap = Capture(header={"capture": "pcap", "proto": det.proto, "url": det.url}, chunks=chunks)
+        emit = self.emit
         for rec in decoder(cap, hpack_entries=self.hpack_entries, show_secrets=self.show_secrets):
-            self.emit(conn.conn, rec)
+            if cut and getattr(rec, "violations", None) and getattr(rec, "dir", None) in cut:
+                kept = tuple(v for v in rec.violations if v.code not in _TRUNCATED)
+                if len(kept) < len(rec.violations):
+                    emit(conn.conn, dataclasses.replace(rec, violations=kept))
+                    emit(conn.conn, Note(t=rec.t, proto_name=det.proto, level="warn", text=(
+                        f"conn {conn.conn} {WIRE[rec.dir]}: {CUT_SHORT}")))
+                    continue
+            emit(conn.conn, rec)
 
     def _decoder(self, proto: str) -> Any:
         """The registry's capture decoder of ``proto`` (None for what wiretool does not decode), looked up once."""
