@@ -13,6 +13,11 @@ from tests.pcap.craft import ACK, PSH, RST, SWITCHING, UPGRADE, Capture, Convers
 from wiretool.pcap.tcp import WINDOW, Direction
 
 MASK = b"\x37\xfa\x21\x3d"
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def _h2_frame(ftype: int, flags: int, stream: int, payload: bytes) -> bytes:
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
 
 
 def _records(path: Path, *extra: str) -> tuple[int, list[dict], str]:
@@ -97,19 +102,37 @@ def test_a_snaplen_that_cut_packets_is_a_named_gap(tmp_path: Path) -> None:
     assert "a gap in the capture" in err and "Traceback" not in err
 
 
-def test_a_capture_that_starts_mid_connection_is_said_so(tmp_path: Path) -> None:
+def test_a_capture_that_starts_mid_connection_resynchronises_on_ws_frames(tmp_path: Path) -> None:
     cap = Capture()
-    conv = Conversation(cap)  # no handshake, no HTTP head: frames from the middle of a session
-    conv.send("s2c", ws_frame(b"late"))
-    conv.send("c2s", ws_frame(b"too", mask=MASK))
+    conv = Conversation(cap)  # no handshake, no HTTP head: the middle of a session, inside a frame
+    conv.send("s2c", ws_frame(b"q" * 300)[150:] + ws_frame(b"late") + ws_frame(b"later") + ws_frame(b"last"))
+    conv.send("c2s", ws_frame(b"too", mask=MASK) + ws_frame(b"two", mask=MASK))
     path = tmp_path / "mid.pcap"
     path.write_bytes(cap.pcap())
     code, records, err = _records(path)
     assert code == 0, err
     conn = records[0]
-    assert conn["started_mid"] is True and conn["end"] == "capture end"
+    assert conn["started_mid"] is True and conn["end"] == "capture end" and conn["protocol"] == "ws"
     assert (conn["client_port"], conn["server_port"]) == (40000, 8080)  # the lower port is the server's
     assert "mid-connection" in conn["detected"]
+    assert _texts(records) == [("s2c", "late"), ("s2c", "later"), ("s2c", "last"), ("c2s", "too"), ("c2s", "two")]
+    assert "s2c: the capture starts mid-connection; 154 byte(s) before the first ws frame boundary" in err
+
+
+def test_a_capture_that_starts_mid_connection_resynchronises_on_h2_frames(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)
+    conv.send("s2c", _h2_frame(0, 0, 1, b"d" * 500)[200:] + _h2_frame(0, 0, 1, b"e" * 40) + _h2_frame(6, 1, 0, b"8" * 8)
+              + _h2_frame(0, 1, 1, b"f"))
+    conv.send("c2s", _h2_frame(8, 0, 0, b"\0\0\1\0") + _h2_frame(6, 0, 0, b"8" * 8) + _h2_frame(3, 0, 1, b"\0" * 4))
+    path = tmp_path / "mid.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert records[0]["protocol"] == "h2" and records[0]["started_mid"]
+    frames = [(r["dir"], r["frame_type"], r["length"]) for r in records if r["type"] == "frame"]
+    assert frames == [("s2c", "DATA", 40), ("s2c", "PING", 8), ("s2c", "DATA", 1), ("c2s", "WINDOW_UPDATE", 4),
+                      ("c2s", "PING", 8), ("c2s", "RST_STREAM", 4)]
+    assert "resynchronised" in err and "Traceback" not in err
 
 
 def test_a_reset_ends_the_connection_and_ports_reused_start_a_new_one(tmp_path: Path) -> None:
@@ -144,12 +167,6 @@ def test_reassembly_bounds_and_wraps() -> None:
         assert d2.held_bytes <= WINDOW
     assert d2.gaps
 
-
-H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def _h2_frame(ftype: int, flags: int, stream: int, payload: bytes) -> bytes:
-    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
 
 
 @pytest.mark.parametrize("fin", [False, True])

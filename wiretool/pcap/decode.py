@@ -105,8 +105,13 @@ class PcapDecoder:
         streams = {client: "send", server: "recv"}
         first = {"send": _prefix(conn, client), "recv": _prefix(conn, server)}
         det = detect(first["send"], first["recv"])
+        resync = None
         if conn.started_mid and det.proto == "tcp" and (first["send"] or first["recv"]):
-            det = Detected("tcp", "the capture starts mid-connection and no protocol head is in it")
+            from wiretool.pcap import midstream
+
+            resync = midstream.find(first)
+            det = Detected(resync[0], f"the capture starts mid-connection: {resync[0]} frames found") if resync \
+                else Detected("tcp", "the capture starts mid-connection and no protocol head is in it")
         cdir, sdir = conn.dirs.get(client), conn.dirs.get(server)
         gaps = tuple((("c2s" if ep == client else "s2c"), off, n)
                      for ep, d in conn.dirs.items() for off, n in d.gaps)
@@ -144,6 +149,10 @@ class PcapDecoder:
         if decoder is None:
             return
         chunks = self._usable(conn.conn, chunks, det)
+        if resync is not None:
+            from wiretool.pcap import midstream
+
+            decoder = lambda cap, **kw: midstream.decode(conn.conn, resync[0], resync[1], cap.chunks, **kw)  # noqa: E731
         from wiretool.capture.file import Capture
 
         # A direction the capture left unfinished (no FIN, or stopped at a gap) may end inside a frame: that is
