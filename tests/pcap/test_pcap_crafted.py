@@ -127,7 +127,7 @@ def test_a_capture_that_starts_mid_connection_resynchronises_on_h2_frames(tmp_pa
     conv.send("c2s", _h2_frame(8, 0, 0, b"\0\0\1\0") + _h2_frame(6, 0, 0, b"8" * 8) + _h2_frame(3, 0, 1, b"\0" * 4))
     path = tmp_path / "mid.pcap"
     path.write_bytes(cap.pcap())
-    code, records, err = _records(path)
+    _, records, err = _records(path)
     assert records[0]["protocol"] == "h2" and records[0]["started_mid"]
     frames = [(r["dir"], r["frame_type"], r["length"]) for r in records if r["type"] == "frame"]
     assert frames == [("s2c", "DATA", 40), ("s2c", "PING", 8), ("s2c", "DATA", 1), ("c2s", "WINDOW_UPDATE", 4),
