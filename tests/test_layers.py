@@ -25,6 +25,7 @@ RULES = [  # (rule, layers of the importer, layers it must not import)
     ("transport-imports-no-output-cli", ("transport",), lambda t: _in(t, "output", "cli")),
     ("demo-imports-no-cli", ("demo",), lambda t: _in(t, "cli")),
     ("session-run-import-no-transport-cli", ("session", "run"), lambda t: _in(t, "transport", "cli")),
+    ("tls-is-pure-imports-only-tls-errors", ("tls",), lambda t: not _in(t, "tls", "errors", "exitcodes")),
 ]
 
 
