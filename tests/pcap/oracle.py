@@ -43,9 +43,10 @@ def tcpdump(path: Path, port: int, iface: str = "lo") -> Iterator[Path]:
         proc.communicate(timeout=10)
 
 
-def tshark(path: Path, decode_as: str, fields: list[str], display: str) -> list[dict[str, list[str]]]:
+def tshark(path: Path, decode_as: str, fields: list[str], display: str,
+           extra: list[str] | None = None) -> list[dict[str, list[str]]]:
     """The ``layers`` of each packet tshark shows for ``display``, with only ``fields`` (lists of values)."""
-    args = ["tshark", "-r", str(path), "-T", "json", "-d", decode_as, "-Y", display]
+    args = ["tshark", "-r", str(path), "-T", "json", "-d", decode_as, "-Y", display, *(extra or [])]
     for f in fields:
         args += ["-e", f]
     proc = subprocess.run(args, capture_output=True, timeout=60, check=True)
@@ -95,21 +96,27 @@ def wiretool_ws_frames(records: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def tshark_h2_frames(path: Path, port: int, decode_as: str | None = None) -> dict[str, list[dict]]:
+def tshark_h2_frames(path: Path, port: int, decode_as: str | None = None,
+                     extra: list[str] | None = None) -> dict[str, list[dict]]:
     """tshark's HTTP/2 frames by direction, HEADERS and PUSH_PROMISE with their decoded header list."""
     fields = ["tcp.dstport", "http2.type", "http2.flags", "http2.streamid", "http2.length", "http2.header.name",
               "http2.header.value", "http2.header.count"]
     out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
-    for layers in tshark(path, decode_as or f"tcp.port=={port},http2", fields, "http2.type"):
+    for layers in tshark(path, decode_as or f"tcp.port=={port},http2", fields, "http2.type", extra):
         d = "c2s" if layers["tcp.dstport"][0] == str(port) else "s2c"
-        names, values = iter(layers.get("http2.header.name", [])), iter(layers.get("http2.header.value", []))
+        names, values = layers.get("http2.header.name", []), layers.get("http2.header.value", [])
         counts = iter(layers.get("http2.header.count", []))
+        blocks = [i for i, ftype in enumerate(layers["http2.type"]) if ftype in ("1", "5")]
+        taken = 0
         for i, ftype in enumerate(layers["http2.type"]):
             frame = {"type": int(ftype), "flags": int(layers["http2.flags"][i], 16),
                      "stream_id": int(layers["http2.streamid"][i]), "length": int(layers["http2.length"][i])}
             if frame["type"] in (1, 5):
-                n = int(next(counts))
-                frame["headers"] = [[next(names), next(values)] for _ in range(n)]
+                # tshark's header.count may count an entry it shows no name for (a table size update):
+                # the last block of the packet takes what is left
+                n = len(names) - taken if i == blocks[-1] else int(next(counts))
+                frame["headers"] = [[names[k], values[k]] for k in range(taken, taken + n)]
+                taken += n
             out[d].append(frame)
     return out
 

@@ -122,7 +122,7 @@ class PcapDecoder:
         tls_status = None
         notes: list[Record] = []
         if det.proto == "tls":
-            tls_status, plain = self._decrypt(conn, client, chunks, notes)
+            tls_status, plain = self._decrypt(conn, client, notes)
             if plain is not None:
                 decrypted = True
                 chunks = plain
@@ -207,8 +207,7 @@ class PcapDecoder:
             out.append(c)
         return out
 
-    def _decrypt(self, conn: Connection, client: Endpoint, chunks: list[Chunk],
-                 notes: list[Record]) -> tuple[str, list[Chunk] | None]:
+    def _decrypt(self, conn: Connection, client: Endpoint, notes: list[Record]) -> tuple[str, list[Chunk] | None]:
         """``(TLS status, plaintext chunks or None)``; None when there are no keys or they do not fit."""
         blocks = self._info.keylog if self._info is not None else []
         if self.keylog is None and not blocks:
@@ -227,14 +226,14 @@ class PcapDecoder:
 
         tls = TlsConnection(self.keylog)
         plain: list[Chunk] = []
-        side = {"send": "c2s", "recv": "s2c"}
         back = {"c2s": "send", "s2c": "recv"}
-        for c in chunks:
-            if not c.data:
-                continue
-            for p in tls.feed(side[c.dir], c.data, c.t):
-                plain.append(Chunk(back[p.dir], p.t, p.data, conn.conn))
-        tls.finish(conn.t1)
+        for ep, piece in conn.pieces:
+            wire = "c2s" if ep == client else "s2c"
+            if piece.gap_before:
+                tls.gap(wire, piece.gap_before, piece.t)
+            if piece.data:
+                plain += [Chunk(back[p.dir], p.t, p.data, conn.conn) for p in tls.feed(wire, piece.data, piece.t)]
+        plain += [Chunk(back[p.dir], p.t, p.data, conn.conn) for p in tls.finish(conn.t1)]
         for n in tls.notes:
             notes.append(Note(t=n.t, proto_name="tcp", level="warn", text=f"conn {conn.conn} TLS: {n.message}"))
         info = tls.info

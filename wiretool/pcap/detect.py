@@ -9,7 +9,6 @@ like and listed, not decoded.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
 from wiretool.codec.h2frame import PREFACE as H2_PREFACE
@@ -83,37 +82,12 @@ def _is_client_hello(data: bytes) -> bool:
 
 
 def client_hello_facts(data: bytes) -> tuple[str | None, list[str]]:
-    """``(SNI, ALPN protocols offered)`` of the ClientHello at the start of ``data``; lenient, bounded, never raises.
+    """``(SNI, ALPN protocols offered)`` of the ClientHello at the start of ``data`` (it may span records);
+    the one ClientHello parser is :func:`wiretool.tls.read_client_hello`, which never raises."""
+    from wiretool.tls import read_client_hello
 
-    Only the first record's fragment is read (a ClientHello split over records keeps what its first holds).
-    """
-    try:
-        length = struct.unpack_from(">H", data, 3)[0]
-        hello = data[5:5 + length]
-        pos = 4 + 2 + 32  # handshake header, legacy_version, random
-        pos += 1 + hello[pos]  # legacy_session_id
-        pos += 2 + struct.unpack_from(">H", hello, pos)[0]  # cipher_suites
-        pos += 1 + hello[pos]  # legacy_compression_methods
-        end = pos + 2 + struct.unpack_from(">H", hello, pos)[0]
-        pos += 2
-        sni: str | None = None
-        alpn: list[str] = []
-        while pos + 4 <= min(end, len(hello)):
-            etype, elen = struct.unpack_from(">HH", hello, pos)
-            body = hello[pos + 4:pos + 4 + elen]
-            pos += 4 + elen
-            if etype == 0 and len(body) >= 5 and body[2] == 0:  # server_name, host_name (RFC 6066 §3)
-                n = struct.unpack_from(">H", body, 3)[0]
-                sni = body[5:5 + n].decode("ascii", "replace")
-            elif etype == 16 and len(body) >= 2:  # application_layer_protocol_negotiation (RFC 7301)
-                p = 2
-                while p < len(body) and len(alpn) < 16:
-                    n = body[p]
-                    alpn.append(body[p + 1:p + 1 + n].decode("ascii", "replace"))
-                    p += 1 + n
-        return sni, alpn
-    except (struct.error, IndexError):
-        return None, []
+    hello = read_client_hello(data)
+    return (hello.sni, list(hello.alpn)) if hello is not None else (None, [])
 
 
 def request_head(data: bytes) -> Head | None:
