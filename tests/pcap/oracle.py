@@ -19,15 +19,20 @@ H2_FLAG_BITS = {"END_STREAM": 0x1, "ACK": 0x1, "END_HEADERS": 0x4, "PADDED": 0x8
 
 
 @contextlib.contextmanager
-def tcpdump(path: Path, port: int, iface: str = "lo") -> Iterator[Path]:
+def tcpdump(path: Path, port: int, iface: str = "lo", linktype: str | None = None) -> Iterator[Path]:
     """Capture ``tcp port PORT`` on ``iface`` into ``path`` while the block runs. ``--immediate-mode`` hands
     each packet to tcpdump at once (not a ring block at a time) and ``-U`` writes it at once, so the file is
     whole once it stops growing."""
-    proc = subprocess.Popen(["tcpdump", "-i", iface, "-U", "--immediate-mode", "-Z", "root", "-s", "0", "-w", str(path),
-                             f"tcp port {port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    link = ["-y", linktype] if linktype else []
+    proc = subprocess.Popen(["tcpdump", "-i", iface, *link, "-U", "--immediate-mode", "-Z", "root", "-s", "0",
+                             "-w", str(path), f"tcp port {port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
-    line = proc.stderr.readline().decode()  # "listening on lo, link-type ..." once the capture is armed
-    assert "listening" in line, line
+    lines = []
+    for _ in range(5):  # "listening on lo, link-type ..." once the capture is armed (after a -y line)
+        lines.append(proc.stderr.readline().decode())
+        if "listening" in lines[-1] or not lines[-1]:
+            break
+    assert "listening" in lines[-1], lines
     try:
         yield path
     finally:
