@@ -74,7 +74,7 @@ def tshark_ws_frames(path: Path, port: int) -> dict[str, list[dict]]:
     """tshark's WebSocket frames by direction (``c2s`` when the packet goes to ``port``)."""
     fields = ["tcp.dstport", "websocket.fin", "websocket.rsv", "websocket.opcode", "websocket.mask",
               "websocket.masking_key", "websocket.payload_length", "websocket.payload_length_ext_16",
-              "websocket.payload_length_ext_64", "websocket.payload.close.status_code"]
+              "websocket.payload_length_ext_64", "websocket.payload.close.status_code", "websocket.payload.text"]
     out: dict[str, list[dict]] = {"c2s": [], "s2c": []}
     for layers in tshark(path, f"tcp.port=={port},http", fields, "websocket"):
         d = "c2s" if layers["tcp.dstport"][0] == str(port) else "s2c"
@@ -88,6 +88,31 @@ def tshark_ws_frames(path: Path, port: int) -> dict[str, list[dict]]:
         keys = iter(layers.get("websocket.masking_key", []))
         for frame in out[d][-len(layers["websocket.opcode"]):]:
             frame["mask_key"] = next(keys) if frame["masked"] else None
+    return out
+
+
+def tshark_ws_texts(path: Path, port: int) -> dict[str, list[str]]:
+    """The text of every TEXT message by direction, as tshark shows it on the message's last frame."""
+    out: dict[str, list[str]] = {"c2s": [], "s2c": []}
+    in_text = {"c2s": False, "s2c": False}
+    fields = ["tcp.dstport", "websocket.opcode", "websocket.fin", "websocket.payload.text"]
+    for layers in tshark(path, f"tcp.port=={port},http", fields, "websocket"):
+        d = "c2s" if layers["tcp.dstport"][0] == str(port) else "s2c"
+        texts = iter(layers.get("websocket.payload.text", []))
+        for op, fin in zip(layers["websocket.opcode"], layers["websocket.fin"], strict=True):
+            if op in ("1", "2"):
+                in_text[d] = op == "1"
+            if op in ("0", "1", "2") and fin in ("1", "True") and in_text[d]:
+                out[d].append(next(texts))
+                in_text[d] = False
+    return out
+
+
+def wiretool_ws_texts(records: list[dict]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"c2s": [], "s2c": []}
+    for r in records:
+        if r["proto"] == "ws" and r["type"] == "message" and r["opcode_name"] == "TEXT":
+            out[r["dir"]].append(r["text"])
     return out
 
 

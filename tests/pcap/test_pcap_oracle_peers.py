@@ -12,9 +12,11 @@ from tests.pcap.oracle import (
     tcpdump,
     tshark_h2_frames,
     tshark_ws_frames,
+    tshark_ws_texts,
     wiretool_h2_frames,
     wiretool_pcap,
     wiretool_ws_frames,
+    wiretool_ws_texts,
 )
 
 NPM = Path(__file__).resolve().parent.parent / "peers" / "npm" / "pcap"
@@ -29,6 +31,7 @@ def test_node_ws_session_agrees_with_tshark(tmp_path: Path) -> None:
     records = wiretool_pcap(pcap)
     ours = wiretool_ws_frames(records)
     assert ours == tshark_ws_frames(pcap, port)
+    assert wiretool_ws_texts(records) == tshark_ws_texts(pcap, port)
     texts = [r.get("text") for r in records if r["type"] == "message" and r["dir"] == "c2s"]
     assert texts == ["hello from node", None, "z" * 70000, "frag-ment"]
     pings = [r for r in records if r["type"] == "frame" and r["opcode_name"] == "PING"]

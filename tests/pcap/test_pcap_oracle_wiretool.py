@@ -17,9 +17,11 @@ from tests.pcap.oracle import (
     tcpdump,
     tshark_h2_frames,
     tshark_ws_frames,
+    tshark_ws_texts,
     wiretool_h2_frames,
     wiretool_pcap,
     wiretool_ws_frames,
+    wiretool_ws_texts,
 )
 
 WIRE = {"send": "c2s", "recv": "s2c"}
@@ -69,6 +71,7 @@ def test_ws_frames_agree_with_tshark_and_with_the_live_run(tmp_path: Path) -> No
     ours, theirs = wiretool_ws_frames(records), tshark_ws_frames(pcap, port)
     assert len(ours["c2s"]) == 5 and len(ours["s2c"]) == 5  # 4 messages and a close each way
     assert ours == theirs
+    assert wiretool_ws_texts(records) == tshark_ws_texts(pcap, port)
     assert {f["length"] for f in ours["c2s"]} >= {5, 3, 400, 70000}
     _same(live.json_lines(), records, ("ws",), ("frame", "handshake"))
     recorded = run_wiretool(["frame", "decode", "--capture", str(tmp_path / "ws.wtcap"), "--json"])
