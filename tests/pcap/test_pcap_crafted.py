@@ -183,3 +183,25 @@ def test_a_frame_cut_by_the_end_of_the_capture_is_a_warning_not_a_violation(tmp_
     assert "the capture ends inside a frame" in err
     cut = [r for r in records if r["type"] == "frame" and r["dir"] == "s2c"][-1]
     assert cut["violations"] == []
+
+
+def test_websocket_frames_after_a_gap_are_resynchronised(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)
+    conv.handshake()
+    conv.send("c2s", UPGRADE)
+    conv.send("s2c", SWITCHING)
+    conv.send("s2c", ws_frame(b"one"))
+    lost = ws_frame(b"L" * 3000)
+    conv.seq["s2c"] += 1000  # the capture lost 1000 bytes: the rest of that frame, then whole frames again
+    conv.send("s2c", lost[1000:] + ws_frame(b"two") + ws_frame(b"three") + ws_frame(b"four"))
+    conv.send("c2s", ws_frame(b"still", mask=MASK))
+    conv.close()
+    path = tmp_path / "gap.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    assert records[0]["gaps"] == [{"dir": "s2c", "offset": len(SWITCHING) + 5, "missing": 1000}]
+    assert sorted(_texts(records)) == sorted([("s2c", "one"), ("c2s", "still"), ("s2c", "two"), ("s2c", "three"),
+                                              ("s2c", "four")])
+    assert "resynchronised" in err and "after the gap; 2004 byte(s)" in err

@@ -11,7 +11,8 @@ Blocks) through :mod:`wiretool.tls`, else listed as encrypted with SNI and ALPN 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +149,7 @@ class PcapDecoder:
         decoder = self._decoder(det.proto)
         if decoder is None:
             return
-        chunks = self._usable(conn.conn, chunks, det)
+        chunks, after = self._usable(conn.conn, chunks, det)
         if resync is not None:
             from wiretool.pcap import midstream
 
@@ -160,8 +161,11 @@ class PcapDecoder:
         cut = {side for side, d in (("send", cdir), ("recv", sdir))
                if d is not None and (d.gaps or not (d.fin or conn.reset))}
         cap = Capture(header={"capture": "pcap", "proto": det.proto, "url": det.url}, chunks=chunks)
+        records = decoder(cap, hpack_entries=self.hpack_entries, show_secrets=self.show_secrets)
+        if after:
+            records = itertools.chain(records, self._resync(conn.conn, after))
         emit = self.emit
-        for rec in decoder(cap, hpack_entries=self.hpack_entries, show_secrets=self.show_secrets):
+        for rec in records:
             if cut and getattr(rec, "violations", None) and getattr(rec, "dir", None) in cut:
                 kept = tuple(v for v in rec.violations if v.code not in _TRUNCATED)
                 if len(kept) < len(rec.violations):
@@ -179,24 +183,36 @@ class PcapDecoder:
             self._decoders[proto] = protocols.part(proto, "capture_decoder") if proto in protocols.PROTOCOLS else None
         return self._decoders[proto]
 
-    def _usable(self, conn: int, chunks: list[Chunk], det: Detected) -> list[Chunk]:
-        """The chunks the decoder can read: each direction up to its first gap (said in a note), minus the
-        bytes ``det`` says to pass over (an h2c upgrade's heads)."""
+    def _usable(self, conn: int, chunks: list[Chunk], det: Detected) -> tuple[list[Chunk], list[tuple[str, list[Chunk]]]]:
+        """``(chunks, after)``: the chunks the decoder can read, each direction up to its first gap (said in a
+        note), minus the bytes ``det`` says to pass over (an h2c upgrade's heads); and for WebSocket, the
+        ``(dir, chunks)`` of every stretch between one gap and the next, to resynchronise on (HTTP/2 cannot
+        be: the HPACK state is lost with the gap)."""
         out: list[Chunk] = []
-        stopped: set[str] = set()
+        after: list[tuple[str, list[Chunk]]] = []
+        stretch: dict[str, list[Chunk]] = {}
+        stopped: dict[str, int] = {}
         skip = dict(det.skip)
         offset = {"send": 0, "recv": 0}
         for c in chunks:
-            if c.dir in stopped:
-                continue
             if not c.data:  # a gap: the decoder cannot know where the next frame starts
-                stopped.add(c.dir)
-                self.emit(conn, Note(t=c.t, proto_name=det.proto, level="warn",
-                                     text=f"conn {conn} {'c2s' if c.dir == 'send' else 's2c'}: bytes missing at "
-                                          f"stream offset {offset[c.dir]} (a gap in the capture): the rest of "
-                                          "this direction is not decoded"))
+                stopped[c.dir] = stopped.get(c.dir, 0) + 1
+                if det.proto == "ws":
+                    stretch[c.dir] = []
+                    after.append((c.dir, stretch[c.dir]))
+                if stopped[c.dir] == 1:
+                    rest = ("the rest is resynchronised on the next frame boundary" if det.proto == "ws" else
+                            "the rest of this direction is not decoded" + (
+                                " (the HPACK state is lost with the gap)" if det.proto == "h2" else ""))
+                    self.emit(conn, Note(t=c.t, proto_name=det.proto, level="warn", text=(
+                        f"conn {conn} {WIRE[c.dir]}: bytes missing at stream offset {offset[c.dir]} (a gap in "
+                        f"the capture): {rest}")))
                 continue
             offset[c.dir] += len(c.data)
+            if c.dir in stopped:
+                if det.proto == "ws":
+                    stretch[c.dir].append(c)
+                continue
             n = skip.get(c.dir, 0)
             if n:
                 take = min(n, len(c.data))
@@ -205,7 +221,23 @@ class PcapDecoder:
                     continue
                 c = Chunk(c.dir, c.t, c.data[take:], c.conn)
             out.append(c)
-        return out
+        return out, after
+
+    def _resync(self, conn: int, after: list[tuple[str, list[Chunk]]]) -> Iterator[Record]:
+        """Each stretch of a WebSocket direction between two gaps, from the first frame boundary found in it."""
+        from wiretool.pcap import midstream
+        from wiretool.pcap.resync import boundary
+
+        for d, chunks in after:
+            if not chunks:
+                continue
+            head = b"".join(c.data for c in chunks)[:midstream.SEARCH]
+            start = boundary(head, "ws", masked=(d == "send"), rsv1=True)
+            if start is None:
+                yield Note(t=chunks[0].t, proto_name="ws", level="warn", text=(
+                    f"conn {conn} {WIRE[d]}: no frame boundary found after the gap; the rest is not decoded"))
+                continue
+            yield from midstream.decode(conn, "ws", {d: start}, chunks, why="after the gap")
 
     def _decrypt(self, conn: Connection, client: Endpoint, notes: list[Record]) -> tuple[str, list[Chunk] | None]:
         """``(TLS status, plaintext chunks or None)``; None when there are no keys or they do not fit."""

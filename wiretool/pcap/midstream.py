@@ -31,8 +31,9 @@ def find(first: dict[str, bytes]) -> tuple[str, dict[str, int]] | None:
 
 
 def decode(conn: int, proto: str, starts: dict[str, int], chunks: list[Chunk], *, hpack_entries: bool = False,
-           show_secrets: bool = False) -> Iterator[Record]:
-    """The records of ``chunks`` (gap-free, in capture order) from each direction's boundary on."""
+           show_secrets: bool = False, why: str = "the capture starts mid-connection") -> Iterator[Record]:
+    """The records of ``chunks`` (gap-free, in capture order) from each direction's boundary on (the
+    directions not in ``starts`` are left out); ``why`` the bytes before a boundary are skipped."""
     skip = dict(starts)
     for d, n in starts.items():
         if not n:
@@ -40,8 +41,8 @@ def decode(conn: int, proto: str, starts: dict[str, int], chunks: list[Chunk], *
         wire = "c2s" if d == "send" else "s2c"
         t = next((c.t for c in chunks if c.dir == d), 0.0)
         yield Note(t=t, proto_name=proto, level="warn", text=(
-            f"conn {conn} {wire}: the capture starts mid-connection; {n} byte(s) before the first {proto} "
-            "frame boundary skipped (resynchronised)"))
+            f"conn {conn} {wire}: {why}; {n} byte(s) before the first {proto} frame boundary skipped "
+            "(resynchronised)"))
     if proto == "h2":
         from wiretool.codec.h2frame import H2FrameView
 
@@ -57,11 +58,12 @@ def decode(conn: int, proto: str, starts: dict[str, int], chunks: list[Chunk], *
     from wiretool.codec.wsframe import WsFrameParser
 
     parsers = {d: WsFrameParser(sender="client" if d == "send" else "server", dir=d, rsv1_allowed=True)
-               for d in ("send", "recv")}
+               for d in starts}
     last = 0.0
     for c in _after(chunks, skip):
         last = c.t
-        yield from parsers[c.dir].feed(c.data, c.t)
+        if c.dir in parsers:
+            yield from parsers[c.dir].feed(c.data, c.t)
     for p in parsers.values():
         yield from p.finish(last)
 
