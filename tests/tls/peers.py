@@ -132,6 +132,7 @@ def openssl_session(tmp_path: Path, suite: str, lines: list[bytes]) -> Session:
          "-ciphersuites", suite, "-keylogfile", str(keylog), "-CAfile", str(certs.ca_file)],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert proc.stdin is not None
+    _handshaken(relay)
     for line in lines:  # one read per line: s_client only sees a command at the start of what it reads
         time.sleep(0.15)
         proc.stdin.write(line)
@@ -179,6 +180,7 @@ def s_client(port: int, keylog: Path, args: list[str], lines: list[bytes]) -> li
         ["openssl", "s_client", "-connect", f"127.0.0.1:{relay.port}", "-keylogfile", str(keylog), *args],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert proc.stdin is not None
+    _handshaken(relay)
     for line in lines:
         time.sleep(0.15)
         proc.stdin.write(line)
@@ -187,3 +189,14 @@ def s_client(port: int, keylog: Path, args: list[str], lines: list[bytes]) -> li
     proc.stdin.close()
     proc.wait(10)
     return relay.wait()
+
+
+def _handshaken(relay: Relay, timeout: float = 10) -> None:
+    """Wait (bounded) until the client has spoken after the server's first flight: its Finished is out, so
+    s_client reads stdin from now on, one line per read."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        names = [name for name, _, _ in list(relay.chunks)]
+        if "s2c" in names and "c2s" in names[names.index("s2c"):]:
+            return
+        time.sleep(0.02)

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Relay:
-    """Listens on 127.0.0.1, forwards one connection at a time to ``target``; ``chunks`` holds (dir, t, data)."""
+    """Listens on 127.0.0.1 and forwards each connection to ``target``; ``chunks`` holds (dir, t, data) of
+    all of them (tests with one connection), ``by_conn`` the same per connection."""
 
     target: tuple[str, int]
     chunks: list[tuple[str, float, bytes]] = field(default_factory=list)
+    by_conn: list[list[tuple[str, float, bytes]]] = field(default_factory=list)  # per accepted connection
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -30,16 +32,22 @@ class Relay:
             except OSError:
                 return
             upstream = socket.create_connection(self.target, timeout=10)
+            with self._lock:
+                self.by_conn.append([])
+                mine = self.by_conn[-1]
             for src, dst, name in ((client, upstream, "c2s"), (upstream, client, "s2c")):
-                th = threading.Thread(target=self._pipe, args=(src, dst, name), daemon=True)
+                th = threading.Thread(target=self._pipe, args=(src, dst, name, mine), daemon=True)
                 th.start()
                 self._threads.append(th)
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, name: str) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, name: str,
+              mine: list[tuple[str, float, bytes]]) -> None:
         try:
             while data := src.recv(65536):
                 with self._lock:
-                    self.chunks.append((name, time.monotonic() - self._t0, data))
+                    chunk = (name, time.monotonic() - self._t0, data)
+                    self.chunks.append(chunk)
+                    mine.append(chunk)
                 dst.sendall(data)
         except OSError:
             pass

@@ -78,3 +78,34 @@ def test_wss_messages_decrypt_to_the_frames_the_client_saw(tmp_path: Path) -> No
     assert all(f.violations == () for f in sent + echoed)
     live = [r for r in result.json_lines() if r.get("type") == "frame" and r.get("dir") == "recv"]
     assert [r["length"] for r in live if r["opcode_name"] == "TEXT"] == [len(t) for t in texts]
+
+
+@pytest.mark.slow  # chromium's start-up is most of its ~8 s
+def test_chromium_h2_over_tls(tmp_path: Path) -> None:
+    """A browser's ClientHello (GREASE, post-quantum key shares, many extensions) and its h2 session."""
+    server = ServeProcess("h2", "--self-signed")
+    try:
+        relay = _relay_to(server.url)
+        keylog = tmp_path / "keys.log"
+        page = subprocess.run(
+            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'p'}",
+             "--ignore-certificate-errors", f"--ssl-key-log-file={keylog}", "--dump-dom",
+             f"https://127.0.0.1:{relay.port}/"], capture_output=True, timeout=60, check=True).stdout
+        relay.wait(5)
+    finally:
+        server.stop()
+    assert b"wiretool serve h2" in page
+    decoded = []
+    for chunks in relay.by_conn:  # chromium may open a spare connection that carries nothing
+        conn, c2s, s2c = decrypt(chunks, str(keylog))
+        assert conn.info.status == "decrypting" and conn.info.version == "TLS 1.3", conn.info
+        assert conn.info.alpn == "h2" and conn.info.alpn_offered == ("h2", "http/1.1")
+        if c2s:
+            decoded.append((c2s, s2c))
+    assert len(decoded) == 1
+    c2s, s2c = decoded[0]
+    view = H2FrameView(preface={"send": "expect", "recv": "none"})
+    sent, got = view.feed("send", c2s), view.feed("recv", s2c)
+    assert view.violations == 0
+    assert any((":path", "/") in (f.headers or []) for f in sent if getattr(f, "frame_type", "") == "HEADERS")
+    assert sum(f.data_length for f in got if getattr(f, "frame_type", "") == "DATA") > 0

@@ -54,6 +54,40 @@ def test_mutated_records_never_raise_and_never_misread(small: Session) -> None:
     assert "bad record MAC" in statuses
 
 
+def test_random_holes_never_raise_and_never_misread(small: Session) -> None:
+    rng = random.Random(1415)
+    keylog = KeyLog.read(small.keylog)
+    truth = {"c2s": small.sent, "s2c": small.received}
+    resynced = 0
+    for _ in range(40):
+        conn = TlsConnection(keylog)
+        got: dict[str, list[bytes]] = {"c2s": [], "s2c": []}
+        for name, t, data in small.chunks:
+            if len(data) > 10 and rng.random() < 0.3:
+                a = rng.randrange(len(data))
+                b = min(len(data), a + rng.choice((1, 7, 100, 3000, 20000)))
+                pieces = [data[:a], None, data[b:]]
+            else:
+                a = b = 0
+                pieces = [data]
+            for piece in pieces:
+                if piece is None:
+                    conn.gap(name, b - a, t)  # type: ignore[arg-type]
+                    continue
+                for p in conn.feed(name, piece, t):  # type: ignore[arg-type]
+                    got[p.dir].append(p.data)
+        conn.finish(1.0)
+        for direction, records in got.items():  # the truth with whole records left out, in order
+            cursor = 0
+            for record in records:
+                found = truth[direction].find(record, cursor)
+                assert found >= 0
+                cursor = found + len(record)
+        assert len(conn.notes) <= 50
+        resynced += any(n.message.startswith("resynchronised") for n in conn.notes)
+    assert resynced > 0
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["c2s", "s2c"]), st.binary(max_size=300)), max_size=12))
 def test_random_bytes_never_raise(feeds: list[tuple[str, bytes]]) -> None:

@@ -78,3 +78,16 @@ def test_early_data_is_decrypted_and_marked_or_named_when_its_secret_is_missing(
     assert [p.data for p in plain] == [b"later\n"]
     assert any("0-RTT early data was sent and is not decrypted" in n.message for n in conn.notes)
     assert conn.info.status == "decrypting"
+
+
+def test_tls12_renegotiation_is_named_and_what_came_before_kept(tmp_path: Path) -> None:
+    server = OpensslServer(tmp_path, ["-rev", "-client_renegotiation"])
+    try:
+        chunks = s_client(server.port, tmp_path / "keys.log", ["-tls1_2"], [b"before\n", b"R\n", b"after\n"])
+    finally:
+        server.stop()
+    conn = TlsConnection(KeyLog.read(tmp_path / "keys.log"))
+    plain = [p for name, t, data in chunks for p in conn.feed(name, data, t)]  # type: ignore[arg-type]
+    assert [(p.dir, p.data) for p in plain] == [("c2s", b"before\n"), ("s2c", b"erofeb\n")]
+    assert conn.info.status == "undecryptable: the handshake could not be followed"
+    assert any("renegotiation is not followed" in n.message for n in conn.notes)

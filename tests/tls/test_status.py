@@ -142,21 +142,60 @@ def test_tls10_is_named_not_decryptable(tmp_path: Path) -> None:
     assert conn.info.status == "TLS 1.0 is not decryptable"
 
 
-def test_a_gap_stops_one_direction_and_the_other_goes_on(tls13: Session) -> None:
-    conn = TlsConnection(KeyLog.read(tls13.keylog))
+def _with_hole(s: Session, start: int, length: int) -> tuple[TlsConnection, bytes, bytes]:
+    """Feed the session with ``length`` bytes of s2c lost at ``start`` (and gap() called there)."""
+    c2s = b"".join(d for n, _, d in s.chunks if n == "c2s")
+    s2c = b"".join(d for n, _, d in s.chunks if n == "s2c")
+    conn = TlsConnection(KeyLog.read(s.keylog))
     plain = {"c2s": bytearray(), "s2c": bytearray()}
-    gapped = False
-    for name, t, data in tls13.chunks:
-        if name == "s2c" and len(plain["s2c"]) > 20 and not gapped:
-            conn.gap("s2c", 1460, t)
-            gapped = True
+    for name, data, t in (("c2s", c2s, 0.0), ("s2c", s2c[:start], 1.0), ("gap", b"", 2.0),
+                          ("s2c", s2c[start + length:], 3.0)):
+        if name == "gap":
+            conn.gap("s2c", length, t)
+            continue
         for p in conn.feed(name, data, t):  # type: ignore[arg-type]
             plain[p.dir] += p.data
-    conn.finish(9.0)
-    assert bytes(plain["c2s"]) == tls13.sent
-    assert tls13.received.startswith(bytes(plain["s2c"])) and len(plain["s2c"]) < len(tls13.received)
-    assert [n.message for n in conn.notes if "gap" in n.message] == [
-        "a gap of 1460 bytes in the capture: s2c is not decrypted past it"]
+    conn.finish(4.0)
+    return conn, bytes(plain["c2s"]), bytes(plain["s2c"])
+
+
+@pytest.mark.parametrize("which", ["tls13", "tls12"])
+@pytest.mark.parametrize("length", [1, 5000, 40000])
+def test_after_a_gap_decryption_resumes_at_the_next_record(which: str, length: int,
+                                                           request: pytest.FixtureRequest) -> None:
+    s: Session = request.getfixturevalue(which)
+    start = 60000  # inside the application data of the s2c stream (150 kB of echoes)
+    conn, c2s, s2c = _with_hole(s, start, length)
+    assert c2s == s.sent  # the other direction is untouched
+    truth = s.received
+    same = next(i for i in range(len(s2c) + 1) if i == len(s2c) or s2c[i] != truth[i])
+    assert 0 < same < len(s2c) < len(truth) and truth.endswith(s2c[same:])
+    messages = [n.message for n in conn.notes if n.dir == "s2c"]
+    assert f"a gap of {length} bytes in the capture: looking for the next record of s2c" in messages
+    resynced = [m for m in messages if m.startswith("resynchronised after the gap")]
+    assert len(resynced) == 1 and conn.info.status == "decrypting"
+    assert resynced[0].endswith("1 record lost") if length < 16000 else "records lost" in resynced[0]
+
+
+def test_a_gap_in_the_handshake_stops_that_direction(tls13: Session) -> None:
+    s2c_stream = b"".join(d for n, _, d in tls13.chunks if n == "s2c")
+    hello_end = 5 + int.from_bytes(s2c_stream[3:5], "big")
+    conn, c2s, s2c = _with_hole(tls13, hello_end + 40, 50)  # after the ServerHello, in the encrypted flight
+    assert c2s == tls13.sent and s2c == b""
+    assert "a gap of 50 bytes in the capture: s2c is not decrypted past it" in [n.message for n in conn.notes]
+
+
+def test_no_record_after_a_gap_gives_up_bounded(tls13: Session) -> None:
+    conn = TlsConnection(KeyLog.read(tls13.keylog))
+    for name, t, data in tls13.chunks[:12]:  # the handshake and the first echoes
+        conn.feed(name, data, t)  # type: ignore[arg-type]
+    assert conn.info.status == "decrypting"
+    conn.gap("s2c", 1000, 1.0)
+    noise = (b"\x17\x03\x03\x40\x00" + bytes(16384)) * 80  # plausible headers, nothing decrypts
+    assert conn.feed("s2c", noise, 2.0) == []
+    assert any("no record decrypted in the 1 MiB after the gap" in n.message for n in conn.notes)
+    assert conn.feed("s2c", noise, 3.0) == []
+    assert conn.info.status == "decrypting"  # the other direction may still be decrypted
 
 
 def test_a_client_hello_split_across_records_is_reassembled(tls13: Session) -> None:

@@ -6,7 +6,7 @@ Use::
     conn = TlsConnection(keylog)          # one per TCP connection
     for plain in conn.feed("c2s", data, t):   # feed both directions in capture order
         ...                                # plain.dir, plain.t, plain.data: decrypted application data
-    conn.gap("s2c", length, t)            # a hole in TCP reassembly: that direction stops, named
+    conn.gap("s2c", length, t)            # a hole in TCP reassembly: resynchronise on the next record
     conn.finish(t)
     conn.info                              # version, cipher_suite, sni, alpn_offered, alpn, status
     conn.notes                             # what went wrong or is worth telling, each with dir and t

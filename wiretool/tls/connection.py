@@ -37,6 +37,9 @@ from wiretool.tls.suites import DECRYPTABLE, Suite, suite_name, version_name
 Dir = Literal["c2s", "s2c"]
 #: Bytes of records held per direction while waiting for the other side's hello.
 HOLD_LIMIT = 8 << 20
+#: After a gap: the most records a hole is assumed to hold, and the most decryptions tried to find the next.
+MAX_SKIPPED_RECORDS = 4096
+RESYNC_TRIALS = 20_000
 #: At most this many notes are kept per connection (a hostile stream could otherwise make one per record).
 MAX_NOTES = 50
 
@@ -161,15 +164,52 @@ class TlsConnection:
     def gap(self, dir: Dir, length: int, t: float) -> None:
         """The capture lost ``length`` bytes of ``dir`` here (a hole in TCP reassembly).
 
-        Records cannot be framed, nor their sequence numbers known, past a hole: that direction is not
-        decrypted further (named once); the other goes on.
+        With application keys in force, the next record that decrypts is searched for (its sequence number
+        tried up to the most records the hole can hold), and decryption resumes there: the lost records are
+        named. During the handshake, or when no record decrypts, that direction stops (named); the other
+        goes on.
         """
         side = self._sides[dir]
         if side.records.error:
             return
-        message = f"a gap of {length} bytes in the capture: {dir} is not decrypted past it"
-        side.records.stop(message)
-        self._note(dir, t, message)
+        if self._failed or side.cipher is None or side.app_secret is not None or side.opened == 0:
+            message = f"a gap of {length} bytes in the capture: {dir} is not decrypted past it"
+            side.records.stop(message)
+            self._note(dir, t, message)
+            return
+        self._note(dir, t, f"a gap of {length} bytes in the capture: looking for the next record of {dir}")
+        base = side.cipher.seq
+        span = min(MAX_SKIPPED_RECORDS, length // 22 + 2)  # 22: the smallest protected record on the wire
+        budget = [RESYNC_TRIALS]
+
+        def probe(record: TlsRecord) -> bool:
+            return self._probe(side, record, base, span, budget, t)
+
+        side.records.resync(probe)
+
+    def _probe(self, side: _Side, record: TlsRecord, base: int, span: int, budget: list[int], t: float) -> bool:
+        """Whether ``record`` decrypts with a sequence number in [base, base + span]; if so, set it."""
+        cipher = side.cipher
+        if cipher is None or budget[0] <= 0:
+            return False
+        candidates = list(range(base, base + span + 1))
+        if cipher.suite.explicit_nonce_length:  # TLS 1.2 AES-GCM: senders put the sequence number there
+            hint = int.from_bytes(record.fragment[:8], "big")
+            if base <= hint <= base + span:
+                candidates.insert(0, hint)
+        for seq in candidates[:budget[0]]:
+            budget[0] -= 1
+            cipher.seq = seq
+            try:
+                cipher.open(record.content_type, record.version, record.fragment)
+            except (InvalidTag, DecryptError):
+                continue
+            cipher.seq = seq  # the record is opened again as it is framed
+            lost = seq - base
+            self._note(side.name, t, f"resynchronised after the gap: {lost} record{'' if lost == 1 else 's'} lost")
+            return True
+        cipher.seq = base
+        return False
 
     def finish(self, t: float) -> list[Plain]:
         """The streams have ended: name a record cut short and a handshake never finished; return held data."""

@@ -9,6 +9,7 @@ one partial record is buffered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA, HEARTBEAT = 20, 21, 22, 23, 24
@@ -45,6 +46,17 @@ class RecordReader:
         self.error: str | None = None
         self.ignored = 0
         self.offset = 0  # stream offset of the first buffered byte
+        self._probe: Callable[[TlsRecord], bool] | None = None  # set while searching for a record after a gap
+        self._searched = 0
+
+    def resync(self, probe: Callable[[TlsRecord], bool]) -> None:
+        """After a gap: drop the partial record and look for the next application data record that ``probe``
+        accepts (it decrypts); framing goes on from there. Gives up (``error``) after :data:`RESYNC_LIMIT`."""
+        self.ignored += len(self._buf)
+        self.offset += len(self._buf)
+        self._buf.clear()
+        self._probe = probe
+        self._searched = 0
 
     def feed(self, data: bytes) -> list[TlsRecord]:
         """Add bytes; return the records they complete, in order."""
@@ -56,7 +68,9 @@ class RecordReader:
         out: list[TlsRecord] = []
         pos, end = 0, len(buf)
         view = memoryview(buf)
-        while end - pos >= HEADER:
+        if self._probe is not None:
+            pos = self._search(buf, view, end)
+        while end - pos >= HEADER and self._probe is None:
             ctype, major, minor = buf[pos], buf[pos + 1], buf[pos + 2]
             length = (buf[pos + 3] << 8) | buf[pos + 4]
             problem = _header_problem(ctype, major, minor, length)
@@ -75,8 +89,42 @@ class RecordReader:
             self.offset += pos
         return out
 
+    def _search(self, buf: bytearray, view: memoryview, end: int) -> int:
+        """Scan for a record header the probe confirms; return where framing resumes (or how far was scanned)."""
+        pos = 0
+        while True:
+            i = buf.find(RESYNC_HEADER, pos)
+            if i < 0:
+                pos = max(pos, end - HEADER + 1)  # a header may straddle this feed and the next
+                break
+            if end - i < HEADER:
+                pos = i
+                break
+            length = (buf[i + 3] << 8) | buf[i + 4]
+            if not 17 <= length <= MAX_FRAGMENT:  # the smallest protected record: 1 byte and a 16-byte tag
+                pos = i + 1
+                continue
+            if end - i < HEADER + length:
+                pos = i
+                break
+            if self._probe is not None and self._probe(TlsRecord(APPLICATION_DATA, 0x0303,
+                                                                bytes(view[i + HEADER:i + HEADER + length]))):
+                self._probe = None
+                pos = i
+                break
+            pos = i + 1
+        self._searched += pos
+        self.ignored += pos
+        if self._probe is not None and self._searched > RESYNC_LIMIT:
+            self._probe = None
+            self.error = f"no record decrypted in the {RESYNC_LIMIT >> 20} MiB after the gap: not read further"
+            self.ignored += end - pos
+            return end
+        return pos
+
     def stop(self, reason: str) -> None:
-        """Stop framing this direction (a gap in the capture): later bytes are counted, not read."""
+        """Stop framing this direction (a gap it cannot cross): later bytes are counted, not read."""
+        self._probe = None
         if not self.error:
             self.error = reason
             self.ignored += len(self._buf)
@@ -91,6 +139,12 @@ class RecordReader:
             return f"the stream ends inside a record header ({have} of 5 bytes)"
         want = HEADER + ((self._buf[3] << 8) | self._buf[4])
         return f"the stream ends inside a record ({have} of {want} bytes)"
+
+
+#: Application data records after a gap start with these bytes (TLS 1.3 always, TLS 1.2 in practice).
+RESYNC_HEADER = bytes([APPLICATION_DATA, 3, 3])
+#: Bytes scanned after a gap for a record that decrypts, before giving up.
+RESYNC_LIMIT = 1 << 20
 
 
 def _header_problem(ctype: int, major: int, minor: int, length: int) -> str | None:
