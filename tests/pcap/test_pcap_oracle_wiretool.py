@@ -139,3 +139,17 @@ def test_tcpdump_on_any_interface_writes_linux_cooked_captures_that_decode_alike
         return
     assert ours == theirs
     _same(live.json_lines(), records, ("h2",), ("frame",))
+
+
+def test_grpc_call_of_the_pcap_is_the_live_one(tmp_path: Path) -> None:
+    from grpc_greeter import greeter_server
+
+    hello = "0a04706361701003"  # HelloRequest(name="pcap", times=3)
+    with greeter_server(tmp_path) as (port, _protoset, _pb2), tcpdump(tmp_path / "grpc.pcap", port) as pcap:
+        live = run_wiretool(["h2", "grpc", "--json", f"http://127.0.0.1:{port}", "/demo.Greeter/StreamHellos",
+                             "--data-hex", hello])
+    assert live.exit_code == 0, live.stderr
+    records = wiretool_pcap(pcap)
+    assert len([r for r in records if r["proto"] == "grpc" and r["type"] == "message"]) == 4
+    assert wiretool_h2_frames(records) == tshark_h2_frames(pcap, port)
+    _same(live.json_lines(), records, ("h2", "grpc"), ("frame", "message", "status"))
