@@ -42,14 +42,18 @@ def __getattr__(name: str) -> Any:
 @click.option("--hpack", is_flag=True, help="With --proto h2: show the HPACK table entries too.")
 @click.option("--capture", type=click.Path(dir_okay=False), metavar="FILE",
               help="Re-decode a capture (from --record), any protocol, both directions.")
-@click.option("--show-secrets", is_flag=True, help="With --capture: show secret header values a capture kept.")
+@click.option("--pcap", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Decode a pcap or pcapng file (tcpdump, Wireshark, tshark): every TCP connection, as live.")
+@click.option("--keylog", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --pcap: TLS secrets (SSLKEYLOGFILE format) to decrypt TLS connections.")
+@click.option("--show-secrets", is_flag=True, help="With --capture or --pcap: show secret header values.")
 @click.option("--view", "view_name", metavar="NAME", default=None,
               help="With --capture: decode every ws message / sse event with this payload view ('raw': none; "
                    "default: picked from the subprotocol, the URL and the first packets).")
 @global_options
 def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, sender: str | None,
-           deflate: bool, no_context_takeover: bool, hpack: bool, capture: str | None, show_secrets: bool,
-           view_name: str | None) -> int:
+           deflate: bool, no_context_takeover: bool, hpack: bool, capture: str | None, pcap: str | None,
+           keylog: str | None, show_secrets: bool, view_name: str | None) -> int:
     """Decode frames from bytes: hex arguments (spaces, colons, 0x and \\x tolerated), --file PATH or - (stdin).
 
     \b
@@ -57,6 +61,7 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
       wiretool frame decode 81 85 37 fa 21 3d 7f 9f 4d 51 58 --from client
       wiretool frame craft --payload hi --out raw | wiretool frame decode --encoding raw -
       wiretool frame decode --capture session.wtcap --json
+      wiretool frame decode --pcap dump.pcapng --keylog keys.txt
 
     Exit status: 0 when every frame is valid, 5 when any violation is found, 2 for unreadable input.
     """
@@ -64,6 +69,15 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
 
+    if pcap:
+        from wiretool.cli.frame_decode_pcap import decode_pcap
+
+        if data or file or capture:
+            raise UsageError("--pcap reads the bytes from FILE: give no other input")
+        return decode_pcap(pcap, Output(make_env(), proto="tcp"), keylog=keylog, hpack_entries=hpack,
+                           show_secrets=show_secrets)
+    if keylog:
+        raise UsageError("--keylog applies to --pcap only")
     if capture:
         from wiretool.cli.frame_decode_capture import decode_capture
 

@@ -106,6 +106,22 @@ class Output:
         out.write("".join(lines))
         out.flush()
 
+    def json_line(self, record: Record) -> str | None:
+        """The NDJSON line ``emit`` would write for ``record`` (None for a note), for a caller that adds to it
+        (a pcap's ``conn``) before :meth:`write_line`."""
+        if isinstance(record, Note):
+            return None
+        writer = self._json_writers.get(type(record)) or self._json_writer(record)
+        return writer(record)
+
+    def dumps(self, obj: dict[str, Any]) -> str:
+        """``obj`` as compact JSON, as every NDJSON line is written."""
+        return self._dumps(obj)
+
+    def write_line(self, line: str) -> None:
+        """Write one whole NDJSON line (ending in a newline), batched inside :meth:`batched`."""
+        self._write_line(line)
+
     def write_json(self, obj: dict[str, Any]) -> None:
         """Write one NDJSON line and flush it, so a reader piping us sees each record at once."""
         self._write_line(self._dumps(obj) + "\n")
