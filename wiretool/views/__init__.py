@@ -11,7 +11,7 @@ Adding a view is one small file with ``VIEW = ...`` and one line in :data:`VIEWS
 from __future__ import annotations
 
 from wiretool.output.sanitize import safe_text
-from wiretool.views import json, protobuf, raw
+from wiretool.views import graphql_transport_ws, graphql_ws, json, jsonrpc, mqtt, protobuf, raw, stomp
 from wiretool.views.base import Line, Payload, View, ViewContext, ViewResult
 
 __all__ = ["VIEWS", "Line", "Payload", "View", "ViewContext", "ViewResult", "pick", "render"]
@@ -19,6 +19,11 @@ __all__ = ["VIEWS", "Line", "Payload", "View", "ViewContext", "ViewResult", "pic
 RAW: View = raw.VIEW
 
 VIEWS: list[View] = [
+    graphql_transport_ws.VIEW,
+    graphql_ws.VIEW,
+    jsonrpc.VIEW,
+    mqtt.VIEW,
+    stomp.VIEW,
     json.VIEW,
     protobuf.VIEW,
     RAW,
