@@ -5,6 +5,8 @@ Heavy modules (asyncio transports, websockets' protocol, rich) are imported insi
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
@@ -100,13 +102,18 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
 @click.option("--no-stdin", is_flag=True, help="Do not read stdin.")
 @click.option("--commands/--no-commands", default=None,
               help="Read /slash commands from stdin (default: only on a terminal).")
+@click.option("--graphql-subscribe", "graphql_subscribe", multiple=True, metavar="QUERY",
+              help="GraphQL over WebSocket: connection_init, then subscribe to QUERY (a document, or JSON with "
+                   "query/variables) once acknowledged; the run ends when every operation has (repeatable).")
+@click.option("--graphql-init", metavar="JSON", help="The connection_init payload for --graphql-subscribe.")
 @global_options
 @network_options
 def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_file: tuple[str, ...],
             raw: list[bytes], count: int | None, expect: tuple[str, ...], expect_close: int | None,
             wait: float | None, origin: str | None, subprotocol: tuple[str, ...], compression: str,
             max_size: int | None, ping_interval: float | None, proxy: str | None, show: str, binary_stdin: bool,
-            no_stdin: bool, commands: bool | None, net: NetOptions) -> int:
+            no_stdin: bool, commands: bool | None, graphql_subscribe: tuple[str, ...], graphql_init: str | None,
+            net: NetOptions) -> int:
     """Connect to a ws:// or wss:// URL and show the handshake and every frame, both directions.
 
     \b
@@ -114,6 +121,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
       wiretool ws connect ws://127.0.0.1:8765 --send hello --count 1
       wiretool ws connect wss://example.org/chat -s chat --expect '"ok"' --timeout 5
       echo hi | wiretool ws connect ws://127.0.0.1:8765 --show messages --json --count 1
+      wiretool ws connect ws://127.0.0.1:4000/graphql --graphql-subscribe 'subscription { greetings }' --timeout 5
     """
     import re
 
@@ -147,6 +155,11 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
                        "send_hex": [("binary", b) for b in send_hex],
                        "send_file": [("binary", _read_file(p)) for p in send_file],
                        "raw": [("raw", b) for b in raw]})
+    graphql = _graphql_plan(graphql_subscribe, graphql_init)
+    if graphql is not None and not subprotocol:
+        from wiretool.transport.ws_graphql import SUBPROTOCOLS
+
+        subprotocol = SUBPROTOCOLS
     env = make_env()
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
@@ -155,10 +168,28 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         ping_interval=ping_interval, timeout=net.timeout, idle_timeout=net.idle_timeout,
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
         proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands,
-        stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record)
+        stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record, graphql=graphql)
     out = Output(env, proto="ws")
     out.options["show"] = show
     return run_sync(run_connect(out, plan))
+
+
+def _graphql_plan(queries: tuple[str, ...], init: str | None) -> Any:
+    """``--graphql-subscribe``/``--graphql-init`` as a GraphqlPlan (None when not asked); a usage error (exit 2)
+    for a bad value."""
+    if not queries:
+        if init is not None:
+            from wiretool.errors import UsageError
+
+            raise UsageError("--graphql-init needs --graphql-subscribe")
+        return None
+    from wiretool.errors import UsageError
+    from wiretool.transport.ws_graphql import GraphqlPlan, parse_init, parse_operation
+
+    try:
+        return GraphqlPlan([parse_operation(q) for q in queries], parse_init(init))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_header(name: str, value: str, option: str = "-H") -> None:

@@ -56,6 +56,8 @@ class ConnectPlan:
     """stdin is a terminal: say how to use it, and Ctrl-D ends the session cleanly."""
     record: str | None = None
     """``--record FILE``: the capture (see :func:`open_capture`)."""
+    graphql: Any = None
+    """``--graphql-subscribe``: a :class:`~wiretool.transport.ws_graphql.GraphqlPlan`, run after the handshake."""
 
 
 def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
@@ -104,6 +106,8 @@ class WsClientSession:
         self._connecting: asyncio.Future[WsClient] | None = None
         self._stopping: Outcome | None = None
         self._tasks: list[asyncio.Future[Any]] = []
+        self.script: Any = None
+        """The GraphQL client steps (``--graphql-subscribe``), a sink in front of the run's."""
 
     # -- the Session contract ----------------------------------------------------------------------
     async def run(self, sink: Sink) -> Outcome:
@@ -129,6 +133,8 @@ class WsClientSession:
         if self._stopping is not None:
             self._close(client, self._stopping)
         else:
+            if self.script is not None:
+                self.script.start(client.send_text, client.proto.subprotocol)
             self._tasks.append(asyncio.ensure_future(self._send_all(client)))
             if plan.ping_interval:
                 self._tasks.append(asyncio.ensure_future(self._pinger(client, plan.ping_interval)))
@@ -170,7 +176,11 @@ class WsClientSession:
         proxy_url = plan.proxy if plan.proxy is not None else proxy_from_env(uri.host, uri.port, uri.secure)
         show_secrets = plan.client.show_secrets
         proxy = parse_proxy(proxy_url, show_secrets) if proxy_url else None
-        client = WsClient(sink, plan.client, uri)
+        if plan.graphql is not None:
+            from wiretool.transport.ws_graphql import GraphqlScript
+
+            self.script = GraphqlScript(sink, plan.graphql)
+        client = WsClient(self.script or sink, plan.client, uri)
         self.pending = client
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
                                          server_hostname=uri.host, proxy=proxy)
