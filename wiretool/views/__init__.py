@@ -57,7 +57,7 @@ def render(payload: Payload, context: ViewContext | None = None, *, view: View |
         error = f"{chosen.name} view failed: {type(exc).__name__}: {exc}"
         fallback = RAW.decode(payload, context)
         result = ViewResult(RAW.name, ((error, ERROR_STYLE), *fallback.lines), error=error)
-    return ViewResult(result.view, _escaped(result.lines), result.error)
+    return ViewResult(result.view, _escaped(result.lines), result.error, result.fields)
 
 
 def _escaped(lines: tuple[Line, ...]) -> tuple[Line, ...]:
