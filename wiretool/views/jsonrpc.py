@@ -1,5 +1,6 @@
 """The JSON-RPC view: JSON-RPC 2.0 requests, notifications, responses and batches, and the Chrome DevTools
-Protocol, which is JSON-RPC without the ``jsonrpc`` member (``{"id", "method", "params"}``, events without id).
+Protocol, which is JSON-RPC without the ``jsonrpc`` member (``{"id", "method", "params"}``, events without id;
+rpc-websockets' events ``{"notification", "params"}`` are shown as notifications too).
 
 A response is matched to its request by id (a request sent one way is answered the other way) and shows
 the method it answers and the round-trip time between the two records' ``t``; an error is named by its
@@ -63,6 +64,8 @@ def _looks_like(value: Any) -> bool:
         return True
     if isinstance(value.get("method"), str) and set(value) <= {"id", "method", "params", "sessionId"}:
         return True
+    if isinstance(value.get("notification"), str) and set(value) <= {"notification", "params"}:
+        return True  # rpc-websockets' events
     return "id" in value and ("result" in value) != ("error" in value) and set(value) <= {
         "id", "result", "error", "sessionId"}
 
@@ -92,7 +95,10 @@ class JsonRpcView:
         if subprotocol_is(context, self.subprotocols):
             return BY_SUBPROTOCOL
         if isinstance(value, list):
-            return BY_SHAPE if value and all(_looks_like(v) for v in value[:MAX_BATCH]) else 0.0
+            head = value[:MAX_BATCH]  # a batch: all members look like messages, or one says "jsonrpc": "2.0"
+            fits = all(_looks_like(v) for v in head) or any(isinstance(v, dict) and v.get("jsonrpc") == "2.0"
+                                                           for v in head)
+            return BY_SHAPE if value and fits else 0.0
         return BY_SHAPE if _looks_like(value) else 0.0
 
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
@@ -130,6 +136,9 @@ class JsonRpcView:
         if isinstance(value.get("sessionId"), str):  # CDP: a message to or from an attached target
             fields["session"] = value["sessionId"]
         method = value.get("method")
+        if method is None and isinstance(value.get("notification"), str) and "jsonrpc" not in value:
+            method = value["notification"]  # rpc-websockets' event: {"notification": NAME, "params": [...]}
+            fields["form"] = "rpc-websockets"
         has_id = "id" in value
         detail = ""
         if method is not None:
