@@ -129,9 +129,11 @@ class StompView:
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         if subprotocol_is(context, self.subprotocols):
             return BY_SUBPROTOCOL
-        head = payload[:12].encode() if isinstance(payload, str) else payload[:12]
+        head, tail = payload[:12], payload[-3:]
+        if isinstance(head, str):
+            head, tail = head.encode("utf-8", "surrogateescape"), tail.encode("utf-8", "surrogateescape")
         m = _COMMAND.match(head)  # a frame's first line names a command: recognisable without the subprotocol
-        return 1.2 if m and m.group(1).decode() in CLIENT + SERVER and b"\x00" in payload[-3:] else 0.0
+        return 1.2 if m and m.group(1).decode() in CLIENT + SERVER and b"\x00" in tail else 0.0
 
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
         data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else bytes(payload)
