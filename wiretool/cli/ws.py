@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.views import view_option
 
 
 def _hex(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[bytes]:
@@ -83,8 +84,9 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
 @click.option("--raw", multiple=True, metavar="HEX", callback=_hex,
               help="Write bytes as-is after the handshake (crafted, even invalid frames).")
 @click.option("--count", type=click.IntRange(min=1), metavar="N", help="Exit 0 after N received data messages.")
-@click.option("--expect", multiple=True, metavar="REGEX",
-              help="Regex matched in order against received messages (repeatable); exit 7 if unmatched.")
+@click.option("--expect", multiple=True, metavar="REGEX|$.FIELD=VALUE",
+              help="Matched in order against received messages (repeatable); exit 7 if unmatched. A regex on the "
+                   "text, or a field of the decoded view: '$.event=chat', '$.args[0]~^hi', '$.id'.")
 @click.option("--expect-close", type=int, metavar="CODE", help="Wait for the peer's close; exit 7 unless its code is CODE.")
 @click.option("--wait", type=click.FloatRange(min=0), metavar="S", help="After sending, stay S seconds, then close.")
 @click.option("--origin", help="Origin header.")
@@ -102,6 +104,12 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
 @click.option("--no-stdin", is_flag=True, help="Do not read stdin.")
 @click.option("--commands/--no-commands", default=None,
               help="Read /slash commands from stdin (default: only on a terminal).")
+@view_option
+@click.option("--socketio-emit", "socketio_emit", nargs=2, multiple=True, metavar="EVENT JSON",
+              help="Socket.IO: after the Engine.IO open and the CONNECT, emit EVENT with these arguments (a JSON "
+                   "array, or one value) and an ack id; Engine.IO pings are answered (repeatable).")
+@click.option("--socketio-namespace", default="/", show_default=True, metavar="NS",
+              help="The Socket.IO namespace --socketio-emit connects to and emits on.")
 @click.option("--graphql-subscribe", "graphql_subscribe", multiple=True, metavar="QUERY",
               help="GraphQL over WebSocket: connection_init, then subscribe to QUERY (a document, or JSON with "
                    "query/variables) once acknowledged; the run ends when every operation has (repeatable).")
@@ -112,7 +120,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
             raw: list[bytes], count: int | None, expect: tuple[str, ...], expect_close: int | None,
             wait: float | None, origin: str | None, subprotocol: tuple[str, ...], compression: str,
             max_size: int | None, ping_interval: float | None, proxy: str | None, show: str, binary_stdin: bool,
-            no_stdin: bool, commands: bool | None, graphql_subscribe: tuple[str, ...], graphql_init: str | None,
+            no_stdin: bool, commands: bool | None, view_name: str | None, socketio_emit: tuple[tuple[str, str], ...],
+            socketio_namespace: str, graphql_subscribe: tuple[str, ...], graphql_init: str | None,
             net: NetOptions) -> int:
     """Connect to a ws:// or wss:// URL and show the handshake and every frame, both directions.
 
@@ -121,6 +130,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
       wiretool ws connect ws://127.0.0.1:8765 --send hello --count 1
       wiretool ws connect wss://example.org/chat -s chat --expect '"ok"' --timeout 5
       echo hi | wiretool ws connect ws://127.0.0.1:8765 --show messages --json --count 1
+      wiretool ws connect 'ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket' \\
+        --socketio-emit 'chat message' '"hi"' --expect '$.ack_of=chat message' --timeout 5
       wiretool ws connect ws://127.0.0.1:4000/graphql --graphql-subscribe 'subscription { greetings }' --timeout 5
     """
     import re
@@ -146,16 +157,33 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         if not is_token(proto):  # RFC 6455 §4.1: each subprotocol is a token
             raise UsageError(f"--subprotocol {repr(proto.encode('utf-8', 'surrogateescape'))[1:]}: a subprotocol "
                              "is a token (letters, digits and !#$%&'*+-.^_`|~)")
+    from wiretool.cli.views import resolve_view
+    from wiretool.run import field_expect
+
     for pattern in expect:
+        if field_expect.is_field_form(pattern):
+            field_expect.parse(pattern)  # a usage error naming what is wrong
+            continue
         try:
             re.compile(pattern)
         except re.error as exc:
             raise UsageError(f"--expect {pattern!r} is not a valid regex: {exc}") from None
+    view, views_on = resolve_view(view_name)
+    emits = []
+    if socketio_emit:
+        from wiretool.transport.socketio_script import parse_emit
+
+        try:
+            emits = [parse_emit(event, data, socketio_namespace) for event, data in socketio_emit]
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     sends = _in_order({"send_text": [("text", t.encode("utf-8", "surrogateescape")) for t in send_text],
                        "send_hex": [("binary", b) for b in send_hex],
                        "send_file": [("binary", _read_file(p)) for p in send_file],
                        "raw": [("raw", b) for b in raw]})
     graphql = _graphql_plan(graphql_subscribe, graphql_init)
+    if graphql is not None and emits:
+        raise UsageError("--graphql-subscribe and --socketio-emit cannot be used together: one protocol per connection")
     if graphql is not None and not subprotocol:
         from wiretool.transport.ws_graphql import SUBPROTOCOLS
 
@@ -168,7 +196,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         ping_interval=ping_interval, timeout=net.timeout, idle_timeout=net.idle_timeout,
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
         proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands,
-        stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record, graphql=graphql)
+        stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record, view=view, views=views_on,
+        socketio=emits, graphql=graphql)
     out = Output(env, proto="ws")
     out.options["show"] = show
     return run_sync(run_connect(out, plan))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wiretool.output.sanitize import hexdump, safe_text
+from wiretool.records.viewed import Viewed
 from wiretool.records.ws import WsFrame, WsMessage
 
 if TYPE_CHECKING:
@@ -20,9 +21,12 @@ if TYPE_CHECKING:
 
     from wiretool.output.sink import Output
     from wiretool.records import Record, Violation
+    from wiretool.views.picker import Decoded
 
 TEXT_LIMIT = 2048
 """Characters of payload text shown per frame (the NDJSON view always has all of it)."""
+VIEW_LINES = 200
+"""Lines of a payload view shown per message (the NDJSON ``view`` object has all of its fields)."""
 HEX_LIMIT = 256
 """Bytes of payload shown as a hex dump per frame."""
 
@@ -35,8 +39,17 @@ _session_render: Any = None
 
 
 def render(record: Record, out: Output) -> None:
-    """Draw a frame or message; hand any other ws record to the session view (or the common one)."""
-    if isinstance(record, WsFrame):
+    """Draw a frame or message (with its payload view); hand any other ws record to the session view."""
+    if type(record) is Viewed:
+        inner = record.record  # type: ignore[attr-defined]
+        decoded: Decoded = record.view  # type: ignore[attr-defined]
+        pretty = decoded.result.fields is None and decoded.result.error is None
+        block = frame_text(inner, body=not pretty) if isinstance(inner, WsFrame) else message_text(inner, body=not pretty)
+        block.append("\n")
+        view_lines(block, decoded)
+        block.rstrip()
+        out.console.print(block)
+    elif isinstance(record, WsFrame):
         out.console.print(frame_text(record))
     elif isinstance(record, WsMessage):
         out.console.print(message_text(record))
@@ -55,8 +68,29 @@ def _other(record: Record, out: Output) -> None:
     _session_render(record, out)
 
 
-def frame_text(f: WsFrame) -> Text:
-    """The block drawn for one frame."""
+def view_lines(text: Text, decoded: Decoded) -> None:
+    """Append a payload view under its frame or message: the tree a view decoded (its name first), the
+    JSON pretty-printed in place of the payload, or the view's complaint about a payload it could not read.
+    The lines come escaped from the view registry."""
+    result = decoded.result
+    lines = result.lines[:VIEW_LINES]
+    more = len(result.lines) - len(lines)
+    if result.error is not None:
+        text.append(_INDENT + f"✗ {safe_text(result.error)}\n", style="yellow")
+        return
+    if result.fields is None:  # a pretty-printing view (JSON): its lines stand for the payload
+        for line, style in lines:
+            text.append(_INDENT + "│ " + line + "\n", style=style)
+    else:
+        text.append(_INDENT + f"▸ {decoded.name}\n", style="dim")
+        for line, style in lines:
+            text.append(_INDENT + "  " + line + "\n", style=style)
+    if more > 0:
+        text.append(_INDENT + f"… {more} more lines\n", style="dim")
+
+
+def frame_text(f: WsFrame, *, body: bool = True) -> Text:
+    """The block drawn for one frame (``body=False``: the payload is left to its view)."""
     from rich.text import Text
 
     text = Text()
@@ -87,7 +121,7 @@ def frame_text(f: WsFrame) -> Text:
         text.append(_INDENT + f"close code {code} {f.close_code_name}", style="magenta")
         reason = f.close_reason or ""
         text.append(f"  reason {safe_text(repr(reason))}\n" if reason else "\n", style="magenta")
-    elif f.payload:
+    elif f.payload and body:
         _payload(text, f.payload, f.opcode != 2 and not f.rsv1)  # compressed bytes: always a hex dump
     for v in f.violations:
         _violation(text, v)
@@ -95,7 +129,7 @@ def frame_text(f: WsFrame) -> Text:
     return text
 
 
-def message_text(m: WsMessage) -> Text:
+def message_text(m: WsMessage, *, body: bool = True) -> Text:
     """The line (and payload) drawn for one reassembled message."""
     from rich.text import Text
 
@@ -110,7 +144,7 @@ def message_text(m: WsMessage) -> Text:
     if not m.complete:
         text.append("  INCOMPLETE", style="bold red")
     text.append("\n")
-    if m.payload:
+    if m.payload and body:
         _payload(text, m.payload, m.opcode == 1)
     for v in m.violations:
         _violation(text, v)

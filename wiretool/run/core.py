@@ -18,6 +18,7 @@ from wiretool.session import RECV, S2C, Chunk, Outcome, Session
 if TYPE_CHECKING:
     from wiretool.capture.file import CaptureWriter
     from wiretool.output.sink import Output
+    from wiretool.run.viewing import Viewing
 
 _INTERRUPTED = Outcome(ExitCode.INTERRUPTED, "interrupted")
 
@@ -39,11 +40,14 @@ class RunSink:
 
     The first outcome given wins; later ones (the connection dropping after our own close) are ignored.
     A closed stdout ends the run quietly (``| head``): it is reported as ``broken_pipe`` and exit 0.
+    With ``viewing``, records whose payload a view decodes are wrapped with their view before anything
+    (capture, output, goals) sees them.
     """
 
     def __init__(self, out: Output, *, goals: Goals, capture: CaptureWriter | None = None,
-                 show: Callable[[Record], None] | None = None) -> None:
+                 show: Callable[[Record], None] | None = None, viewing: Viewing | None = None) -> None:
         self.out = out
+        self.viewing = viewing
         self.goals = goals
         self.capture = capture
         self.show = show or out.emit
@@ -58,6 +62,8 @@ class RunSink:
         return self.stopped.result() if self.stopped.done() else None
 
     def emit(self, record: Record) -> None:
+        if self.viewing is not None:
+            record = self.viewing(record)
         if self.capture is not None and type(record) is not Note:
             self.capture.record(record)
         try:
@@ -73,10 +79,16 @@ class RunSink:
 
     def emit_many(self, records: Sequence[Record]) -> None:
         """The records of one read: written together (one flush), then each one seen by the goals."""
+        if self.viewing is not None:
+            records = self.viewing.many(records)
         show_many = self._show_many
         if show_many is None:
-            for record in records:
-                self.emit(record)
+            viewing, self.viewing = self.viewing, None  # already viewed above
+            try:
+                for record in records:
+                    self.emit(record)
+            finally:
+                self.viewing = viewing
             return
         if self.capture is not None:
             for record in records:
@@ -111,15 +123,17 @@ class RunSink:
 
 
 async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals: Goals | None = None,
-              capture: CaptureWriter | None = None, show: Callable[[Record], None] | None = None) -> int:
+              capture: CaptureWriter | None = None, show: Callable[[Record], None] | None = None,
+              viewing: Viewing | None = None) -> int:
     """Run ``session`` to its end and return the exit status; the summary record is always the last line.
 
-    ``show`` replaces ``out.emit`` for commands that route records themselves (``sse tail --raw``).
+    ``show`` replaces ``out.emit`` for commands that route records themselves (``sse tail --raw``);
+    ``viewing`` gives each message's payload its view (``--view``, picked per connection).
     A closed stdout raises :class:`BrokenPipeError` at the end, which ``main`` turns into a quiet exit 0.
     """
     goals = goals or NoGoals()
     loop = asyncio.get_running_loop()
-    sink = RunSink(out, goals=goals, capture=capture, show=show)
+    sink = RunSink(out, goals=goals, capture=capture, show=show, viewing=viewing)
     started = time.monotonic()
     old_handler = loop.get_exception_handler()
     loop.set_exception_handler(_loop_errors(sink, session, out.env.debug))

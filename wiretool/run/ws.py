@@ -13,8 +13,10 @@ from collections.abc import Sequence
 
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Record
+from wiretool.records.viewed import Viewed
 from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsClose, WsHandshake
+from wiretool.run import field_expect
 from wiretool.session import RECV, Outcome
 
 _COMPRESSED = object()
@@ -48,12 +50,16 @@ class WsGoals:
 
     Data messages are counted from ``message`` records (``--show messages``, compressed messages) or,
     when frames are shown, from the received data frames (fragments joined), whichever the view shows.
+    An ``--expect`` in the field form (``$.event=chat``, :mod:`wiretool.run.field_expect`) is matched
+    against the message's decoded view (a :class:`~wiretool.records.viewed.Viewed` record), any other
+    is a regex on its text.
     """
 
     def __init__(self, *, count: int | None = None, expects: Sequence[str] = (),
                  expect_close: int | None = None) -> None:
         self.count = count
-        self.expects = [re.compile(p) for p in expects]
+        self.expects: list[re.Pattern[str] | field_expect.FieldExpect] = [
+            field_expect.parse(p) if field_expect.is_field_form(p) else re.compile(p) for p in expects]
         self.expect_close = expect_close
         self.matched = 0
         self.received = 0
@@ -64,19 +70,25 @@ class WsGoals:
         self._counts = count is not None or bool(self.expects)
         """Whether data messages matter at all (else the hot path skips them)."""
         self._waits = expect_close is None and self._counts
-        self.quiet_types: frozenset[type] = frozenset() if self._counts else frozenset({WsFrame, WsMessage})
+        self.quiet_types: frozenset[type] = frozenset() if self._counts else frozenset({WsFrame, WsMessage,
+                                                                                                     Viewed})
         """Record types :meth:`on_record` ignores (the run layer skips the call for them)."""
 
     # -- Goals -------------------------------------------------------------------------------------
     def on_record(self, record: Record) -> Outcome | None:
         kind = type(record)
+        fields = None
+        if kind is Viewed:
+            fields = record.view.fields  # type: ignore[attr-defined]
+            record = record.record  # type: ignore[attr-defined]
+            kind = type(record)
         if kind is WsMessage:
             if (self._counts and record.dir == RECV and record.complete  # type: ignore[attr-defined]
                     and not record.violations):  # type: ignore[attr-defined]
-                return self._message(record.opcode, record.payload)  # type: ignore[attr-defined]
+                return self._message(record.opcode, record.payload, fields)  # type: ignore[attr-defined]
         elif kind is WsFrame:
             if self._counts and record.dir == RECV:  # type: ignore[attr-defined]
-                return self._frame(record)  # type: ignore[arg-type]
+                return self._frame(record, fields)  # type: ignore[arg-type]
         elif kind is WsClose:
             return close_outcome(record, expect_close=self.expect_close, pending=self.pending())  # type: ignore[arg-type]
         elif kind is WsHandshake:
@@ -104,17 +116,21 @@ class WsGoals:
             return f"--expect-close {self.expect_close}: no close received"
         return None
 
-    def _message(self, opcode: int, data: bytes) -> Outcome | None:
+    def _message(self, opcode: int, data: bytes, fields: object = None) -> Outcome | None:
         self.received += 1
         if self.matched < len(self.expects):
-            text = data.decode("utf-8", "replace") if opcode == 1 else data.hex()
-            if self.expects[self.matched].search(text):
+            expect = self.expects[self.matched]
+            if isinstance(expect, field_expect.FieldExpect):
+                hit = expect.matches(field_expect.document_of(fields, data, opcode))
+            else:
+                hit = expect.search(data.decode("utf-8", "replace") if opcode == 1 else data.hex()) is not None
+            if hit:
                 self.matched += 1
         if self._waits and (self.count is None or self.received >= self.count) and self.matched >= len(self.expects):
             return Outcome(ExitCode.OK)
         return None
 
-    def _frame(self, frame: WsFrame) -> Outcome | None:
+    def _frame(self, frame: WsFrame, fields: object = None) -> Outcome | None:
         if frame.violations or frame.missing:
             return None
         opcode = frame.opcode
@@ -124,7 +140,7 @@ class WsGoals:
                 return None
             if frame.fin:
                 self._fragments = None
-                return self._message(opcode, frame.payload)
+                return self._message(opcode, frame.payload, fields)
             self._fragments = bytearray(frame.payload)
             self._fragment_opcode = opcode
         elif opcode == 0:
@@ -136,6 +152,6 @@ class WsGoals:
                 fragments += frame.payload
                 if frame.fin:
                     self._fragments = None
-                    return self._message(self._fragment_opcode, bytes(fragments))
+                    return self._message(self._fragment_opcode, bytes(fragments), fields)
         return None
 

@@ -56,6 +56,12 @@ class ConnectPlan:
     """stdin is a terminal: say how to use it, and Ctrl-D ends the session cleanly."""
     record: str | None = None
     """``--record FILE``: the capture (see :func:`open_capture`)."""
+    view: Any = None
+    """``--view NAME``: the payload view forced on every message (None: picked per connection)."""
+    views: bool = True
+    """Payload views at all (``--view raw``: off)."""
+    socketio: list[Any] = field(default_factory=list)
+    """``--socketio-emit``: :class:`~wiretool.transport.socketio_script.Emit` s sent after the Socket.IO connect."""
     graphql: Any = None
     """``--graphql-subscribe``: a :class:`~wiretool.transport.ws_graphql.GraphqlPlan`, run after the handshake."""
 
@@ -176,11 +182,18 @@ class WsClientSession:
         proxy_url = plan.proxy if plan.proxy is not None else proxy_from_env(uri.host, uri.port, uri.secure)
         show_secrets = plan.client.show_secrets
         proxy = parse_proxy(proxy_url, show_secrets) if proxy_url else None
-        if plan.graphql is not None:
+        script: Any = None
+        if plan.socketio:
+            from wiretool.transport.socketio_script import SocketIOScript
+
+            script = SocketIOScript(sink, plan.socketio)
+        elif plan.graphql is not None:
             from wiretool.transport.ws_graphql import GraphqlScript
 
-            self.script = GraphqlScript(sink, plan.graphql)
-        client = WsClient(self.script or sink, plan.client, uri)
+            script = self.script = GraphqlScript(sink, plan.graphql)
+        client = WsClient(script or sink, plan.client, uri)
+        if plan.socketio:
+            script.send = client.send_text
         self.pending = client
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
                                          server_hostname=uri.host, proxy=proxy)
@@ -285,9 +298,11 @@ async def run_connect(out: Any, plan: ConnectPlan) -> int:
     """A ``ws connect`` plan through the one run layer (``out`` is the command's Output): its session, goals,
     limits and capture. The command and the demos both run it."""
     from wiretool.run import Limits, run
+    from wiretool.run.viewing import Viewing
     from wiretool.run.ws import WsGoals
 
     session = WsClientSession(plan)
     goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
+    viewing = Viewing(proto="ws", url=plan.client.url, forced=plan.view) if plan.views else None
     return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,
-                     capture=open_capture(plan))
+                     capture=open_capture(plan), viewing=viewing)

@@ -61,7 +61,12 @@ class ViewResult:
 
 
 class View(Protocol):
-    """A payload view (one small file each under ``wiretool/views/``)."""
+    """A payload view (one small file each under ``wiretool/views/``).
+
+    Two optional attributes are read with ``getattr``: ``summary`` (one line for ``wiretool views``; the
+    class docstring's first line otherwise) and ``sticky`` (once picked for a connection, the view decodes
+    all of its messages; default: true when ``subprotocols`` is not empty).
+    """
 
     name: str
     subprotocols: tuple[str, ...]
@@ -73,5 +78,7 @@ class View(Protocol):
         ...
 
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
-        """The payload as lines of plain (unescaped) text; may raise, the registry falls back to raw."""
+        """The payload as lines of plain (unescaped) text and its ``fields``. A payload the view cannot read
+        raises ValueError with the complaint (shown above the raw payload, and as ``view.error``); anything
+        else raised is a bug in the view, shown the same way: the registry falls back to raw either way."""
         ...

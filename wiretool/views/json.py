@@ -40,6 +40,7 @@ class JsonView:
 
     name = "json"
     subprotocols: tuple[str, ...] = ()
+    summary = "JSON text pretty-printed (compact when short); the expect field form reads the document"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.0 if _parse(payload) is _NOT_JSON else 1.0

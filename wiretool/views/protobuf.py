@@ -23,6 +23,7 @@ class ProtobufView:
 
     name = "protobuf"
     subprotocols: tuple[str, ...] = ()
+    summary = "schema-less protobuf field tree (gRPC messages)"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 1.0 if context.fields is not None else 0.0

@@ -10,6 +10,7 @@ class RawView:
 
     name = "raw"
     subprotocols: tuple[str, ...] = ()
+    summary = "the payload as text, or a hex dump (no decoding)"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.01
