@@ -84,3 +84,15 @@ def fields_of(results: Sequence[tuple[str, ViewResult]], direction: str | None =
             json.dumps(result.fields)
             out.append(result.fields)
     return out
+
+
+def record_views(records: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The ``view`` objects on the data message records of a ``--json`` run, each checked to be the view
+    ``name`` (picked automatically) and to carry what the view gives on its own for the same messages."""
+    messages = [r for r in records if r["type"] == "message"]
+    carried = [r.get("view") for r in messages]
+    assert all(v is not None and v["name"] == name for v in carried), [(r.get("view"), payload_of(r))
+                                                                       for r in messages]
+    again = [json.loads(json.dumps(result.fields)) for _, result in viewed(records)]
+    assert [v["fields"] for v in carried] == again  # type: ignore[index]
+    return carried  # type: ignore[return-value]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_peers import connect, fields_of, node_server, viewed
+from protocol_peers import connect, fields_of, node_server, record_views, viewed
 
 from wiretool import views
 from wiretool.views import ViewContext, jsonrpc
@@ -108,6 +108,7 @@ def test_rpc_websockets_server_through_ws_connect(rpc_port: int) -> None:
     assert batch["items"][0]["request_method"] == "nope"
     ticks = [f for f in fields_of(viewed(records), "recv") if f.get("method") == "tick"]
     assert ticks[0] == {"form": "rpc-websockets", "method": "tick", "params": [5], "kind": "notification"}
+    record_views(records, "jsonrpc")  # no subprotocol: picked from the first message, then kept
 
 
 class _CdpLike:
@@ -169,6 +170,7 @@ def test_a_cdp_like_endpoint_through_ws_connect() -> None:
     assert got[1]["request_method"] == "Page.navigate"
     assert got[2] == {"method": "Page.loadEventFired", "params": {"timestamp": 1.5}, "kind": "notification"}
     assert got[3]["error"]["name"] == "Method not found" and got[3]["request_method"] == "Nope.nothing"
+    record_views(records, "jsonrpc")
 
 
 _VALID = [{"jsonrpc": "2.0", "id": 1, "method": "m", "params": [1]}, {"jsonrpc": "2.0", "id": 1, "result": {}},

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_peers import connect, fields_of, node_server, viewed
+from protocol_peers import connect, fields_of, node_server, record_views, viewed
 
 from wiretool import views
 from wiretool.views import ViewContext, mqtt
@@ -182,6 +182,7 @@ def test_the_aedes_broker_through_ws_connect(broker_port: int) -> None:
     assert by_type["PUBLISH"]["topic"] == "a/b" and by_type["PUBLISH"]["payload"] == "hello"
     assert "PINGRESP" in by_type
     assert not [p for p in got if p.get("complaints")]
+    record_views(records, "mqtt")
 
 
 _VALID = [connect_packet(), connect_packet(level=5), packet(0x20, b"\x00\x00"), subscribe_packet(1, "a"),

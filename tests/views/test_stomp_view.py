@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_peers import connect, fields_of, node_server, viewed
+from protocol_peers import connect, fields_of, node_server, record_views, viewed
 
 from wiretool import views
 from wiretool.views import ViewContext, stomp
@@ -111,6 +111,7 @@ def test_stomp_broker_js_through_ws_connect(broker_port: int) -> None:
     assert got["MESSAGE"]["subscribed_to"] == "/queue/a" and got["MESSAGE"]["body"] == "welcome to /queue/a"
     # this broker's own MESSAGE frames lack two headers STOMP requires: the view says so
     assert got["MESSAGE"]["complaints"] == ["MESSAGE without its required destination, message-id header(s)"]
+    record_views(records, "stomp")
 
 
 _VALID = [b"CONNECT\naccept-version:1.2\nhost:h\n\n\x00", b"SEND\ndestination:/q\ncontent-length:3\n\nabc\x00",
