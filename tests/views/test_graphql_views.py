@@ -137,11 +137,25 @@ def test_graphql_subscribe_exits_7_when_the_operation_fails(graphql_port: int) -
     assert result.stderr.strip().splitlines()[-1] == "wiretool: error: operation 1 ended with an error: no such thing"
 
 
+def test_graphql_subscribe_with_field_expects_as_in_ci(graphql_port: int) -> None:
+    url = f"ws://127.0.0.1:{graphql_port}/graphql"
+    ok = run_wiretool(["ws", "connect", url, "--no-stdin", "--timeout", "20", "--graphql-subscribe",
+                       "subscription { greetings(count: 2) }", "--expect", "$.data.greetings=hello 1"])
+    assert ok.exit_code == 0, ok.stderr
+    unmet = run_wiretool(["ws", "connect", url, "--no-stdin", "--timeout", "20", "--graphql-subscribe",
+                          "subscription { greetings(count: 2) }", "--expect", "$.data.greetings=hello 7"])
+    assert unmet.exit_code == 7
+    assert unmet.stderr.strip().splitlines()[-1] == ("wiretool: error: every GraphQL operation ended first: "
+                                                    "--expect '$.data.greetings=hello 7' not matched")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--graphql-subscribe", " "], "--graphql-subscribe: the query is empty"),
     (["--graphql-subscribe", '{"query": 1}'], '--graphql-subscribe: the JSON form needs a string "query"'),
     (["--graphql-subscribe", "{ a }", "--graphql-init", "[1]"], "--graphql-init: the connection_init payload is a JSON object"),
     (["--graphql-init", "{}"], "--graphql-init needs --graphql-subscribe"),
+    (["--graphql-subscribe", "{ a }", "--socketio-emit", "e", "1"],
+     "--graphql-subscribe and --socketio-emit cannot be used together: one protocol per connection"),
 ])
 def test_graphql_options_misused_are_usage_errors(args: list[str], message: str) -> None:
     result = run_cli(["ws", "connect", "ws://127.0.0.1:9/", "--no-stdin", *args])

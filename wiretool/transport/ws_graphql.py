@@ -5,8 +5,9 @@ A graphql-transport-ws server (the ``graphql-ws`` library) wants ``connection_in
 legacy ``graphql-ws`` protocol (subscriptions-transport-ws) has ``start`` instead of ``subscribe``. So
 :class:`GraphqlScript`, a sink in front of the run's, sends ``connection_init`` once the handshake is
 over, waits for the ack, then sends each operation with ids 1, 2, ... (``start`` when the server chose
-``graphql-ws``), answers pings, and ends the run when every operation has ended: exit 0 when all
-completed, 7 when one ended with an error. Everything still reaches the run's sink, in order.
+``graphql-ws``), answers pings, and closes the connection (1000) when every operation has completed: exit
+0, or 7 when ``--expect``/``--count`` are not met by then; an operation that ends with an error ends the
+run with exit 7 and its message. Everything still reaches the run's sink, in order.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class GraphqlScript:
         self.plan = plan
         self.send: Callable[[str], None] | None = None
         """Sends a text message on the connection (set once the handshake is over)."""
+        self.close: Callable[[], None] | None = None
+        """Closes the connection normally (set with :attr:`send`)."""
+        self.awaiting: Callable[[], str | None] | None = None
         self.legacy = False
         """The server chose the legacy ``graphql-ws`` subprotocol: ``start``/``stop``, no ping."""
         self.acked = False
@@ -102,9 +106,11 @@ class GraphqlScript:
         return getattr(self.sink, name)
 
     # -- the script ------------------------------------------------------------------------------
-    def start(self, send: Callable[[str], None], subprotocol: str | None) -> None:
-        """The handshake is over: say hello (``connection_init``) in the protocol the server chose."""
-        self.send = send
+    def start(self, send: Callable[[str], None], close: Callable[[], None], subprotocol: str | None, *,
+              awaiting: Callable[[], str | None] | None = None) -> None:
+        """The handshake is over: say hello (``connection_init``) in the protocol the server chose.
+        ``awaiting`` tells what the run's ``--expect``/``--count`` still wait for when every operation is over."""
+        self.send, self.close, self.awaiting = send, close, awaiting
         self.legacy = (subprotocol or "").lower() == "graphql-ws"
         init: dict[str, Any] = {"type": "connection_init"}
         if self.plan.init_payload is not None:
@@ -150,9 +156,13 @@ class GraphqlScript:
             del self.open[ident]
             if kind == "error":
                 self.failed.append(f"operation {ident} ended with an error: {_first_error(value.get('payload'))}")
-            if not self.open:
-                self.sink.finish(Outcome(ExitCode.EXPECTATION, self.failed[0]) if self.failed
-                                 else Outcome(ExitCode.OK))
+            if self.failed:
+                self.sink.finish(Outcome(ExitCode.EXPECTATION, self.failed[0]))
+            elif not self.open and self.close is not None:
+                pending = self.awaiting() if self.awaiting is not None else None
+                if pending:
+                    self.sink.finish(Outcome(ExitCode.EXPECTATION, f"every GraphQL operation ended first: {pending}"))
+                self.close()
 
     def _note(self, text: str) -> None:
         self.sink.emit(Note(t=self.sink.now(), proto_name="ws", level="warn", text=text))

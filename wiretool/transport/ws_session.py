@@ -114,6 +114,9 @@ class WsClientSession:
         self._tasks: list[asyncio.Future[Any]] = []
         self.script: Any = None
         """The GraphQL client steps (``--graphql-subscribe``), a sink in front of the run's."""
+        self.awaiting: Any = None
+        """What the run's goals still wait for, in words, or None (``WsGoals.pending``): a script that is done
+        ends the run with it as exit 7 rather than closing as if all were met."""
 
     # -- the Session contract ----------------------------------------------------------------------
     async def run(self, sink: Sink) -> Outcome:
@@ -140,7 +143,8 @@ class WsClientSession:
             self._close(client, self._stopping)
         else:
             if self.script is not None:
-                self.script.start(client.send_text, client.proto.subprotocol)
+                self.script.start(client.send_text, lambda: client.close(1000, ""), client.proto.subprotocol,
+                                  awaiting=self.awaiting)
             self._tasks.append(asyncio.ensure_future(self._send_all(client)))
             if plan.ping_interval:
                 self._tasks.append(asyncio.ensure_future(self._pinger(client, plan.ping_interval)))
@@ -303,6 +307,7 @@ async def run_connect(out: Any, plan: ConnectPlan) -> int:
 
     session = WsClientSession(plan)
     goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
+    session.awaiting = goals.pending
     viewing = Viewing(proto="ws", url=plan.client.url, forced=plan.view) if plan.views else None
     return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,
                      capture=open_capture(plan), viewing=viewing)
