@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import run_wiretool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from protocol_peers import connect, fields_of, node_server, record_views, viewed
@@ -216,3 +217,15 @@ def test_pending_requests_stay_bounded() -> None:
         jsonrpc.VIEW.decode(batch, ViewContext(dir="send", state=state))
     assert len(state["jsonrpc"]) == 4096
     assert state["jsonrpc"].dropped == 6000 - 4096
+
+
+def test_the_ci_examples_of_the_docs(rpc_port: int) -> None:
+    ok = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{rpc_port}/", "--no-stdin", "--timeout", "10", "--send",
+                       '{"jsonrpc":"2.0","method":"sum","params":[2,3],"id":1}', "--expect", "$.result=5"])
+    assert ok.exit_code == 0, ok.stderr
+    with _CdpLike() as cdp:
+        ok = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{cdp.port}/devtools/page/1", "--no-stdin",
+                           "--timeout", "10", "--send",
+                           '{"id":1,"method":"Runtime.evaluate","params":{"expression":"1+1"}}',
+                           "--expect", "$.result.result.value=2"])
+    assert ok.exit_code == 0, ok.stderr

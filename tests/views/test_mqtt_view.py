@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import run_wiretool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from protocol_peers import connect, fields_of, node_server, record_views, viewed
@@ -217,3 +218,11 @@ def test_mutated_packets_never_raise(mutations: list[tuple[bytes, int, int, int]
         assert result.fields is not None
         pos += cut
     mqtt.VIEW.decode(bytes(stream[pos:]), ViewContext(dir="send", state=state))
+
+
+def test_the_ci_example_of_the_docs(broker_port: int) -> None:
+    ok = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{broker_port}/", "-s", "mqtt", "--no-stdin",
+                       "--timeout", "10", "--send-hex", "101000044d5154540402003c000477697265",
+                       "--expect", "$.reason=Connection Accepted"])
+    assert ok.exit_code == 0, ok.stderr
+    assert "CONNACK 0 Connection Accepted" in ok.stdout

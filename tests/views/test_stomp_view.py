@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import run_wiretool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from protocol_peers import connect, fields_of, node_server, record_views, viewed
@@ -147,3 +148,10 @@ def test_mutated_frames_never_raise(mutations: list[tuple[bytes, int, int, int]]
         assert result.fields is not None
         pos += cut
     stomp.VIEW.decode(bytes(stream[pos:]), ViewContext(dir="send", state=state))
+
+
+def test_the_ci_example_of_the_docs(broker_port: int) -> None:
+    connect_frame = b"CONNECT\naccept-version:1.2\nhost:localhost\n\n\x00"
+    ok = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{broker_port}/stomp", "-s", "v12.stomp", "--no-stdin",
+                       "--timeout", "10", "--send-hex", connect_frame.hex(), "--expect", "$.command=CONNECTED"])
+    assert ok.exit_code == 0, ok.stderr
