@@ -63,9 +63,11 @@ class ViewResult:
 class View(Protocol):
     """A payload view (one small file each under ``wiretool/views/``).
 
-    Two optional attributes are read with ``getattr``: ``summary`` (one line for ``wiretool views``; the
-    class docstring's first line otherwise) and ``sticky`` (once picked for a connection, the view decodes
-    all of its messages; default: true when ``subprotocols`` is not empty).
+    Optional attributes, read with ``getattr``: ``summary`` (one line for ``wiretool views``; the class
+    docstring's first line otherwise), ``sticky`` (once picked for a connection, the view decodes all of its
+    messages; default: true when ``subprotocols`` is not empty) and ``samples`` (a few valid payloads in a
+    plausible order, which tests/views/test_views_fuzz.py mutates; without them the view is fuzzed with
+    every other view's samples).
     """
 
     name: str

@@ -26,14 +26,11 @@ _STATE_KEY = "engineio"
 def parse_packet(payload: Payload) -> dict[str, Any]:
     """One Engine.IO packet as fields: ``type`` and, per type, ``data`` / the open packet's settings.
 
-    Raises ValueError (the view's complaint, shown above the raw payload) for text that is no packet."""
+    Bytes are a binary message (a BINARY frame carries the data alone, no type digit, in v4); text
+    that is no packet raises ValueError (the view's complaint, shown above the raw payload)."""
     if isinstance(payload, (bytes, bytearray)):
-        try:
-            text = bytes(payload).decode("utf-8")
-        except UnicodeDecodeError:
-            return {"type": "message", "binary": True, "length": len(payload)}
-    else:
-        text = payload
+        return {"type": "message", "binary": True, "length": len(payload)}
+    text = payload
     if not text:
         raise ValueError("empty Engine.IO packet (no type digit)")
     kind = TYPES.get(text[0])
@@ -115,6 +112,10 @@ class EngineIOView:
     sticky = True
     """Once picked, it decodes every message of the connection (pings and pongs are no JSON)."""
     summary = "Engine.IO v4 packets (open, close, ping, pong, message, upgrade, noop; ping interval checked)"
+    samples: tuple[Payload, ...] = (
+        '0{"sid":"a1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}',
+        "2", "3", "4hello", "1", "5", "6", b"\x01\x02\xff")
+    """Valid packets, for the fuzz test (tests/views/test_views_fuzz.py mutates them)."""
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         # below socketio's, which also decodes every Engine.IO packet and the Socket.IO packet inside

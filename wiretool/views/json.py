@@ -41,6 +41,8 @@ class JsonView:
     name = "json"
     subprotocols: tuple[str, ...] = ()
     summary = "JSON text pretty-printed (compact when short); the expect field form reads the document"
+    samples: tuple[Payload, ...] = ('{"a": [1, 2.5, null, true]}', "[]", '{"k": {"n": "\\u00e9"}}')
+    """Valid documents, for the fuzz test."""
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.0 if _parse(payload) is _NOT_JSON else 1.0

@@ -115,6 +115,14 @@ class SignalRView:
     subprotocols: tuple[str, ...] = ()
     sticky = True
     summary = "SignalR JSON hub protocol (0x1E-separated records; invocations matched to completions)"
+    samples: tuple[Payload, ...] = (
+        '{"protocol":"json","version":1}\x1e', "{}\x1e",
+        '{"type":1,"invocationId":"1","target":"Send","arguments":["a",1]}\x1e',
+        '{"type":3,"invocationId":"1","result":2}\x1e{"type":6}\x1e',
+        '{"type":4,"invocationId":"2","target":"Counter","arguments":[3]}\x1e',
+        '{"type":2,"invocationId":"2","item":1}\x1e', '{"type":5,"invocationId":"2"}\x1e',
+        '{"type":7,"error":"bye","allowReconnect":true}\x1e')
+    """Valid records, for the fuzz test (it mutates them)."""
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
         return 0.8 if looks_like_signalr(payload) else 0.0
