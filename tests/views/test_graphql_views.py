@@ -85,13 +85,12 @@ def test_legacy_graphql_ws_start_data_stop_and_keepalive() -> None:
     assert done.fields["results"] == 1 and done.fields["elapsed_ms"] == 100.0
 
 
-def test_without_the_subprotocol_the_message_types_pick_the_protocol() -> None:
-    ctx = ViewContext()
-    assert views.pick('{"type":"subscribe","id":"1","payload":{}}', ctx).name == "graphql-transport-ws"
-    assert views.pick('{"type":"start","id":"1","payload":{}}', ctx).name == "graphql-ws"
-    assert views.pick('{"type":"connection_init"}', ctx).name == "graphql-transport-ws"
+def test_only_the_subprotocol_picks_a_graphql_view() -> None:
+    for payload in ('{"type":"subscribe","id":"1","payload":{}}', '{"type":"start","id":"1"}', '{"type":"ping"}'):
+        assert views.pick(payload, ViewContext()).name == "json", payload  # someone else's "type" too
     assert views.pick('{"type":"connection_init"}', ViewContext(subprotocol="graphql-ws")).name == "graphql-ws"
-    assert views.pick('{"type":"chat"}', ctx).name == "json"  # someone else's "type"
+    assert views.pick('{"type":"ping"}', ViewContext(subprotocol="GraphQL-Transport-WS")).name == \
+        "graphql-transport-ws"
     assert views.pick("not json", ViewContext(subprotocol="graphql-ws")).name == "raw"
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from wiretool.views.base import Line, Payload, ViewContext, ViewResult
 from wiretool.views.subproto import (
-    BY_SHAPE,
     BY_SUBPROTOCOL,
     NOT_JSON,
     Bounded,
@@ -26,8 +25,6 @@ from wiretool.views.subproto import (
 )
 
 TYPES = ("connection_init", "connection_ack", "ping", "pong", "subscribe", "next", "error", "complete")
-OWN_TYPES = ("ping", "pong", "subscribe", "next")
-"""The types only this protocol has (the legacy ``graphql-ws`` shares the others)."""
 
 _OPERATION = re.compile(r"\s*(?:#[^\n]*\n\s*)*(query|mutation|subscription)?\s*([_A-Za-z]\w*)?[^{]*\{\s*([_A-Za-z]\w*)")
 
@@ -76,14 +73,12 @@ class GraphqlTransportWsView:
     subprotocols: tuple[str, ...] = ("graphql-transport-ws",)
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
-        value = parse_json(payload)
-        if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        # Only the negotiated subprotocol (or --view) picks it: servers of both GraphQL protocols insist on
+        # theirs, and {"type": "ping"}-shaped JSON is far too common in other protocols to claim by shape.
+        if not subprotocol_is(context, self.subprotocols):
             return 0.0
-        if subprotocol_is(context, self.subprotocols):
-            return BY_SUBPROTOCOL
-        if value["type"] in OWN_TYPES:
-            return BY_SHAPE
-        return BY_SHAPE - 0.2 if value["type"] in TYPES else 0.0
+        value = parse_json(payload)
+        return BY_SUBPROTOCOL if isinstance(value, dict) else 0.0
 
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
         value = parse_json(payload)

@@ -13,7 +13,6 @@ from typing import Any
 from wiretool.views.base import Line, Payload, ViewContext, ViewResult
 from wiretool.views.graphql_transport_ws import error_messages, label, operation
 from wiretool.views.subproto import (
-    BY_SHAPE,
     BY_SUBPROTOCOL,
     NOT_JSON,
     Bounded,
@@ -26,8 +25,6 @@ from wiretool.views.subproto import (
 
 TYPES = ("connection_init", "connection_ack", "connection_error", "ka", "start", "data", "error", "complete",
          "stop", "connection_terminate")
-OWN_TYPES = ("connection_error", "ka", "start", "data", "stop", "connection_terminate")
-"""The types only this protocol has (graphql-transport-ws shares the others)."""
 _OPERATION_TYPES = ("start", "data", "error", "complete", "stop")
 
 
@@ -38,14 +35,12 @@ class GraphqlWsView:
     subprotocols: tuple[str, ...] = ("graphql-ws",)
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
-        value = parse_json(payload)
-        if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        # Only the negotiated subprotocol (or --view) picks it: servers of both GraphQL protocols insist on
+        # theirs, and {"type": "ping"}-shaped JSON is far too common in other protocols to claim by shape.
+        if not subprotocol_is(context, self.subprotocols):
             return 0.0
-        if subprotocol_is(context, self.subprotocols):
-            return BY_SUBPROTOCOL
-        if value["type"] in OWN_TYPES:
-            return BY_SHAPE
-        return BY_SHAPE - 0.3 if value["type"] in TYPES else 0.0  # the newer protocol wins a shared type
+        value = parse_json(payload)
+        return BY_SUBPROTOCOL if isinstance(value, dict) else 0.0
 
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
         value = parse_json(payload)
