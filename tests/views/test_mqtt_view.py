@@ -226,3 +226,9 @@ def test_the_ci_example_of_the_docs(broker_port: int) -> None:
                        "--expect", "$.reason=Connection Accepted"])
     assert ok.exit_code == 0, ok.stderr
     assert "CONNACK 0 Connection Accepted" in ok.stdout
+
+
+def test_the_work_per_message_is_bounded() -> None:
+    (got,) = _run(("send", packet(0xC0, b"") * 5000))
+    assert got["count"] == mqtt.MAX_READ and len(got["packets"]) == mqtt.MAX_PACKETS
+    assert got["complaints"] == [f"more than {mqtt.MAX_READ} packets in one message: the rest (6000 bytes) is not read"]

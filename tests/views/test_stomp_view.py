@@ -155,3 +155,15 @@ def test_the_ci_example_of_the_docs(broker_port: int) -> None:
     ok = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{broker_port}/stomp", "-s", "v12.stomp", "--no-stdin",
                        "--timeout", "10", "--send-hex", connect_frame.hex(), "--expect", "$.command=CONNECTED"])
     assert ok.exit_code == 0, ok.stderr
+
+
+def test_the_work_per_message_is_bounded() -> None:
+    frame = b"ACK\nid:1\n\n\x00"
+    (got,) = _run(("send", frame * 3000))
+    assert got["count"] == stomp.MAX_READ and len(got["frames"]) == stomp.MAX_FRAMES
+    assert got["complaints"] == [f"more than {stomp.MAX_READ} frames in one message: the rest "
+                                 f"({1000 * len(frame)} bytes) is not read"]
+    (flood,) = _run(("send", b"SEND\ndestination:/q\n" + b"h:v\n" * 100_000 + b"\n\x00"))
+    assert flood["headers"] == {"destination": "/q", "h": "v"} and flood["headers_shown"] == stomp.MAX_HEADERS
+    (beats,) = _run(("recv", "\r\n\n" * 100_000))
+    assert beats == {"command": "heartbeat", "heartbeats": 200_000}

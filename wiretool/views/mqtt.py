@@ -19,6 +19,9 @@ MAX_PARTIAL = 256 * 1024
 """Bytes of an unfinished packet kept per direction; a packet longer than this is named and skipped."""
 MAX_PACKETS = 200
 """Packets of one message put in the fields (the rest are counted)."""
+MAX_READ = 2000
+"""Packets of one message read at all: past that the rest of the message is skipped (bounded work per message,
+whatever a peer packs into 16 MiB), and the view starts afresh with the next message."""
 MAX_LIST = 100
 """Topics of a SUBSCRIBE (reason codes of a SUBACK...) put in the fields."""
 
@@ -223,7 +226,12 @@ class MqttView:
             pos = 0
             buf.clear()
         partial: tuple[int, int] | None = None
+        read = len(packets)
         while pos < len(view):
+            if read >= MAX_READ:
+                complaints.append(f"more than {MAX_READ} packets in one message: the rest ({len(view) - pos} "
+                                  "bytes) is not read")
+                break
             head = _remaining_length(view, pos)
             if head is None:
                 buf += view[pos:]
@@ -251,15 +259,16 @@ class MqttView:
                     partial = (have, total)
                 break
             self._packet(view, pos, head, mine, context, pending, packets, lines)
+            read += 1
             pos += total
-        return self._result(packets, lines, complaints, partial)
+        return self._result(packets, lines, complaints, partial, read)
 
     def _result(self, packets: list[dict[str, Any]], lines: list[Line], complaints: list[str],
-                partial: tuple[int, int] | None) -> ViewResult:
+                partial: tuple[int, int] | None, read: int | None = None) -> ViewResult:
         if len(packets) == 1:
             fields: dict[str, Any] = dict(packets[0])
         else:
-            fields = {"type": "packets" if packets else "partial", "count": len(packets),
+            fields = {"type": "packets" if packets else "partial", "count": len(packets) if read is None else read,
                       "packets": packets[:MAX_PACKETS]}
         if partial is not None:
             have, need = partial

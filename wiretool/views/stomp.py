@@ -19,6 +19,9 @@ from wiretool.views.subproto import BY_SUBPROTOCOL, Bounded, preview, state, sub
 MAX_PARTIAL = 256 * 1024
 """Bytes of an unfinished frame kept per direction; past that the frame is named and dropped."""
 MAX_FRAMES = 100
+"""Frames of one message put in the fields (the rest are counted)."""
+MAX_READ = 2000
+"""Frames of one message read at all: past that the rest is skipped (bounded work whatever a peer packs in)."""
 MAX_HEADERS = 50
 
 CLIENT = ("CONNECT", "STOMP", "SEND", "SUBSCRIBE", "UNSUBSCRIBE", "BEGIN", "COMMIT", "ABORT", "ACK", "NACK",
@@ -29,7 +32,7 @@ REQUIRED = {"SEND": ("destination",), "SUBSCRIBE": ("destination", "id"), "UNSUB
             "BEGIN": ("transaction",), "COMMIT": ("transaction",), "ABORT": ("transaction",),
             "ACK": ("id",), "NACK": ("id",), "CONNECTED": ("version",)}
 SECRET_HEADERS = frozenset({"passcode", "password", "login-token", "token"})
-_BLANK = re.compile(rb"\r?\n\r?\n")
+_EOLS = re.compile(rb"[\r\n]+")
 _COMMAND = re.compile(rb"(?:\r?\n)*([A-Z]{1,20})\r?\n")
 _ESCAPES = {"\\n": "\n", "\\c": ":", "\\\\": "\\", "\\r": "\r"}
 _ESCAPE = re.compile(r"\\.?")
@@ -53,6 +56,16 @@ def _unescape(value: str, complaints: list[str]) -> str:
     return _ESCAPE.sub(one, value) if "\\" in value else value
 
 
+def _blank_line(data: bytes, start: int) -> tuple[int, int] | None:
+    """(end of the header block, start of the body): the first empty line from ``start`` (the command
+    line's LF), found with ``bytes.find`` (a regex search is slow over megabytes of headers)."""
+    lf = data.find(b"\n\n", start)
+    crlf = data.find(b"\n\r\n", start)
+    if crlf >= 0 and (lf < 0 or crlf < lf):
+        return crlf, crlf + 3
+    return (lf, lf + 2) if lf >= 0 else None
+
+
 def _frame(data: bytes, pos: int, version: str) -> tuple[dict[str, Any], int]:
     """The frame starting at ``pos`` (heart-beat EOLs skipped) and the offset after it; :class:`_Incomplete`."""
     m = _COMMAND.match(data, pos)
@@ -63,18 +76,19 @@ def _frame(data: bytes, pos: int, version: str) -> tuple[dict[str, Any], int]:
         line = start.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
         raise ValueError(f"not a STOMP command line: {preview(line, 40)!r}")
     command = m.group(1).decode()
-    blank = _BLANK.search(data, m.end() - 2 if data[m.end() - 2:m.end() - 1] == b"\r" else m.end() - 1)
+    blank = _blank_line(data, m.end() - 1)
     if blank is None:
         raise _Incomplete()
+    block_end, body_at = blank
     complaints: list[str] = []
     headers: dict[str, str] = {}
     escapes = version != "1.0" and command not in ("CONNECT", "CONNECTED", "STOMP")
-    count = 0
-    for raw in data[m.end():blank.start()].split(b"\n"):
+    block = data[m.end():block_end]
+    count = block.count(b"\n") + 1
+    for raw in block.split(b"\n", MAX_HEADERS * 4)[:MAX_HEADERS * 4]:  # bounded work: later lines only counted
         text = raw.decode("utf-8", "replace").removesuffix("\r")
         if not text:
             continue
-        count += 1
         name, colon, value = text.partition(":")
         if not colon:
             complaints.append(f"a header line with no colon: {preview(text, 40)!r}")
@@ -83,7 +97,6 @@ def _frame(data: bytes, pos: int, version: str) -> tuple[dict[str, Any], int]:
             name, value = _unescape(name, complaints), _unescape(value, complaints)
         if name not in headers and len(headers) < MAX_HEADERS:  # STOMP 1.2: the first one counts
             headers[name] = REDACTED if (name.lower() in SECRET_HEADERS or is_secret(name)) else preview(value)
-    body_at = blank.end()
     length = headers.get("content-length")
     if length is not None and length.isdigit() and len(length) < 12:
         end = body_at + int(length)
@@ -160,13 +173,19 @@ class StompView:
             side["need"] = 0
         frames: list[dict[str, Any]] = []
         complaints: list[str] = []
-        heartbeats = 0
+        heartbeats = read = 0
         pos = 0
         while pos < len(data):
-            if data[pos:pos + 1] == b"\n" or data[pos:pos + 2] == b"\r\n":
-                pos += 1 if data[pos:pos + 1] == b"\n" else 2
-                heartbeats += 1
+            eols = _EOLS.match(data, pos)
+            if eols is not None:  # heart-beats (one regex for a run of them, however long)
+                heartbeats += eols.group().count(b"\n")
+                pos = eols.end()
                 continue
+            if read >= MAX_READ:
+                complaints.append(f"more than {MAX_READ} frames in one message: the rest ({len(data) - pos} bytes) "
+                                  "is not read")
+                break
+            read += 1
             try:
                 frame, pos = _frame(data, pos, mine.get("version", "1.2"))
             except _Incomplete as exc:
@@ -192,7 +211,7 @@ class StompView:
                 fields["heartbeats"] = heartbeats
                 lines.insert(0, ("heart-beat" + (f" x{heartbeats}" if heartbeats > 1 else ""), "dim"))
         else:
-            fields = {"command": "frames", "count": len(frames), "frames": frames, "heartbeats": heartbeats}
+            fields = {"command": "frames", "count": read, "frames": frames, "heartbeats": heartbeats}
         if complaints:
             fields["complaints"] = fields.get("complaints", []) + complaints
             lines += [(c, "yellow") for c in complaints]
