@@ -70,6 +70,7 @@ class GraphqlTransportWsView:
     """graphql-transport-ws messages, with operation ids matched to their subscribe."""
 
     name = "graphql-transport-ws"
+    summary = "GraphQL over WebSocket (graphql-ws library): subscribe/next/error/complete matched by id, timed"
     subprotocols: tuple[str, ...] = ("graphql-transport-ws",)
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:

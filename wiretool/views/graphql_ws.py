@@ -32,6 +32,7 @@ class GraphqlWsView:
     """subscriptions-transport-ws messages, with operation ids matched to their start."""
 
     name = "graphql-ws"
+    summary = "legacy subscriptions-transport-ws: start/data/stop matched by id, ka keep-alives"
     subprotocols: tuple[str, ...] = ("graphql-ws",)
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:

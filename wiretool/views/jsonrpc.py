@@ -86,6 +86,7 @@ class JsonRpcView:
     """JSON-RPC 2.0 and CDP messages, responses matched to their requests with the round-trip time."""
 
     name = "jsonrpc"
+    summary = "JSON-RPC 2.0 and Chrome DevTools Protocol: responses matched to requests with the RTT, batches, errors by name"
     subprotocols: tuple[str, ...] = ("jsonrpc", "jsonrpc-2.0", "json-rpc", "jsonrpc2")
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:

@@ -181,6 +181,7 @@ class MqttView:
     """MQTT control packets, whole or split across WebSocket messages."""
 
     name = "mqtt"
+    summary = "MQTT 3.1.1 and 5.0 control packets, split across and joined within messages; acks matched"
     subprotocols: tuple[str, ...] = ("mqtt", "mqttv3.1")
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:

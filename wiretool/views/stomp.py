@@ -58,9 +58,11 @@ def _unescape(value: str, complaints: list[str]) -> str:
 
 def _blank_line(data: bytes, start: int) -> tuple[int, int] | None:
     """(end of the header block, start of the body): the first empty line from ``start`` (the command
-    line's LF), found with ``bytes.find`` (a regex search is slow over megabytes of headers)."""
-    lf = data.find(b"\n\n", start)
-    crlf = data.find(b"\n\r\n", start)
+    line's LF), found with ``bytes.find`` within this frame (a regex search is slow over megabytes)."""
+    nul = data.find(b"\x00", start)  # a header cannot hold NUL: the blank line comes before the first one
+    end = len(data) if nul < 0 else nul
+    lf = data.find(b"\n\n", start, end)
+    crlf = data.find(b"\n\r\n", start, end if lf < 0 else lf + 1)
     if crlf >= 0 and (lf < 0 or crlf < lf):
         return crlf, crlf + 3
     return (lf, lf + 2) if lf >= 0 else None
@@ -137,6 +139,7 @@ class StompView:
     """STOMP frames, whole or split across WebSocket messages."""
 
     name = "stomp"
+    summary = "STOMP 1.0-1.2 frames, heart-beats, content-length checked; receipts and subscriptions matched"
     subprotocols: tuple[str, ...] = ("v12.stomp", "v11.stomp", "v10.stomp", "stomp")
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
