@@ -172,3 +172,23 @@ def test_json_messages_get_pretty_printed_and_expect_reads_them() -> None:
     assert result.exit_code == 0, result.stderr
     assert '│ {"type": "next", "id": "1", "payload": {"n": 1}}' in result.stdout
     assert as_json.exit_code == 0 and not any("view" in r for r in as_json.json_lines())  # pretty-printing only
+
+
+def test_what_a_peer_names_reaches_the_terminal_escaped() -> None:
+    conn = ConnectionViews(url=EIO_URL)
+    escaped = conn.view('42["\\u001b]0;pwned\\u0007red",{"k":"\\u202e"}]', dir="recv", t=0)
+    assert escaped.fields["event"] == "\x1b]0;pwned\x07red"  # the NDJSON keeps it exact (JSON-escaped)
+    raw = conn.view('42["\x1b]0;pwned\x07\x1b[31mred"]', dir="recv", t=0)  # not JSON: the complaint, raw
+    assert raw.result.error is not None
+    for decoded in (escaped, raw):
+        text = "\n".join(line for line, _ in decoded.result.lines)
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+
+
+def test_connection_state_is_forgotten_past_the_bound() -> None:
+    from wiretool.run import viewing as viewing_module
+
+    viewing = Viewing(url=EIO_URL)
+    for conn in range(viewing_module.MAX_CONNECTIONS + 10):
+        viewing.connection(conn).view("2", dir="recv", t=0)
+    assert len(viewing._conns) <= viewing_module.MAX_CONNECTIONS

@@ -43,9 +43,13 @@ def __getattr__(name: str) -> Any:
 @click.option("--capture", type=click.Path(dir_okay=False), metavar="FILE",
               help="Re-decode a capture (from --record), any protocol, both directions.")
 @click.option("--show-secrets", is_flag=True, help="With --capture: show secret header values a capture kept.")
+@click.option("--view", "view_name", metavar="NAME", default=None,
+              help="With --capture: decode every ws message / sse event with this payload view ('raw': none; "
+                   "default: picked from the subprotocol, the URL and the first packets).")
 @global_options
 def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, sender: str | None,
-           deflate: bool, no_context_takeover: bool, hpack: bool, capture: str | None, show_secrets: bool) -> int:
+           deflate: bool, no_context_takeover: bool, hpack: bool, capture: str | None, show_secrets: bool,
+           view_name: str | None) -> int:
     """Decode frames from bytes: hex arguments (spaces, colons, 0x and \\x tolerated), --file PATH or - (stdin).
 
     \b
@@ -65,7 +69,13 @@ def decode(data: tuple[str, ...], file: str | None, encoding: str, proto: str, s
 
         if data or file:
             raise UsageError("--capture reads the bytes from FILE: give no other input")
-        return decode_capture(capture, Output(make_env(), proto=proto), hpack_entries=hpack, show_secrets=show_secrets)
+        from wiretool.cli.views import resolve_view
+
+        view, views_on = resolve_view(view_name)
+        return decode_capture(capture, Output(make_env(), proto=proto), hpack_entries=hpack, show_secrets=show_secrets,
+                              view=view, views=views_on)
+    if view_name is not None:
+        raise UsageError("--view applies to --capture only (bare frames have no connection to pick a view for)")
     if proto == "h2" and (sender or deflate or no_context_takeover):
         raise UsageError("--from, --deflate and --no-context-takeover apply to --proto ws only")
     if proto == "ws" and hpack:

@@ -6,7 +6,7 @@ the bytes hold any protocol violation, else 0.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wiretool.exitcodes import ExitCode
 
@@ -14,8 +14,13 @@ if TYPE_CHECKING:
     from wiretool.output.sink import Output
 
 
-def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_secrets: bool = False) -> int:
-    """Emit every record the capture's bytes decode to, then a summary; 5 if any violation, else 0."""
+def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_secrets: bool = False,
+                   view: Any = None, views: bool = True) -> int:
+    """Emit every record the capture's bytes decode to, then a summary; 5 if any violation, else 0.
+
+    A ws capture's messages get their payload view as a live run's do (``view`` forced, or picked from the
+    capture's URL, the negotiated subprotocol and the first packets; ``views=False``: none); so do an sse
+    capture's events under a forced ``view``."""
     from wiretool.capture.decode import decode
     from wiretool.capture.file import read_capture
     from wiretool.errors import UsageError
@@ -31,6 +36,11 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
         records = decode(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
     except UsageError as exc:
         raise UsageError(f"{path}: {exc.message}") from None
+    viewing = None
+    if views and (cap.proto == "ws" or (cap.proto == "sse" and view is not None)):
+        from wiretool.run.viewing import Viewing
+
+        viewing = Viewing(proto=cap.proto, url=str(cap.header.get("url", "")), forced=view, pretty=not out.env.json)
     counts: dict[str, int] = {"frames": 0, "messages": 0, "events": 0, "violations": 0}
     kinds = {"frame": "frames", "message": "messages", "event": "events"}
     warned = 0
@@ -43,7 +53,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
                 warned += 1
                 out.env.stderr.write(f"wiretool: warning: {rec.text}\n")
             counts["violations"] += len(getattr(rec, "violations", ()) or ())
-            out.emit(rec)
+            out.emit(viewing(rec) if viewing is not None else rec)
     code = ExitCode.PROTOCOL if counts["violations"] else ExitCode.OK
     if counts["violations"]:
         out.error(f"{counts['violations']} protocol violation(s) in the captured bytes", code)

@@ -8,10 +8,12 @@ This module only wires options to :class:`wiretool.transport.sse.SseSession` (th
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
 from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.views import view_option
 
 _MIB = 1 << 20
 
@@ -72,8 +74,9 @@ def _content_type(body: bytes) -> str:
 @click.option("--event", "types", multiple=True, metavar="TYPE", help="Show only events of this type (repeatable).")
 @click.option("--max-events", type=click.IntRange(min=1), default=None, metavar="N",
               help="Stop after N shown events (exit 0).")
-@click.option("--expect", default=None, metavar="REGEX",
-              help="Stop with exit 0 once an event's data matches; exit 7 if the stream ends or times out first.")
+@click.option("--expect", default=None, metavar="REGEX|$.FIELD=VALUE",
+              help="Stop with exit 0 once an event's data matches (a regex, or a field of its JSON or view: "
+                   "'$.type=done', '$.choices[0].delta.content~hi'); exit 7 if the stream ends or times out first.")
 @click.option("--reconnect/--no-reconnect", default=None,
               help="Reconnect when the stream ends, like a browser (default for GET; POST streams end the run). "
                    "Under --no-reconnect an end by the server is exit 0.")
@@ -88,12 +91,13 @@ def _content_type(body: bytes) -> str:
               help="Longest line accepted; past it the run stops (exit 5).")
 @click.option("--max-event", type=click.IntRange(min=16), default=16 * _MIB, show_default=True, metavar="CHARS",
               help="Largest event data accepted; past it the run stops (exit 5).")
+@view_option
 @network_options
 @global_options
 def tail(url: str, method: str | None, data: str | None, last_event_id: str, http2: bool, http1: bool,
          raw: bool, timestamps: bool, types: tuple[str, ...], max_events: int | None, expect: str | None,
          reconnect: bool | None, max_reconnects: int | None, retry_5xx: bool, reconnect_delay: float,
-         max_backoff: float, max_line: int, max_event: int, net: NetOptions) -> int:
+         max_backoff: float, max_line: int, max_event: int, view_name: str | None, net: NetOptions) -> int:
     """Follow the Server-Sent Events stream at URL, reconnecting with Last-Event-ID like a browser.
 
     \b
@@ -118,8 +122,14 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     _check_url(url, net.show_secrets)
     if http1 and http2:
         raise UsageError("--http1 and --http2 exclude each other")
+    from wiretool.cli.views import resolve_view
+    from wiretool.run import field_expect
+
+    view, views_on = resolve_view(view_name)
     try:
-        pattern = re.compile(expect) if expect is not None else None
+        pattern: Any = None
+        if expect is not None:
+            pattern = field_expect.parse(expect) if field_expect.is_field_form(expect) else re.compile(expect)
     except re.error as exc:
         raise UsageError(f"bad --expect regex: {exc}") from None
     from wiretool.cli.input_bytes import read_data_option
@@ -143,6 +153,13 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     goals = SseGoals(types=frozenset(types), max_events=max_events, pattern=pattern)
     env = make_env()
     out = Output(env, proto="sse")
+    if not views_on:
+        out.options["view"] = "raw"
+    viewing = None
+    if view is not None:  # --view NAME: each event's data through it (JSON data is pretty-printed anyway)
+        from wiretool.run.viewing import Viewing
+
+        viewing = Viewing(proto="sse", url=url, forced=view, pretty=not env.json)
     # With --raw on a pretty run, stdout carries only the body bytes; everything else goes to stderr.
     meta = out
     if raw and not env.json:
@@ -158,4 +175,4 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
                                 extra={"method": request.method, "http2": http2, "http1": http1,
                                        "body_b64": base64.b64encode(body).decode() if body is not None else None})
     return run_sync(run(session, meta, limits=Limits(timeout=net.timeout), goals=goals, capture=capture,
-                        show=sse_show(out, meta, raw=raw, types=frozenset(types))))
+                        show=sse_show(out, meta, raw=raw, types=frozenset(types)), viewing=viewing))

@@ -19,25 +19,45 @@ def _stamp(record: Any) -> str:
     return f"[{record.t:8.3f}]" + (f" {ts}" if ts else "")
 
 
-def _pretty_data(data: str) -> str:
-    """JSON data indented (one line when short), anything else as is; always terminal-safe (``wiretool.views``)."""
+def _pretty_data(data: str, out: Output) -> str:
+    """JSON data indented (one line when short), anything else as is; always terminal-safe (``wiretool.views``).
+    Under ``--view raw`` the data as it is, escaped."""
     from wiretool import views
 
+    if out.options.get("view") == "raw":
+        return safe_text(data, keep_newlines=True)
     return views.render(data, views.ViewContext(proto="sse")).text
+
+
+def _viewed_data(data: str, decoded: Any) -> str:
+    """The data under a forced ``--view``: its tree under the data, the pretty form, or the complaint."""
+    result = decoded.result
+    if result.error is not None:
+        return safe_text(data, keep_newlines=True) + "\n✗ " + safe_text(result.error)
+    body = "\n".join(line for line, _ in result.lines)
+    if result.fields is None:
+        return body
+    return safe_text(data, keep_newlines=True) + f"\n▸ {decoded.name}\n" + body
 
 
 def render(record: Record, out: Output) -> None:
     """Draw one SSE record (anything else falls back to the common view)."""
     from rich.text import Text
 
+    from wiretool.records.viewed import Viewed
+
     console = out.console
+    decoded = None
+    if type(record) is Viewed:
+        decoded = record.view  # type: ignore[attr-defined]
+        record = record.record  # type: ignore[attr-defined]
     if isinstance(record, SseEvent):
         line = Text()
         line.append(_stamp(record) + " ", style="dim")
         line.append(safe_text(record.event), style="bold magenta")
         if record.id:
             line.append(f"  id={safe_text(record.id)}", style="cyan")
-        body = _pretty_data(record.data)
+        body = _pretty_data(record.data, out) if decoded is None else _viewed_data(record.data, decoded)
         if "\n" in body:
             console.print(line)
             console.print(Text("  " + body.replace("\n", "\n  ")))

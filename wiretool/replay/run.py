@@ -124,8 +124,13 @@ async def _run_session(session: Session, cap: Capture, opts: ReplayOptions, out:
         else:
             out.emit(record)
 
+    viewing = None
+    if cap.proto == "ws":  # the replayed messages get their payload view, picked as in a live ws connect
+        from wiretool.run.viewing import Viewing
+
+        viewing = Viewing(proto="ws", url=opts.url or str(cap.header.get("url", "")), pretty=not out.env.json)
     return await run(session, out, limits=Limits(timeout=opts.timeout), goals=ReplayGoals(), capture=writer,
-                     show=show)
+                     show=show, viewing=viewing)
 
 
 def show_verdict(out: Output, check: ReplayCheck) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Record
 from wiretool.records.sse import SseChunk, SseComment, SseEvent
+from wiretool.records.viewed import Viewed
+from wiretool.run import field_expect
 from wiretool.session import Outcome
 
 if TYPE_CHECKING:
@@ -22,11 +24,13 @@ class SseGoals:
 
     Only events that pass the ``--event`` filter (``types``; empty: all) count, as only they are shown
     (``shown`` counts them only while there is a goal: the summary's figure is the session's).
-    An ``--expect`` never met makes a clean end, an ``--idle-timeout`` or a ``--timeout`` exit 7.
+    An ``--expect`` never met makes a clean end, an ``--idle-timeout`` or a ``--timeout`` exit 7. It is a
+    regex on the data, or the field form (``$.choices[0].delta.content~hi``) on the data's view (``--view``)
+    or, without one, on the data parsed as JSON.
     """
 
     def __init__(self, *, types: frozenset[str] = frozenset(), max_events: int | None = None,
-                 pattern: re.Pattern[str] | None = None) -> None:
+                 pattern: re.Pattern[str] | field_expect.FieldExpect | None = None) -> None:
         self.types = types
         self.max_events = max_events
         self.pattern = pattern
@@ -37,15 +41,26 @@ class SseGoals:
     def on_record(self, record: Record) -> Outcome | None:
         if not self._waiting:  # the hot path of a plain tail: nothing to count towards
             return None
+        fields = None
+        if type(record) is Viewed:
+            fields = record.view.fields  # type: ignore[attr-defined]
+            record = record.record  # type: ignore[attr-defined]
         if type(record) is not SseEvent or (self.types and record.event not in self.types):  # type: ignore[attr-defined]
             return None
         self.shown += 1
-        if self.pattern is not None and self.pattern.search(record.data):  # type: ignore[attr-defined]
+        if self.pattern is not None and self._hit(record.data, fields):  # type: ignore[attr-defined]
             self.matched = True
             return Outcome(ExitCode.OK, "--expect met")
         if self.max_events is not None and self.shown >= self.max_events:
             return Outcome(ExitCode.OK, f"--max-events {self.max_events} reached")
         return None
+
+    def _hit(self, data: str, fields: object) -> bool:
+        pattern = self.pattern
+        if isinstance(pattern, field_expect.FieldExpect):
+            return pattern.matches(field_expect.document_of(fields, data.encode("utf-8", "surrogatepass"), 1))
+        assert pattern is not None
+        return pattern.search(data) is not None
 
     def on_timeout(self, timeout: float) -> Outcome:
         return Outcome(ExitCode.TIMEOUT, f"--timeout {timeout:g} s reached")
@@ -68,7 +83,11 @@ def sse_show(out: Output, meta: Output, *, raw: bool, types: frozenset[str]) -> 
 
     def show(record: Record) -> None:
         kind = type(record)
-        if kind is SseEvent:
+        if kind is Viewed:
+            event = record.record  # type: ignore[attr-defined]
+            if not raw and (not types or event.event in types):
+                emit(record)
+        elif kind is SseEvent:
             if not raw and (not types or record.event in types):  # type: ignore[attr-defined]
                 emit(record)
         elif kind is SseComment:

@@ -27,10 +27,12 @@ MAX_CONNECTIONS = 4096
 class Viewing:
     """Wrap the records whose payload a view decodes; ``forced`` is ``--view NAME`` (never raw: that is off)."""
 
-    def __init__(self, *, proto: str = "ws", url: str = "", forced: View | None = None) -> None:
+    def __init__(self, *, proto: str = "ws", url: str = "", forced: View | None = None, pretty: bool = True) -> None:
         self.proto = proto
         self.url = url
         self.forced = forced
+        self.pretty = pretty
+        """A terminal view (False under ``--json``: views that only pretty-print are skipped)."""
         self._conns: dict[int, ConnectionViews] = {}
         self._last: dict[Any, tuple[bytes, Decoded | None]] = {}
         """Per (conn, dir): the payload of the last single-frame message viewed, so its ``message`` record
@@ -40,8 +42,12 @@ class Viewing:
         views = self._conns.get(conn)
         if views is None:
             if len(self._conns) >= MAX_CONNECTIONS:
-                self._conns.pop(next(iter(self._conns)))
-            views = self._conns[conn] = ConnectionViews(proto=self.proto, url=self.url, forced=self.forced)
+                oldest = next(iter(self._conns))
+                del self._conns[oldest]
+                for key in [k for k in self._last if k[0] == oldest]:
+                    del self._last[key]
+            views = self._conns[conn] = ConnectionViews(proto=self.proto, url=self.url, forced=self.forced,
+                                                        pretty=self.pretty)
         return views
 
     def __call__(self, record: Record) -> Record:
@@ -60,6 +66,8 @@ class Viewing:
 
     def many(self, records: Sequence[Record]) -> Sequence[Record]:
         """The records of one read, each through :meth:`__call__` (the same list when none was wrapped)."""
+        if len(self._conns) == 1 and self._conns.get(0) is not None and self._conns[0].idle:
+            return records  # one connection no view applies to any more: the flood's fast path
         out = None
         for i, record in enumerate(records):
             viewed = self(record)
@@ -88,13 +96,16 @@ class Viewing:
         return self._view(message, op, message.payload, message.dir, conn, single=False)
 
     def _view(self, record: Record, op: int, payload: bytes, dir: str | None, conn: int, *, single: bool) -> Record:
+        views = self.connection(conn)
+        if views.idle:
+            return record
         data: bytes | str = payload
         if op == 1:
             try:
                 data = payload.decode("utf-8")
             except UnicodeDecodeError:  # the codec flags it; no view of broken text
                 return record
-        decoded = self.connection(conn).view(data, dir=dir or "", t=record.t)
+        decoded = views.view(data, dir=dir or "", t=record.t)
         if single:
             self._last[(conn, dir)] = (payload, decoded)
         return record if decoded is None else Viewed(t=record.t, record=record, view=decoded)

@@ -308,6 +308,7 @@ async def run_connect(out: Any, plan: ConnectPlan) -> int:
     session = WsClientSession(plan)
     goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
     session.awaiting = goals.pending
-    viewing = Viewing(proto="ws", url=plan.client.url, forced=plan.view) if plan.views else None
+    viewing = (Viewing(proto="ws", url=plan.client.url, forced=plan.view, pretty=not out.env.json)
+               if plan.views else None)
     return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,
                      capture=open_capture(plan), viewing=viewing)

@@ -77,11 +77,16 @@ def is_sticky(view: View) -> bool:
     return bool(getattr(view, "sticky", bool(getattr(view, "subprotocols", ()))))
 
 
-def pick(payload: Payload, context: ViewContext | None = None) -> View:
-    """The view that fits ``payload`` best; a view whose priority raises is passed over."""
+def is_pretty_only(view: View) -> bool:
+    """Whether a view only pretty-prints (no ``fields``: JSON, raw), so an NDJSON run has no use for it."""
+    return bool(getattr(view, "pretty_only", False))
+
+
+def pick(payload: Payload, context: ViewContext | None = None, among: list[View] | None = None) -> View:
+    """The view that fits ``payload`` best (of ``among``, default all); a view whose priority raises is passed over."""
     context = context or ViewContext()
     best, best_priority = RAW, RAW.render_priority(payload, context)
-    for view in VIEWS:
+    for view in VIEWS if among is None else among:
         try:
             priority = view.render_priority(payload, context)
         except Exception:  # a broken view must not break the tool: it is just not chosen

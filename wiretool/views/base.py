@@ -65,7 +65,8 @@ class View(Protocol):
 
     Optional attributes, read with ``getattr``: ``summary`` (one line for ``wiretool views``; the class
     docstring's first line otherwise), ``sticky`` (once picked for a connection, the view decodes all of its
-    messages; default: true when ``subprotocols`` is not empty) and ``samples`` (a few valid payloads in a
+    messages; default: true when ``subprotocols`` is not empty), ``pretty_only`` (it never gives ``fields``,
+    so ``--json`` runs skip it) and ``samples`` (a few valid payloads in a
     plausible order, which tests/views/test_views_fuzz.py mutates; without them the view is fuzzed with
     every other view's samples).
     """

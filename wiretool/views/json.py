@@ -40,6 +40,8 @@ class JsonView:
 
     name = "json"
     subprotocols: tuple[str, ...] = ()
+    pretty_only = True
+    """No ``fields``: nothing for an NDJSON run, which then skips it."""
     summary = "JSON text pretty-printed (compact when short); the expect field form reads the document"
     samples: tuple[Payload, ...] = ('{"a": [1, 2.5, null, true]}', "[]", '{"k": {"n": "\\u00e9"}}')
     """Valid documents, for the fuzz test."""

@@ -7,8 +7,10 @@ whose ``state`` dict lives as long as the connection. The view is chosen, in ord
 2. the negotiated ``Sec-WebSocket-Protocol``: the view that lists it in ``subprotocols``;
 3. per message, :func:`wiretool.views.pick` with the URL and the payload in the context: the first
    *sticky* view it picks (Engine.IO from ``/socket.io/?EIO=4`` or its open packet, SignalR from its
-   handshake, any subprotocol view) then decodes the rest of the connection; payload-shape views (JSON)
-   are picked again for each message.
+   handshake, any subprotocol view) then decodes the rest of the connection. Only the first
+   :data:`FIRST_PACKETS` messages may pick a sticky view; after them only payload-shape views (JSON) are
+   tried, message by message, and none at all under ``--json`` (``pretty=False``), where pretty-printing
+   has no use: a flood of plain messages then costs next to nothing.
 
 Payload-shape views that only pretty-print (JSON) give no ``fields``; :meth:`ConnectionViews.view`
 still returns their lines for the terminal.
@@ -21,6 +23,9 @@ from typing import Any
 
 from wiretool import views
 from wiretool.views.base import Payload, View, ViewContext, ViewResult
+
+FIRST_PACKETS = 8
+"""Messages of a connection (both ways) that may pick a sticky view by their content."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,10 +56,19 @@ class ConnectionViews:
     """The views of one connection (``proto`` ws or sse), picked once and kept with their state."""
 
     def __init__(self, *, proto: str = "ws", url: str = "", subprotocol: str | None = None,
-                 forced: View | None = None) -> None:
+                 forced: View | None = None, pretty: bool = True) -> None:
         self.context = ViewContext(proto=proto, url=url, subprotocol=subprotocol)
         self.forced = forced
         self.locked: View | None = forced or views.for_subprotocol(subprotocol)
+        self.seen = 0
+        """Messages viewed so far (the first :data:`FIRST_PACKETS` may pick a sticky view)."""
+        self.shapes = [v for v in views.VIEWS if not views.is_sticky(v) and (pretty or not views.is_pretty_only(v))]
+        """The views tried after the first packets: payload-shape ones (none that only pretty-print if not pretty)."""
+
+    @property
+    def idle(self) -> bool:
+        """No view can apply to any further message (past the first packets, nothing sticky, no shape view)."""
+        return self.locked is None and self.seen >= FIRST_PACKETS and not self.shapes
 
     def set_subprotocol(self, subprotocol: str | None) -> None:
         """The handshake's answer: a known subprotocol picks its view (unless ``--view`` forced one)."""
@@ -66,12 +80,18 @@ class ConnectionViews:
 
     def view(self, payload: Payload, *, dir: str, t: float) -> Decoded | None:
         """The view of one message (None: shown raw, nothing to add). Never raises."""
-        context = dataclasses.replace(self.context, dir=dir, t=t)  # the state dict is shared, not copied
         chosen = self.locked
+        if chosen is None and self.seen >= FIRST_PACKETS and not self.shapes:
+            return None
+        context = dataclasses.replace(self.context, dir=dir, t=t)  # the state dict is shared, not copied
         if chosen is None:
-            chosen = views.pick(payload, context)
-            if views.is_sticky(chosen):
-                self.locked = chosen
+            if self.seen < FIRST_PACKETS:
+                self.seen += 1
+                chosen = views.pick(payload, context)
+                if views.is_sticky(chosen):
+                    self.locked = chosen
+            else:
+                chosen = views.pick(payload, context, self.shapes)
         if chosen is views.RAW:
             return None
         result = views.render(payload, context, view=chosen)

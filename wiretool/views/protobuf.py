@@ -23,6 +23,8 @@ class ProtobufView:
 
     name = "protobuf"
     subprotocols: tuple[str, ...] = ()
+    pretty_only = True
+    """No ``fields`` (the gRPC record has them already): nothing for an NDJSON run."""
     summary = "schema-less protobuf field tree (gRPC messages)"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:

@@ -10,6 +10,8 @@ class RawView:
 
     name = "raw"
     subprotocols: tuple[str, ...] = ()
+    pretty_only = True
+    """No ``fields``: nothing for an NDJSON run, which then skips it."""
     summary = "the payload as text, or a hex dump (no decoding)"
 
     def render_priority(self, payload: Payload, context: ViewContext) -> float:
