@@ -214,3 +214,37 @@ def test_the_operations_remembered_stay_bounded() -> None:
         graphql_transport_ws.VIEW.decode(json.dumps({"type": "subscribe", "id": str(i), "payload": {}}),
                                          ViewContext(dir="send", state=state))
     assert len(state["graphql-transport-ws"]) == 4096
+
+
+@pytest.fixture(scope="module")
+def legacy_port() -> Any:
+    with node_server("legacy_graphql_server.js") as port:
+        yield port
+
+
+def test_the_legacy_subscriptions_transport_ws_server(legacy_port: int) -> None:
+    """Apollo's subscriptions-transport-ws (npm): --graphql-subscribe offers both protocols, the server picks
+    graphql-ws, so the operation goes out as start; ka keep-alives, data and complete through the view."""
+    code, records = connect(f"ws://127.0.0.1:{legacy_port}/graphql", "--timeout", "20",
+                            "--graphql-subscribe", "subscription Ticks { ticks(count: 2) }")
+    assert code == 0, records[-2:]
+    hello = next(r for r in records if r["type"] == "handshake" and r["dir"] == "recv")
+    assert hello["subprotocol"] == "graphql-ws"
+    carried = record_views(records, "graphql-ws")
+    sent = [v["fields"] for r, v in zip([r for r in records if r["type"] == "message"], carried, strict=True)
+            if r["dir"] == "send"]
+    assert [f["type"] for f in sent] == ["connection_init", "start"]
+    got = [f for f in fields_of(viewed(records), "recv") if f["type"] != "ka"]
+    assert [f["type"] for f in got] == ["connection_ack", "data", "data", "complete"]
+    assert got[2] == {"type": "data", "id": "1", "operation": "subscription Ticks { ticks }", "n": 2,
+                      "data": {"ticks": 2}}
+    assert got[3]["results"] == 2
+
+
+def test_a_server_that_refuses_the_protocol_ends_cleanly(legacy_port: int) -> None:
+    """The legacy server takes graphql-transport-ws when that is all we offer, then closes 1002: exit 5, and
+    the script's pending connection_init is no internal error."""
+    result = run_wiretool(["ws", "connect", f"ws://127.0.0.1:{legacy_port}/graphql", "-s", "graphql-transport-ws",
+                           "--no-stdin", "--timeout", "20", "--graphql-subscribe", "subscription { ticks }"])
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr.strip() == "wiretool: error: server closed with 1002 PROTOCOL_ERROR: no reason"

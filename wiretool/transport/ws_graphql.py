@@ -22,8 +22,10 @@ from wiretool.records import Note, Record
 from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.session import RECV, Chunk, Outcome, Sink
 
-SUBPROTOCOLS = ("graphql-transport-ws", "graphql-ws")
-"""Offered, in this order, when ``--graphql-subscribe`` is given without ``-s``."""
+SUBPROTOCOLS = ("graphql-ws", "graphql-transport-ws")
+"""Offered, in this order, when ``--graphql-subscribe`` is given without ``-s``. The legacy one first: its
+servers (subscriptions-transport-ws on ``ws``) take the first offered and close 1002 on any other, while
+the ``graphql-ws`` library picks ``graphql-transport-ws`` wherever it stands in the list."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,10 @@ class GraphqlScript:
         init: dict[str, Any] = {"type": "connection_init"}
         if self.plan.init_payload is not None:
             init["payload"] = self.plan.init_payload
-        send(_dump(init))
+        try:
+            send(_dump(init))
+        except ConnectionError:
+            pass  # closed already: its close decides the outcome
 
     def _watch(self, record: Record) -> None:
         kind = type(record)
@@ -138,7 +143,14 @@ class GraphqlScript:
             self.on_message(value)
 
     def on_message(self, value: dict[str, Any]) -> None:
-        """One JSON message from the server: the step it calls for, if any."""
+        """One JSON message from the server: the step it calls for, if any (none once the connection is
+        closing: its close decides the outcome)."""
+        try:
+            self._step(value)
+        except ConnectionError:
+            pass
+
+    def _step(self, value: dict[str, Any]) -> None:
         send, kind = self.send, value.get("type")
         if send is None:
             return
