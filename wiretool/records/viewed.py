@@ -9,12 +9,9 @@ wrapped, so a plain text flood pays nothing for it.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wiretool.records import Record
-
-if TYPE_CHECKING:
-    from wiretool.views.picker import Decoded
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +19,9 @@ class Viewed(Record):
     """``record`` as the wire gave it, and what its connection's view made of the payload."""
 
     record: Record
-    view: Decoded
+    view: Any
+    """A :class:`wiretool.views.picker.Decoded` (records import nothing above records, so not named here):
+    its ``name``, ``result`` and ``fields``, ``json()`` for the NDJSON object and ``in_json``."""
 
     @property  # type: ignore[override]
     def proto(self) -> str:  # type: ignore[override]

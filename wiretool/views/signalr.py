@@ -44,8 +44,6 @@ def _record(text: str, context: ViewContext, state: dict[str, Any]) -> dict[str,
         raise ValueError("SignalR record is not a JSON object")
     kind = value.get("type")
     if kind is None:  # only the handshake has no type
-        handshaken = state.setdefault("handshake", set())
-        handshaken.add(context.dir)
         fields: dict[str, Any] = {"type": "handshake", **value}
         if "protocol" in value:
             fields["type"] = "handshake_request"

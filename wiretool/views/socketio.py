@@ -118,9 +118,8 @@ def _attachment(payload: bytes, context: ViewContext, state: dict[str, Any]) -> 
                 "attachments": fields["attachments"], "length": len(payload)}
     del state["binary"][context.dir]
     joined = dict(fields, attached=got)
-    for key in ("args",):
-        if key in joined:
-            joined[key] = _replace_placeholders(joined[key], got, 0)
+    if "args" in joined:
+        joined["args"] = _replace_placeholders(joined["args"], got, 0)
     _match_acks(joined, context, state)
     return joined
 
