@@ -5,6 +5,8 @@ Heavy modules (asyncio transports, websockets' protocol, rich) are imported insi
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from wiretool.cli.options import NetOptions, global_options, har_option, make_env, network_options
@@ -108,6 +110,10 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
                    "array, or one value) and an ack id; Engine.IO pings are answered (repeatable).")
 @click.option("--socketio-namespace", default="/", show_default=True, metavar="NS",
               help="The Socket.IO namespace --socketio-emit connects to and emits on.")
+@click.option("--graphql-subscribe", "graphql_subscribe", multiple=True, metavar="QUERY",
+              help="GraphQL over WebSocket: connection_init, then subscribe to QUERY (a document, or JSON with "
+                   "query/variables) once acknowledged; the run ends when every operation has (repeatable).")
+@click.option("--graphql-init", metavar="JSON", help="The connection_init payload for --graphql-subscribe.")
 @global_options
 @har_option
 @network_options
@@ -116,7 +122,8 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
             wait: float | None, origin: str | None, subprotocol: tuple[str, ...], compression: str,
             max_size: int | None, ping_interval: float | None, proxy: str | None, show: str, binary_stdin: bool,
             no_stdin: bool, commands: bool | None, view_name: str | None, socketio_emit: tuple[tuple[str, str], ...],
-            socketio_namespace: str, net: NetOptions) -> int:
+            socketio_namespace: str, graphql_subscribe: tuple[str, ...], graphql_init: str | None,
+            net: NetOptions) -> int:
     """Connect to a ws:// or wss:// URL and show the handshake and every frame, both directions.
 
     \b
@@ -126,6 +133,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
       echo hi | wiretool ws connect ws://127.0.0.1:8765 --show messages --json --count 1
       wiretool ws connect 'ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket' \\
         --socketio-emit 'chat message' '"hi"' --expect '$.ack_of=chat message' --timeout 5
+      wiretool ws connect ws://127.0.0.1:4000/graphql --graphql-subscribe 'subscription { greetings }' --timeout 5
     """
     import re
 
@@ -174,6 +182,13 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
                        "send_hex": [("binary", b) for b in send_hex],
                        "send_file": [("binary", _read_file(p)) for p in send_file],
                        "raw": [("raw", b) for b in raw]})
+    graphql = _graphql_plan(graphql_subscribe, graphql_init)
+    if graphql is not None and emits:
+        raise UsageError("--graphql-subscribe and --socketio-emit cannot be used together: one protocol per connection")
+    if graphql is not None and not subprotocol:
+        from wiretool.transport.ws_graphql import SUBPROTOCOLS
+
+        subprotocol = SUBPROTOCOLS
     env = make_env()
     plan = ConnectPlan(
         client=ClientOptions(url=url, headers=net.headers, origin=origin, subprotocols=list(subprotocol),
@@ -183,10 +198,28 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         connect_timeout=net.connect_timeout, insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key,
         proxy=proxy, stdin="none" if no_stdin else ("binary" if binary_stdin else "lines"), commands=commands,
         stdin_stream=env.stdin, interactive=env.stdin_isatty, record=net.record, view=view, views=views_on,
-        socketio=emits, record_pcapng=net.record_pcapng, har=net.har)
+        socketio=emits, graphql=graphql, record_pcapng=net.record_pcapng, har=net.har)
     out = Output(env, proto="ws")
     out.options["show"] = show
     return run_sync(run_connect(out, plan))
+
+
+def _graphql_plan(queries: tuple[str, ...], init: str | None) -> Any:
+    """``--graphql-subscribe``/``--graphql-init`` as a GraphqlPlan (None when not asked); a usage error (exit 2)
+    for a bad value."""
+    if not queries:
+        if init is not None:
+            from wiretool.errors import UsageError
+
+            raise UsageError("--graphql-init needs --graphql-subscribe")
+        return None
+    from wiretool.errors import UsageError
+    from wiretool.transport.ws_graphql import GraphqlPlan, parse_init, parse_operation
+
+    try:
+        return GraphqlPlan([parse_operation(q) for q in queries], parse_init(init))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_header(name: str, value: str, option: str = "-H") -> None:

@@ -66,6 +66,8 @@ class ConnectPlan:
     """``--record-pcapng FILE``: the plaintext as pcapng."""
     har: str | None = None
     """``--har FILE``: the session as HAR 1.2."""
+    graphql: Any = None
+    """``--graphql-subscribe``: a :class:`~wiretool.transport.ws_graphql.GraphqlPlan`, run after the handshake."""
 
 
 def parse_url(url: str, show_secrets: bool = False) -> WebSocketURI:
@@ -115,6 +117,11 @@ class WsClientSession:
         self._connecting: asyncio.Future[WsClient] | None = None
         self._stopping: Outcome | None = None
         self._tasks: list[asyncio.Future[Any]] = []
+        self.script: Any = None
+        """The GraphQL client steps (``--graphql-subscribe``), a sink in front of the run's."""
+        self.awaiting: Any = None
+        """What the run's goals still wait for, in words, or None (``WsGoals.pending``): a script that is done
+        ends the run with it as exit 7 rather than closing as if all were met."""
 
     # -- the Session contract ----------------------------------------------------------------------
     async def run(self, sink: Sink) -> Outcome:
@@ -140,6 +147,9 @@ class WsClientSession:
         if self._stopping is not None:
             self._close(client, self._stopping)
         else:
+            if self.script is not None:
+                self.script.start(client.send_text, lambda: client.close(1000, ""), client.proto.subprotocol,
+                                  awaiting=self.awaiting)
             self._tasks.append(asyncio.ensure_future(self._send_all(client)))
             if plan.ping_interval:
                 self._tasks.append(asyncio.ensure_future(self._pinger(client, plan.ping_interval)))
@@ -182,14 +192,18 @@ class WsClientSession:
         proxy_url = plan.proxy if plan.proxy is not None else proxy_from_env(uri.host, uri.port, uri.secure)
         show_secrets = plan.client.show_secrets
         proxy = parse_proxy(proxy_url, show_secrets) if proxy_url else None
+        script: Any = None
         if plan.socketio:
             from wiretool.transport.socketio_script import SocketIOScript
 
             script = SocketIOScript(sink, plan.socketio)
-            client = WsClient(script, plan.client, uri)
+        elif plan.graphql is not None:
+            from wiretool.transport.ws_graphql import GraphqlScript
+
+            script = self.script = GraphqlScript(sink, plan.graphql)
+        client = WsClient(script or sink, plan.client, uri)
+        if plan.socketio:
             script.send = client.send_text
-        else:
-            client = WsClient(sink, plan.client, uri)
         self.pending = client
         transport = await open_transport(client, uri.host, uri.port, ssl_context=ssl_context,
                                          server_hostname=uri.host, proxy=proxy)
@@ -300,6 +314,7 @@ async def run_connect(out: Any, plan: ConnectPlan) -> int:
 
     session = WsClientSession(plan)
     goals = WsGoals(count=plan.count, expects=plan.expects, expect_close=plan.expect_close)
+    session.awaiting = goals.pending
     viewing = (Viewing(proto="ws", url=plan.client.url, forced=plan.view, pretty=not out.env.json)
                if plan.views else None)
     return await run(session, out, limits=Limits(timeout=plan.timeout, idle_timeout=plan.idle_timeout), goals=goals,

@@ -13,7 +13,19 @@ Adding a view is one small file with ``VIEW = ...`` and one line in :data:`VIEWS
 from __future__ import annotations
 
 from wiretool.output.sanitize import safe_text
-from wiretool.views import engineio, json, protobuf, raw, signalr, socketio
+from wiretool.views import (
+    engineio,
+    graphql_transport_ws,
+    graphql_ws,
+    json,
+    jsonrpc,
+    mqtt,
+    protobuf,
+    raw,
+    signalr,
+    socketio,
+    stomp,
+)
 from wiretool.views.base import Line, Payload, View, ViewContext, ViewResult
 
 __all__ = ["VIEWS", "Line", "Payload", "View", "ViewContext", "ViewResult", "by_name", "for_subprotocol", "pick",
@@ -25,6 +37,11 @@ VIEWS: list[View] = [
     socketio.VIEW,
     engineio.VIEW,
     signalr.VIEW,
+    graphql_transport_ws.VIEW,
+    graphql_ws.VIEW,
+    jsonrpc.VIEW,
+    mqtt.VIEW,
+    stomp.VIEW,
     json.VIEW,
     protobuf.VIEW,
     RAW,
