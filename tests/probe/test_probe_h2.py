@@ -55,7 +55,7 @@ def test_nghttpd_h2c() -> None:
     port = free_port()
     with _process(["nghttpd", "--no-tls", str(port)], port):
         code, cases, summary = _probe(f"http://127.0.0.1:{port}/")
-    assert len(cases) == summary["cases"] == 107
+    assert len(cases) == summary["cases"] == 109
     # nghttpd ignores a request on a stream lower than one already opened; RFC 9113 §5.1.1 asks for a
     # connection error of type PROTOCOL_ERROR
     assert _failed(cases) == {"http2/5.1.1/2"}
@@ -107,7 +107,7 @@ def test_nginx_tls(tmp_path: Path) -> None:
         code, cases, _ = _probe(nginx.url + "/", "--cacert", nginx.cacert)
     finally:
         nginx.stop()
-    assert len(cases) == 107 and code == 5
+    assert len(cases) == 109 and code == 5
     assert all(cases[c]["verdict"] == "OK" for c in ("generic/1/1", "generic/3.6/1", "generic/4/1", "http2/6.5/3"))
     # nginx answers a malformed request with 400 rather than resetting the stream
     assert cases["http2/8.1.2.3/2"]["verdict"] == "NON-STRICT"
@@ -119,7 +119,7 @@ def test_node_http2() -> None:
     port = free_port()
     with _process(["node", str(HERE.parent / "peers" / "npm" / "probe" / "h2_server.js"), str(port)], port):
         code, cases, _ = _probe(f"http://127.0.0.1:{port}/")
-    assert len(cases) == 107 and code == 5
+    assert len(cases) == 109 and code == 5
     assert cases["generic/4/1"]["verdict"] == "OK"
     # node ends every connection error with GOAWAY INTERNAL_ERROR, whatever the RFC names
     assert cases["http2/6.7/3"]["reason"] == "GOAWAY INTERNAL_ERROR; expected PROTOCOL_ERROR"

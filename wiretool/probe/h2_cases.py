@@ -324,6 +324,13 @@ def _cases() -> list[H2Case]:
     add("http2/6.9/3", "6.9", "6.9", "Sends WINDOW_UPDATE with a length other than 4.",
         "A connection error (FRAME_SIZE_ERROR).", lambda c: [frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 1) + b"\x00")],
         conn(F))
+    add("http2/6.9.1/3", "6.9.1", "6.9.1", "Sets SETTINGS_INITIAL_WINDOW_SIZE to 1, then sends a request.",
+        "The server sends DATA of at most 1 octet on the stream until its window grows.",
+        lambda c: [frame(SETTINGS, 0, 0, settings((4, 1))), _get(c)], Expect("data_at_most", data=b"\x01"))
+    add("http2/6.9.2/1", "6.9.2", "6.9.2", "Sets SETTINGS_INITIAL_WINDOW_SIZE to 0, sends a request, then raises "
+        "the window to 1 by SETTINGS.", "No DATA until the window opens; then DATA of at most 1 octet.",
+        lambda c: [frame(SETTINGS, 0, 0, settings((4, 0))), _get(c), frame(SETTINGS, 0, 0, settings((4, 1)))],
+        Expect("data_at_most", data=b"\x01"))
     add("http2/6.9.1/1", "6.9.1", "6.9.1", "Sends WINDOW_UPDATE that takes the connection window above 2^31-1.",
         "A connection error (FLOW_CONTROL_ERROR).",
         lambda c: [frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 2**31 - 1)),

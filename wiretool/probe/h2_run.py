@@ -100,6 +100,8 @@ class _Seen:
     ping_acks: list[bytes] = field(default_factory=list)
     """The first PING ACK payloads (at most 64: a flood is answered by a flood)."""
     probe_acked: bool = False
+    data_lengths: dict[int, list[int]] = field(default_factory=dict)
+    """The first DATA payload lengths per stream (flow-control cases)."""
     settings_acks: int = 0
     closed: bool = False
     frames: list[dict[str, Any]] = field(default_factory=list)
@@ -240,6 +242,8 @@ class H2CaseRun:
             return s.probe_acked or bool(self._error_resets())
         if e.kind == "survives":
             return s.probe_acked
+        if e.kind == "data_at_most":
+            return bool(s.data_lengths.get(e.stream)) or e.stream in s.ended
         if e.kind == "response_or_reset":
             return e.stream in s.ended or any(sid == e.stream for sid, _ in s.resets) or bool(s.statuses)
         return False
@@ -321,8 +325,13 @@ class H2CaseRun:
                             entry["status"] = value
             if flags & END_STREAM:
                 s.ended.add(sid)
-        elif typ == DATA and flags & END_STREAM:
-            s.ended.add(sid)
+        elif typ == DATA:
+            lengths = s.data_lengths.setdefault(sid, [])
+            if len(lengths) < 16:
+                pad = payload[0] + 1 if flags & 0x8 and payload else 0
+                lengths.append(len(payload) - pad)
+            if flags & END_STREAM:
+                s.ended.add(sid)
         if len(s.frames) < 50:
             s.frames.append(entry)
 
@@ -396,6 +405,17 @@ class H2CaseRun:
                 verdict, reason = OK, "the frame was accepted: the next PING was answered"
             else:
                 reason = self._failure_reason("the next PING answered")
+        elif e.kind == "data_at_most":
+            most = e.data[0]
+            lengths = s.data_lengths.get(e.stream, [])
+            if lengths and max(lengths) > most:
+                reason = f"DATA of {max(lengths)} octets with a window of {most}: flow control not respected"
+            elif lengths:
+                verdict, reason = OK, f"DATA of {lengths[0]} octet(s) within the window of {most}"
+            elif e.stream in s.ended:
+                verdict, reason = INFORMATIONAL, "the response has no body: flow control could not be checked"
+            else:
+                reason = self._failure_reason("DATA within the window")
         elif e.kind == "survives":
             if s.probe_acked:
                 verdict, reason = OK, "the server survived: it answered the next PING"

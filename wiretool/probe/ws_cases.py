@@ -127,7 +127,7 @@ class WsCase:
 
 FAMILIES = {
     "1": "Framing", "2": "Pings/Pongs", "3": "Reserved bits", "4": "Opcodes", "5": "Fragmentation",
-    "6": "UTF-8 handling", "7": "Close handling", "9": "Limits/performance", "12": "WebSocket compression",
+    "6": "UTF-8 handling", "7": "Close handling", "9": "Limits/performance", "10": "Misc (auto-fragmentation)", "12": "WebSocket compression",
     "13": "WebSocket compression (different parameters)",
 }
 
@@ -466,6 +466,13 @@ def _close() -> list[WsCase]:
     return out
 
 
+def _autofragment() -> list[WsCase]:
+    payload = b"*" * 65536
+    return [WsCase("10.1.1", "Send a text message of 65536 octets auto-fragmented into frames of 1300 octets.",
+                   "Receive the echoed message (in any fragmentation). Clean close with normal code.", RFC_FRAG,
+                   (Message(1, payload, fragment=1300),), {OK: _echo(True, payload)}, _ECHO_CLOSE, wait=10.0)]
+
+
 def _limits() -> list[WsCase]:
     out = []
     sizes = (64 * 1024, 256 * 1024, 1 << 20, 4 << 20, 8 << 20, 16 << 20)
@@ -553,7 +560,7 @@ def _deflate_params() -> list[WsCase]:
 
 def all_cases() -> list[WsCase]:
     """Every ``probe ws`` case, in case-id order."""
-    return [*_framing(), *_pings(), *_rsv(), *_opcodes(), *_fragmentation(), *_utf8(), *_close(), *_limits(),
+    return [*_framing(), *_pings(), *_rsv(), *_opcodes(), *_fragmentation(), *_utf8(), *_close(), *_limits(), *_autofragment(),
             *_deflate(), *_deflate_params()]
 
 
