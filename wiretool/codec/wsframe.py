@@ -72,7 +72,7 @@ class WsFrameParser:
 
     def __init__(self, sender: str | None = None, dir: str | None = None, *, rsv1_allowed: bool = False,
                  deflate: bool = False, no_context_takeover: bool = False, messages: bool = True,
-                 max_inflated: int | None = None) -> None:
+                 max_inflated: int | None = None, frames: bool = True) -> None:
         if sender not in (None, "client", "server"):
             raise ValueError(f"sender must be 'client', 'server' or None, got {sender!r}")
         self.sender = sender
@@ -85,6 +85,11 @@ class WsFrameParser:
         """Largest inflated message (None: the codec's own bound); a bigger one is reported, not inflated."""
         self.fast = True
         """Use the inline path for common frames (tests turn it off to compare both paths)."""
+        self.frames = frames or not messages
+        """Make a frame record for every frame. False (``ws connect --show messages``): a plain data frame that is
+        a whole message gives only its message record (the view would drop the frame record unseen); every
+        other frame still gives its frame record. :attr:`skipped` counts the frames left out."""
+        self.skipped = 0
         # the MASK bit value that is a violation for this sender (-1: none is)
         self._bad_mask = {"client": 0, "server": 0x80}.get(sender or "", -1)
         self._buf = bytearray()
@@ -167,6 +172,31 @@ class WsFrameParser:
         """Bytes of the stream fed so far (parsed or buffered)."""
         return self._base + len(self._buf)
 
+    @property
+    def message_in_progress(self) -> tuple[int, int, int] | None:
+        """(opcode, frames, bytes so far) of the fragmented data message not yet ended, or None."""
+        if self._mop is None:
+            return None
+        return self._mop, self._mframes, len(self._mparts)
+
+    def pending_header(self) -> tuple[int, int] | None:
+        """(first header byte, announced payload length) of the frame being buffered, once its length is in:
+        a live connection checks it against its size limit before the payload arrives."""
+        buf = self._buf
+        n = len(buf)
+        if n < 2:
+            return None
+        ln = buf[1] & 0x7F
+        if ln == 126:
+            if n < 4:
+                return None
+            ln = int.from_bytes(buf[2:4], "big")
+        elif ln == 127:
+            if n < 10:
+                return None
+            ln = int.from_bytes(buf[2:10], "big")
+        return buf[0], ln
+
     def frame_in_progress(self) -> tuple[int, int] | None:
         """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
         if not self._buf or self._need <= len(self._buf):
@@ -182,6 +212,7 @@ class WsFrameParser:
         messages = self.messages
         base = self._base
         fast = self.fast and not self._closed
+        frames = self.frames
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
@@ -207,6 +238,21 @@ class WsFrameParser:
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
                 if b0 == 0x82 or payload.isascii():
+                    if not frames:  # new_message(t, direction, b0 & 0x0F, payload), inlined, and no frame
+                        r = new(WsMessage)
+                        mt(r, t)
+                        md(r, direction)
+                        mo(r, b0 & 0x0F)
+                        mp(r, payload)
+                        mc(r, False)
+                        mf(r, 1)
+                        mk(r, True)
+                        mv(r, ())
+                        mi(r, False)
+                        append(r)
+                        self.skipped += 1
+                        pos = end
+                        continue
                     # new_frame(t, direction, base + pos, head, payload), inlined: this line is the hot spot
                     r = new(WsFrame)
                     st(r, t)

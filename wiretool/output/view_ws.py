@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wiretool.output.sanitize import hexdump, safe_text
-from wiretool.records.ws import WsFrame, WsMessage
+from wiretool.records.ws import WsFrame, WsFrameCut, WsMessage, WsMessageCut
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -89,6 +89,8 @@ def frame_text(f: WsFrame) -> Text:
         text.append(f"  reason {safe_text(repr(reason))}\n" if reason else "\n", style="magenta")
     elif f.payload:
         _payload(text, f.payload, f.opcode != 2 and not f.rsv1)  # compressed bytes: always a hex dump
+    if type(f) is WsFrameCut:
+        text.append(_INDENT + f"… payload cut to {len(f.payload)} of {f.length} bytes (--max-payload)\n", style="dim")
     for v in f.violations:
         _violation(text, v)
     text.rstrip()
@@ -112,6 +114,8 @@ def message_text(m: WsMessage) -> Text:
     text.append("\n")
     if m.payload:
         _payload(text, m.payload, m.opcode == 1)
+    if type(m) is WsMessageCut:
+        text.append(_INDENT + f"… payload cut to {len(m.payload)} of {m.length} bytes (--max-payload)\n", style="dim")
     for v in m.violations:
         _violation(text, v)
     text.rstrip()
