@@ -56,6 +56,8 @@ BULK = 1 << 18
 """Feeds this large (or more) run with the cyclic GC paused (see :meth:`WsFrameParser.feed`)."""
 
 _utf8_decoder = codecs.getincrementaldecoder("utf-8")
+_BIG = 1 << 16
+"""A buffered frame at least this big is taken out of the buffer by :meth:`WsFrameParser._take_big`."""
 
 
 class WsFrameParser:
@@ -114,6 +116,12 @@ class WsFrameParser:
                 self._buf += data
                 if len(self._buf) < self._need:
                     return out
+                if self._need >= _BIG:
+                    self._take_big(t, out)  # the big frame waited for: its payload copied once
+                    if not self._buf:
+                        return out
+                    if len(self._buf) < self._need:
+                        return out
                 data = bytes(self._buf)
                 self._buf = bytearray()
             elif type(data) is not bytes:
@@ -309,6 +317,28 @@ class WsFrameParser:
         self._frame(t, self._base + pos, head, payload, 0, out)
         return end
 
+    def _take_big(self, t: float, out: list[Record]) -> None:
+        """The buffer starts with a whole frame of ``_need`` (>= 64 KiB) bytes: parse it without first joining
+        the buffer into bytes and slicing the payload out of that (two copies of a big payload); keep the rest."""
+        buf = self._buf
+        need = self._need
+        b1 = buf[1]
+        ln = b1 & 0x7F
+        key_at = 2 if ln < 126 else 4 if ln == 126 else 10
+        hl = key_at + 4 if b1 & 0x80 else key_at
+        head = bytes(buf[:hl])
+        view = memoryview(buf)
+        payload = bytes(view[hl:need])
+        rest = bytearray(view[need:]) if len(buf) > need else bytearray()
+        view.release()
+        if b1 & 0x80:
+            payload = apply_mask(payload, head[key_at:])
+        self._buf = rest
+        self._need = 2
+        offset = self._base
+        self._base += need
+        self._frame(t, offset, head, payload, 0, out)
+
     def _truncated(self, data: bytes, t: float, out: list[Record]) -> None:
         """Report the incomplete frame left at the end of input, with how many bytes it lacked."""
         n = len(data)
@@ -427,13 +457,18 @@ class WsFrameParser:
                     v.append(bad)
                     self._mviol.append(bad)
                     self._mtext_ok = False
-        if self.messages:
-            self._mparts += data
         if not fin:
+            if self.messages:
+                self._mparts += data
             return None
         msg = None
         if self.messages:
-            msg = new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp, self._mframes,
+            if self._mframes == 1:  # a message of one frame: its payload as it is, not copied twice
+                whole = data if type(data) is bytes else bytes(data)
+            else:
+                self._mparts += data
+                whole = bytes(self._mparts)
+            msg = new_message(t, self.dir, self._mop or 1, whole, self._mcomp, self._mframes,
                               True, tuple(self._mviol), self._minflate)
         self._mop = None
         self._reset_message()

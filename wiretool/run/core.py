@@ -173,11 +173,33 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
 
 
 def run_sync(main: Coroutine[Any, Any, int]) -> int:
-    """``asyncio.run`` for a command's main coroutine; Ctrl-C before the loop handles signals is exit 130."""
+    """``asyncio.run`` for a command's main coroutine; Ctrl-C before the loop handles signals is exit 130.
+
+    The loop is uvloop's when it is installed (``pip install wiretool[fast]``): its socket reads and callbacks
+    cost less than asyncio's pure-Python selector loop, which a flood of small frames is bound by.
+    ``WIRETOOL_LOOP=asyncio`` keeps the standard loop (to compare, or to rule uvloop out).
+    """
     try:
-        return asyncio.run(main)
+        factory = _loop_factory()
+        if factory is None or not hasattr(asyncio, "Runner"):  # (asyncio.Runner: Python 3.11)
+            return asyncio.run(main)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(main)
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's ``new_event_loop`` when installed and not turned off; else None (asyncio's default loop)."""
+    import os
+
+    if os.environ.get("WIRETOOL_LOOP", "").lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _result(task: asyncio.Future[Outcome]) -> Outcome:
