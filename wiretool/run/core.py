@@ -46,6 +46,8 @@ class RunSink:
         self.out = out
         self.goals = goals
         self.capture = capture
+        if show is not None and show == out.emit:  # (a routing show that routes nothing: keep the batch path)
+            show = None
         self.show = show or out.emit
         self._show_many: Callable[[Sequence[Record]], None] | None = out.emit_many if show is None else None
         self.now = out.now
@@ -98,6 +100,45 @@ class RunSink:
                 if reached is not None:
                     self.finish(reached)
                     return
+
+    def emit_until(self, records: Sequence[Record]) -> int:
+        """The records of one read, written together (one write, one flush) up to the first one that ends the run
+        (a goal reached: ``--max-events``, ``--expect``), where a loop of :meth:`emit` would have stopped; the
+        rest are not shown. Returns how many were taken. SSE sessions use it (one chunk, many events)."""
+        show_many = self._show_many
+        if show_many is None or self.stopped.done():
+            taken = 0
+            for record in records:
+                self.emit(record)
+                taken += 1
+                if self.stopped.done():
+                    break
+            return taken
+        taken = len(records)
+        reached: Outcome | None = None
+        on_record = self.goals.on_record
+        quiet = getattr(self.goals, "quiet_types", ())
+        for i, record in enumerate(records):
+            if type(record) in quiet:
+                continue
+            reached = on_record(record)
+            if reached is not None:
+                taken = i + 1
+                break
+        batch = records if taken == len(records) else records[:taken]
+        if self.capture is not None:
+            for record in batch:
+                if type(record) is not Note:
+                    self.capture.record(record)
+        try:
+            show_many(batch)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            self.finish(Outcome(ExitCode.OK))
+            return taken
+        if reached is not None:
+            self.finish(reached)
+        return taken
 
     def chunk(self, chunk: Chunk) -> None:
         if chunk.dir in (RECV, S2C):
