@@ -79,3 +79,11 @@ def test_session_tap_records_every_byte_and_decodes_after_skip() -> None:
     assert b"".join(c.data for c in sink.chunks) == wire and tap.bytes == len(wire)
     assert [r.opcode_name for r in shown] == ["TEXT", "CLOSE"] and view.close_seen == (1000, "")
     assert view.frames == 2 and all(r.t == 2.0 for r in shown)
+
+
+def test_messages_mode_codec_frames_after_close_are_named() -> None:
+    """After a CLOSE, the messages-mode short path is left: a data frame after it carries its violation."""
+    wire = build_frame(1, b"a") + build_frame(8, b"\x03\xe8") + build_frame(1, b"late")
+    got = WsFrameParser(sender="server", dir="recv", frames=False).feed(wire, 1.0)
+    late = [r for r in got if r.type == "frame" and r.payload == b"late"]
+    assert late and any(v.code == "frame-after-close" for v in late[0].violations)

@@ -221,12 +221,45 @@ class WsFrameParser:
         base = self._base
         fast = self.fast and not self._closed
         frames = self.frames
+        skipped = 0  # plain messages without a frame record (added to self.skipped at each return)
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
         mt, md, mo, mp, mc, mf, mk, mv, mi = MESSAGE_SETTERS
         pos = 0
+        quiet = not frames and bad == 0x80 and fast
         while n - pos >= 2:
+            if quiet and self._mop is None:
+                # --show messages from a server: a run of plain whole messages (unmasked, 7-bit length, ASCII
+                # text or binary) in the tightest loop; anything else falls through to the paths below
+                while n - pos >= 2:
+                    b0 = data[pos]
+                    ln = data[pos + 1]  # >= 126: a longer length field, or the MASK bit set
+                    if ln >= 126 or (b0 != 0x81 and b0 != 0x82):
+                        break
+                    end = pos + 2 + ln
+                    if end > n:
+                        self._need = 2 + ln
+                        self.skipped += skipped
+                        return pos
+                    payload = data[pos + 2 : end]
+                    if b0 == 0x81 and not payload.isascii():
+                        break
+                    r = new(WsMessage)
+                    mt(r, t)
+                    md(r, direction)
+                    mo(r, b0 & 0x0F)
+                    mp(r, payload)
+                    mc(r, False)
+                    mf(r, 1)
+                    mk(r, True)
+                    mv(r, ())
+                    mi(r, False)
+                    append(r)
+                    skipped += 1
+                    pos = end
+                if n - pos < 2:
+                    break
             b0 = data[pos]
             b1 = data[pos + 1]
             ln = b1 & 0x7F
@@ -235,6 +268,7 @@ class WsFrameParser:
                     end = pos + 6 + ln
                     if end > n:
                         self._need = 6 + ln
+                        self.skipped += skipped
                         return pos
                     payload = mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
                     head = data[pos : pos + 6]
@@ -242,6 +276,7 @@ class WsFrameParser:
                     end = pos + 2 + ln
                     if end > n:
                         self._need = 2 + ln
+                        self.skipped += skipped
                         return pos
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
@@ -258,7 +293,7 @@ class WsFrameParser:
                         mv(r, ())
                         mi(r, False)
                         append(r)
-                        self.skipped += 1
+                        skipped += 1
                         pos = end
                         continue
                     # new_frame(t, direction, base + pos, head, payload), inlined: this line is the hot spot
@@ -287,10 +322,13 @@ class WsFrameParser:
                     continue
             end = self._general(data, pos, n, t, out)
             if end < 0:
+                self.skipped += skipped
                 return pos
             pos = end
             fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
+            quiet = quiet and fast
         self._need = 2
+        self.skipped += skipped
         return pos
 
     def _general(self, data: bytes, pos: int, n: int, t: float, out: list[Record]) -> int:

@@ -120,6 +120,8 @@ class WsClient(asyncio.Protocol):
         turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
         self._recv_codec: Any = None
         """The receive side's frame codec (kept when the tap stops decoding, for its counts)."""
+        self._skipped_seen = 0
+        """The codec's :attr:`skipped` count when its records were last handed on."""
         self._in_fragment = False
         """A fragmented data message is open on the frames handed on so far (a CLOSE inside it is an error)."""
         self._cur_size: int | None = None
@@ -368,6 +370,16 @@ class WsClient(asyncio.Protocol):
 
     def _recv_records(self, records: list[Record]) -> None:
         assert self.recv_view is not None
+        codec = self._recv_codec
+        plain = codec.skipped - self._skipped_seen
+        self._skipped_seen = codec.skipped
+        if plain == len(records) and self.recv_view.show == "messages":
+            # every record is a plain whole message of the codec's short path (--show messages, a flood):
+            # shown as they are, valid, nothing for websockets to see
+            self.recv_view.count += plain
+            self.messages_in += plain
+            self._emit_all(records)
+            return
         shown, found = self.recv_view.select(records)
         self._emit_all(shown)
         if self.violation is None:
