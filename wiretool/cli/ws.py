@@ -174,6 +174,7 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         from wiretool.records.ws import cut_payload
 
         out.cut = partial(cut_payload, limit=max_payload)
+        out.options["max_payload"] = max_payload
     return run_sync(run_connect(out, plan))
 
 

@@ -37,9 +37,9 @@ _session_render: Any = None
 def render(record: Record, out: Output) -> None:
     """Draw a frame or message; hand any other ws record to the session view (or the common one)."""
     if isinstance(record, WsFrame):
-        out.console.print(frame_text(record))
+        out.console.print(frame_text(record, out.options.get("max_payload")))
     elif isinstance(record, WsMessage):
-        out.console.print(message_text(record))
+        out.console.print(message_text(record, out.options.get("max_payload")))
     else:
         _other(record, out)
 
@@ -55,8 +55,8 @@ def _other(record: Record, out: Output) -> None:
     _session_render(record, out)
 
 
-def frame_text(f: WsFrame) -> Text:
-    """The block drawn for one frame."""
+def frame_text(f: WsFrame, limit: int | None = None) -> Text:
+    """The block drawn for one frame (``limit``: ``--max-payload``, else TEXT_LIMIT / HEX_LIMIT)."""
     from rich.text import Text
 
     text = Text()
@@ -88,7 +88,7 @@ def frame_text(f: WsFrame) -> Text:
         reason = f.close_reason or ""
         text.append(f"  reason {safe_text(repr(reason))}\n" if reason else "\n", style="magenta")
     elif f.payload:
-        _payload(text, f.payload, f.opcode != 2 and not f.rsv1)  # compressed bytes: always a hex dump
+        _payload(text, f.payload, f.opcode != 2 and not f.rsv1, limit)  # compressed bytes: always a hex dump
     if type(f) is WsFrameCut:
         text.append(_INDENT + f"… payload cut to {len(f.payload)} of {f.length} bytes (--max-payload)\n", style="dim")
     for v in f.violations:
@@ -97,7 +97,7 @@ def frame_text(f: WsFrame) -> Text:
     return text
 
 
-def message_text(m: WsMessage) -> Text:
+def message_text(m: WsMessage, limit: int | None = None) -> Text:
     """The line (and payload) drawn for one reassembled message."""
     from rich.text import Text
 
@@ -113,7 +113,7 @@ def message_text(m: WsMessage) -> Text:
         text.append("  INCOMPLETE", style="bold red")
     text.append("\n")
     if m.payload:
-        _payload(text, m.payload, m.opcode == 1)
+        _payload(text, m.payload, m.opcode == 1, limit)
     if type(m) is WsMessageCut:
         text.append(_INDENT + f"… payload cut to {len(m.payload)} of {m.length} bytes (--max-payload)\n", style="dim")
     for v in m.violations:
@@ -122,8 +122,11 @@ def message_text(m: WsMessage) -> Text:
     return text
 
 
-def _payload(text: Text, payload: bytes, prefer_text: bool) -> None:
-    """Append the payload: indented safe text when it is UTF-8 (and not binary), else a hex dump."""
+def _payload(text: Text, payload: bytes, prefer_text: bool, limit: int | None = None) -> None:
+    """Append the payload: indented safe text when it is UTF-8 (and not binary), else a hex dump; at most
+    ``limit`` characters or bytes when ``--max-payload`` gave one."""
+    text_limit = TEXT_LIMIT if limit is None else limit
+    hex_limit = HEX_LIMIT if limit is None else limit
     shown: str | None = None
     if prefer_text:
         try:
@@ -131,14 +134,14 @@ def _payload(text: Text, payload: bytes, prefer_text: bool) -> None:
         except UnicodeDecodeError:
             shown = None
     if shown is not None:
-        more = len(shown) - TEXT_LIMIT
-        body = safe_text(shown[:TEXT_LIMIT], keep_newlines=True)
+        more = len(shown) - text_limit
+        body = safe_text(shown[:text_limit], keep_newlines=True)
         for line in body.split("\n"):
             text.append(_INDENT + "│ " + line + "\n")
         if more > 0:
             text.append(_INDENT + f"… {more} more characters\n", style="dim")
         return
-    for line in hexdump(payload, limit=HEX_LIMIT).split("\n"):
+    for line in hexdump(payload, limit=hex_limit).split("\n"):
         text.append(_INDENT + line + "\n", style="cyan")
 
 
