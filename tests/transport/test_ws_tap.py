@@ -1,5 +1,5 @@
-"""The tap's fast NDJSON lines are the records' own ``to_json()``, and the messages-mode length check
-finds non-minimal lengths in any chunking."""
+"""The tap's fast NDJSON lines are the records' own ``to_json()``, and the messages-mode codec (no frame record
+for a plain whole message) finds the same messages and violations in any chunking."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.output.ndjson_ws import frame_json_line, message_json_line
 from wiretool.records.ws import new_message
-from wiretool.transport.ws_tap import V_NON_MINIMAL, LengthCheck
 
 payloads = st.one_of(st.binary(max_size=300), st.text(max_size=100).map(str.encode))
 
@@ -46,14 +45,22 @@ def test_message_line_equals_to_json(payload: bytes, binary: bool, frames: int) 
 
 @settings(deadline=None, max_examples=100)
 @given(cuts=st.lists(st.integers(0, 400), max_size=6), bits=st.sampled_from([7, 16, 64]))
-def test_length_check_any_chunking(cuts: list[int], bits: int) -> None:
-    frames = [build_frame(1, b"a" * 130), build_frame(2, b"b" * 3, length_bits=bits), build_frame(9, b"p")]
+def test_messages_mode_codec_any_chunking(cuts: list[int], bits: int) -> None:
+    """``frames=False`` drops only the frame records of plain whole messages: the messages, the other frames
+    and every violation (a non-minimal length among them) are those of the full codec."""
+    frames = [build_frame(1, b"a" * 130), build_frame(2, b"b" * 3, length_bits=bits), build_frame(9, b"p"),
+              build_frame(1, b"xy"), build_frame(1, b"z", fin=False), build_frame(0, b"w")]
     wire = b"".join(frames)
-    check = LengthCheck()
+    full = WsFrameParser(sender="server", dir="recv").feed(wire, 1.0)
+    quiet = WsFrameParser(sender="server", dir="recv", frames=False)
     points = sorted({c % (len(wire) + 1) for c in cuts} | {0, len(wire)})
-    found = [check.feed(wire[a:b]) for a, b in itertools.pairwise(points)]
-    assert (V_NON_MINIMAL in found) == (bits != 7)
-    assert check.skip == 0 and check.tail == b""
+    got = [r for a, b in itertools.pairwise(points) for r in quiet.feed(wire[a:b], 1.0)] + quiet.finish(1.0)
+    assert [r for r in got if r.type == "message"] == [r for r in full if r.type == "message"]
+    kept = [r for r in full if r.type != "frame" or r.violations or len(r.payload) >= 126 or r.opcode in (0, 9)
+            or not r.fin]
+    assert [r for r in got if r.type == "frame"] == [r for r in kept if r.type == "frame"]
+    assert any(v.code == "non-minimal-length" for r in got for v in r.violations) == (bits != 7)
+    assert quiet.skipped == len([r for r in full if r.type == "frame"]) - len([r for r in kept if r.type == "frame"])
 
 
 def test_session_tap_records_every_byte_and_decodes_after_skip() -> None:
@@ -72,3 +79,11 @@ def test_session_tap_records_every_byte_and_decodes_after_skip() -> None:
     assert b"".join(c.data for c in sink.chunks) == wire and tap.bytes == len(wire)
     assert [r.opcode_name for r in shown] == ["TEXT", "CLOSE"] and view.close_seen == (1000, "")
     assert view.frames == 2 and all(r.t == 2.0 for r in shown)
+
+
+def test_messages_mode_codec_frames_after_close_are_named() -> None:
+    """After a CLOSE, the messages-mode short path is left: a data frame after it carries its violation."""
+    wire = build_frame(1, b"a") + build_frame(8, b"\x03\xe8") + build_frame(1, b"late")
+    got = WsFrameParser(sender="server", dir="recv", frames=False).feed(wire, 1.0)
+    late = [r for r in got if r.type == "frame" and r.payload == b"late"]
+    assert late and any(v.code == "frame-after-close" for v in late[0].violations)

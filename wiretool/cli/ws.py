@@ -34,6 +34,13 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     return int(float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)])
 
 
+def _payload_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--max-payload``: a size as for --max-size, where 0 is 0 (no payload shown), not unlimited."""
+    if value is None or value.strip() in ("0", "0b", "0B"):
+        return None if value is None else 0
+    return _size(ctx, param, value)
+
+
 def _read_file(path: str) -> bytes:
     """A --send-file's content; unreadable (permissions, a special file) is a usage error, not a traceback."""
     from wiretool.errors import UsageError
@@ -95,6 +102,9 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
               help="Offer permessage-deflate (RSV1 frames shown compressed and inflated).")
 @click.option("--max-size", default="16MiB", show_default=True, callback=_size, metavar="SIZE",
               help="Largest message accepted (bigger: close 1009, exit 5); 'none' for no limit.")
+@click.option("--max-payload", callback=_payload_size, metavar="SIZE",
+              help="Show at most SIZE bytes of each payload (payload_truncated set when cut). Default: the "
+                   "terminal view shows 2048 characters of text or 256 bytes as hex; --json shows all.")
 @click.option("--ping-interval", type=click.FloatRange(min=0, min_open=True), metavar="S",
               help="Send a ping every S seconds and show the round-trip time.")
 @click.option("--proxy", metavar="URL", help="HTTP CONNECT proxy (default: the proxy environment variables).")
@@ -120,10 +130,10 @@ def _in_order(values: dict[str, list[tuple[str, bytes]]]) -> list[tuple[str, byt
 def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_file: tuple[str, ...],
             raw: list[bytes], count: int | None, expect: tuple[str, ...], expect_close: int | None,
             wait: float | None, origin: str | None, subprotocol: tuple[str, ...], compression: str,
-            max_size: int | None, ping_interval: float | None, proxy: str | None, show: str, binary_stdin: bool,
-            no_stdin: bool, commands: bool | None, view_name: str | None, socketio_emit: tuple[tuple[str, str], ...],
-            socketio_namespace: str, graphql_subscribe: tuple[str, ...], graphql_init: str | None,
-            net: NetOptions) -> int:
+            max_size: int | None, max_payload: int | None, ping_interval: float | None, proxy: str | None,
+            show: str, binary_stdin: bool, no_stdin: bool, commands: bool | None, view_name: str | None,
+            socketio_emit: tuple[tuple[str, str], ...], socketio_namespace: str, graphql_subscribe: tuple[str, ...],
+            graphql_init: str | None, net: NetOptions) -> int:
     """Connect to a ws:// or wss:// URL and show the handshake and every frame, both directions.
 
     \b
@@ -201,6 +211,13 @@ def connect(url: str, send_text: tuple[str, ...], send_hex: list[bytes], send_fi
         socketio=emits, graphql=graphql, record_pcapng=net.record_pcapng, har=net.har)
     out = Output(env, proto="ws")
     out.options["show"] = show
+    if max_payload is not None:
+        from functools import partial
+
+        from wiretool.records.ws import cut_payload
+
+        out.cut = partial(cut_payload, limit=max_payload)
+        out.options["max_payload"] = max_payload
     return run_sync(run_connect(out, plan))
 
 

@@ -56,6 +56,8 @@ BULK = 1 << 18
 """Feeds this large (or more) run with the cyclic GC paused (see :meth:`WsFrameParser.feed`)."""
 
 _utf8_decoder = codecs.getincrementaldecoder("utf-8")
+_BIG = 1 << 16
+"""A buffered frame at least this big is taken out of the buffer by :meth:`WsFrameParser._take_big`."""
 
 
 class WsFrameParser:
@@ -72,7 +74,7 @@ class WsFrameParser:
 
     def __init__(self, sender: str | None = None, dir: str | None = None, *, rsv1_allowed: bool = False,
                  deflate: bool = False, no_context_takeover: bool = False, messages: bool = True,
-                 max_inflated: int | None = None) -> None:
+                 max_inflated: int | None = None, frames: bool = True) -> None:
         if sender not in (None, "client", "server"):
             raise ValueError(f"sender must be 'client', 'server' or None, got {sender!r}")
         self.sender = sender
@@ -85,6 +87,11 @@ class WsFrameParser:
         """Largest inflated message (None: the codec's own bound); a bigger one is reported, not inflated."""
         self.fast = True
         """Use the inline path for common frames (tests turn it off to compare both paths)."""
+        self.frames = frames or not messages
+        """Make a frame record for every frame. False (``ws connect --show messages``): a plain data frame that is
+        a whole message gives only its message record (the view would drop the frame record unseen); every
+        other frame still gives its frame record. :attr:`skipped` counts the frames left out."""
+        self.skipped = 0
         # the MASK bit value that is a violation for this sender (-1: none is)
         self._bad_mask = {"client": 0, "server": 0x80}.get(sender or "", -1)
         self._buf = bytearray()
@@ -109,6 +116,12 @@ class WsFrameParser:
                 self._buf += data
                 if len(self._buf) < self._need:
                     return out
+                if self._need >= _BIG:
+                    self._take_big(t, out)  # the big frame waited for: its payload copied once
+                    if not self._buf:
+                        return out
+                    if len(self._buf) < self._need:
+                        return out
                 data = bytes(self._buf)
                 self._buf = bytearray()
             elif type(data) is not bytes:
@@ -167,6 +180,31 @@ class WsFrameParser:
         """Bytes of the stream fed so far (parsed or buffered)."""
         return self._base + len(self._buf)
 
+    @property
+    def message_in_progress(self) -> tuple[int, int, int] | None:
+        """(opcode, frames, bytes so far) of the fragmented data message not yet ended, or None."""
+        if self._mop is None:
+            return None
+        return self._mop, self._mframes, len(self._mparts)
+
+    def pending_header(self) -> tuple[int, int] | None:
+        """(first header byte, announced payload length) of the frame being buffered, once its length is in:
+        a live connection checks it against its size limit before the payload arrives."""
+        buf = self._buf
+        n = len(buf)
+        if n < 2:
+            return None
+        ln = buf[1] & 0x7F
+        if ln == 126:
+            if n < 4:
+                return None
+            ln = int.from_bytes(buf[2:4], "big")
+        elif ln == 127:
+            if n < 10:
+                return None
+            ln = int.from_bytes(buf[2:10], "big")
+        return buf[0], ln
+
     def frame_in_progress(self) -> tuple[int, int] | None:
         """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
         if not self._buf or self._need <= len(self._buf):
@@ -182,12 +220,46 @@ class WsFrameParser:
         messages = self.messages
         base = self._base
         fast = self.fast and not self._closed
+        frames = self.frames
+        skipped = 0  # plain messages without a frame record (added to self.skipped at each return)
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
         mt, md, mo, mp, mc, mf, mk, mv, mi = MESSAGE_SETTERS
         pos = 0
+        quiet = not frames and bad == 0x80 and fast
         while n - pos >= 2:
+            if quiet and self._mop is None:
+                # --show messages from a server: a run of plain whole messages (unmasked, 7-bit length, ASCII
+                # text or binary) in the tightest loop; anything else falls through to the paths below
+                while n - pos >= 2:
+                    b0 = data[pos]
+                    ln = data[pos + 1]  # >= 126: a longer length field, or the MASK bit set
+                    if ln >= 126 or (b0 != 0x81 and b0 != 0x82):
+                        break
+                    end = pos + 2 + ln
+                    if end > n:
+                        self._need = 2 + ln
+                        self.skipped += skipped
+                        return pos
+                    payload = data[pos + 2 : end]
+                    if b0 == 0x81 and not payload.isascii():
+                        break
+                    r = new(WsMessage)
+                    mt(r, t)
+                    md(r, direction)
+                    mo(r, b0 & 0x0F)
+                    mp(r, payload)
+                    mc(r, False)
+                    mf(r, 1)
+                    mk(r, True)
+                    mv(r, ())
+                    mi(r, False)
+                    append(r)
+                    skipped += 1
+                    pos = end
+                if n - pos < 2:
+                    break
             b0 = data[pos]
             b1 = data[pos + 1]
             ln = b1 & 0x7F
@@ -196,6 +268,7 @@ class WsFrameParser:
                     end = pos + 6 + ln
                     if end > n:
                         self._need = 6 + ln
+                        self.skipped += skipped
                         return pos
                     payload = mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
                     head = data[pos : pos + 6]
@@ -203,10 +276,26 @@ class WsFrameParser:
                     end = pos + 2 + ln
                     if end > n:
                         self._need = 2 + ln
+                        self.skipped += skipped
                         return pos
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
                 if b0 == 0x82 or payload.isascii():
+                    if not frames:  # new_message(t, direction, b0 & 0x0F, payload), inlined, and no frame
+                        r = new(WsMessage)
+                        mt(r, t)
+                        md(r, direction)
+                        mo(r, b0 & 0x0F)
+                        mp(r, payload)
+                        mc(r, False)
+                        mf(r, 1)
+                        mk(r, True)
+                        mv(r, ())
+                        mi(r, False)
+                        append(r)
+                        skipped += 1
+                        pos = end
+                        continue
                     # new_frame(t, direction, base + pos, head, payload), inlined: this line is the hot spot
                     r = new(WsFrame)
                     st(r, t)
@@ -233,10 +322,13 @@ class WsFrameParser:
                     continue
             end = self._general(data, pos, n, t, out)
             if end < 0:
+                self.skipped += skipped
                 return pos
             pos = end
             fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
+            quiet = quiet and fast
         self._need = 2
+        self.skipped += skipped
         return pos
 
     def _general(self, data: bytes, pos: int, n: int, t: float, out: list[Record]) -> int:
@@ -262,6 +354,28 @@ class WsFrameParser:
             payload = apply_mask(payload, head[key_at:])
         self._frame(t, self._base + pos, head, payload, 0, out)
         return end
+
+    def _take_big(self, t: float, out: list[Record]) -> None:
+        """The buffer starts with a whole frame of ``_need`` (>= 64 KiB) bytes: parse it without first joining
+        the buffer into bytes and slicing the payload out of that (two copies of a big payload); keep the rest."""
+        buf = self._buf
+        need = self._need
+        b1 = buf[1]
+        ln = b1 & 0x7F
+        key_at = 2 if ln < 126 else 4 if ln == 126 else 10
+        hl = key_at + 4 if b1 & 0x80 else key_at
+        head = bytes(buf[:hl])
+        view = memoryview(buf)
+        payload = bytes(view[hl:need])
+        rest = bytearray(view[need:]) if len(buf) > need else bytearray()
+        view.release()
+        if b1 & 0x80:
+            payload = apply_mask(payload, head[key_at:])
+        self._buf = rest
+        self._need = 2
+        offset = self._base
+        self._base += need
+        self._frame(t, offset, head, payload, 0, out)
 
     def _truncated(self, data: bytes, t: float, out: list[Record]) -> None:
         """Report the incomplete frame left at the end of input, with how many bytes it lacked."""
@@ -381,13 +495,18 @@ class WsFrameParser:
                     v.append(bad)
                     self._mviol.append(bad)
                     self._mtext_ok = False
-        if self.messages:
-            self._mparts += data
         if not fin:
+            if self.messages:
+                self._mparts += data
             return None
         msg = None
         if self.messages:
-            msg = new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp, self._mframes,
+            if self._mframes == 1:  # a message of one frame: its payload as it is, not copied twice
+                whole = data if type(data) is bytes else bytes(data)
+            else:
+                self._mparts += data
+                whole = bytes(self._mparts)
+            msg = new_message(t, self.dir, self._mop or 1, whole, self._mcomp, self._mframes,
                               True, tuple(self._mviol), self._minflate)
         self._mop = None
         self._reset_message()

@@ -42,6 +42,9 @@ class Output:
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self.options: dict[str, Any] = {}
         """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
+        self.cut: Callable[[Record], Record] | None = None
+        """``--max-payload``: what each record is shown as (a cut copy of a long payload); the session, its goals
+        and the capture still see the whole record."""
 
     # -- time -------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -64,6 +67,8 @@ class Output:
     # -- records ----------------------------------------------------------------------------------
     def emit(self, record: Record) -> None:
         """Show one record: an NDJSON line (notes skipped), or its pretty view."""
+        if self.cut is not None:
+            record = self.cut(record)
         if self.env.json:
             if isinstance(record, Note):
                 return
@@ -81,6 +86,8 @@ class Output:
             for record in records:
                 self.emit(record)
             return
+        if self.cut is not None:
+            records = list(map(self.cut, records))
         writers = self._json_writers
         lines = []
         append = lines.append

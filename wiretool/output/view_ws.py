@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from wiretool.output.sanitize import hexdump, safe_text
 from wiretool.records.viewed import Viewed
-from wiretool.records.ws import WsFrame, WsMessage
+from wiretool.records.ws import WsFrame, WsFrameCut, WsMessage, WsMessageCut
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -40,19 +40,21 @@ _session_render: Any = None
 
 def render(record: Record, out: Output) -> None:
     """Draw a frame or message (with its payload view); hand any other ws record to the session view."""
+    limit = out.options.get("max_payload")
     if type(record) is Viewed:
         inner = record.record  # type: ignore[attr-defined]
         decoded: Decoded = record.view  # type: ignore[attr-defined]
         pretty = decoded.result.fields is None and decoded.result.error is None
-        block = frame_text(inner, body=not pretty) if isinstance(inner, WsFrame) else message_text(inner, body=not pretty)
+        block = frame_text(inner, limit, body=not pretty) if isinstance(inner, WsFrame) else \
+            message_text(inner, limit, body=not pretty)
         block.append("\n")
         view_lines(block, decoded)
         block.rstrip()
         out.console.print(block)
     elif isinstance(record, WsFrame):
-        out.console.print(frame_text(record))
+        out.console.print(frame_text(record, limit))
     elif isinstance(record, WsMessage):
-        out.console.print(message_text(record))
+        out.console.print(message_text(record, out.options.get("max_payload")))
     else:
         _other(record, out)
 
@@ -89,8 +91,9 @@ def view_lines(text: Text, decoded: Decoded) -> None:
         text.append(_INDENT + f"… {more} more lines\n", style="dim")
 
 
-def frame_text(f: WsFrame, *, body: bool = True) -> Text:
-    """The block drawn for one frame (``body=False``: the payload is left to its view)."""
+def frame_text(f: WsFrame, limit: int | None = None, *, body: bool = True) -> Text:
+    """The block drawn for one frame (``limit``: ``--max-payload``, else TEXT_LIMIT / HEX_LIMIT; ``body=False``:
+    the payload is left to its view)."""
     from rich.text import Text
 
     text = Text()
@@ -122,14 +125,16 @@ def frame_text(f: WsFrame, *, body: bool = True) -> Text:
         reason = f.close_reason or ""
         text.append(f"  reason {safe_text(repr(reason))}\n" if reason else "\n", style="magenta")
     elif f.payload and body:
-        _payload(text, f.payload, f.opcode != 2 and not f.rsv1)  # compressed bytes: always a hex dump
+        _payload(text, f.payload, f.opcode != 2 and not f.rsv1, limit)  # compressed bytes: always a hex dump
+    if type(f) is WsFrameCut:
+        text.append(_INDENT + f"… payload cut to {len(f.payload)} of {f.length} bytes (--max-payload)\n", style="dim")
     for v in f.violations:
         _violation(text, v)
     text.rstrip()
     return text
 
 
-def message_text(m: WsMessage, *, body: bool = True) -> Text:
+def message_text(m: WsMessage, limit: int | None = None, *, body: bool = True) -> Text:
     """The line (and payload) drawn for one reassembled message."""
     from rich.text import Text
 
@@ -145,15 +150,20 @@ def message_text(m: WsMessage, *, body: bool = True) -> Text:
         text.append("  INCOMPLETE", style="bold red")
     text.append("\n")
     if m.payload and body:
-        _payload(text, m.payload, m.opcode == 1)
+        _payload(text, m.payload, m.opcode == 1, limit)
+    if type(m) is WsMessageCut:
+        text.append(_INDENT + f"… payload cut to {len(m.payload)} of {m.length} bytes (--max-payload)\n", style="dim")
     for v in m.violations:
         _violation(text, v)
     text.rstrip()
     return text
 
 
-def _payload(text: Text, payload: bytes, prefer_text: bool) -> None:
-    """Append the payload: indented safe text when it is UTF-8 (and not binary), else a hex dump."""
+def _payload(text: Text, payload: bytes, prefer_text: bool, limit: int | None = None) -> None:
+    """Append the payload: indented safe text when it is UTF-8 (and not binary), else a hex dump; at most
+    ``limit`` characters or bytes when ``--max-payload`` gave one."""
+    text_limit = TEXT_LIMIT if limit is None else limit
+    hex_limit = HEX_LIMIT if limit is None else limit
     shown: str | None = None
     if prefer_text:
         try:
@@ -161,14 +171,14 @@ def _payload(text: Text, payload: bytes, prefer_text: bool) -> None:
         except UnicodeDecodeError:
             shown = None
     if shown is not None:
-        more = len(shown) - TEXT_LIMIT
-        body = safe_text(shown[:TEXT_LIMIT], keep_newlines=True)
+        more = len(shown) - text_limit
+        body = safe_text(shown[:text_limit], keep_newlines=True)
         for line in body.split("\n"):
             text.append(_INDENT + "│ " + line + "\n")
         if more > 0:
             text.append(_INDENT + f"… {more} more characters\n", style="dim")
         return
-    for line in hexdump(payload, limit=HEX_LIMIT).split("\n"):
+    for line in hexdump(payload, limit=hex_limit).split("\n"):
         text.append(_INDENT + line + "\n", style="cyan")
 
 

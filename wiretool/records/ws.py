@@ -334,3 +334,60 @@ def new_message(t: float, dir: str | None, opcode: int, payload: bytes, compress
     _s[6](r, violations)
     _s[7](r, inflated)
     return r
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsFrameCut(WsFrame):
+    """A frame as shown under ``--max-payload N``: ``payload`` holds its first N bytes. The header (``length``
+    included) is the frame's own; ``payload_truncated`` says the payload fields are cut."""
+
+    def to_json(self) -> dict[str, Any]:
+        out = WsFrame.to_json(self)
+        out["payload_truncated"] = True
+        return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class WsMessageCut(WsMessage):
+    """A message as shown under ``--max-payload N``: its first N bytes, its whole ``length``."""
+
+    full_length: int = 0
+
+    @property
+    def length(self) -> int:
+        return self.full_length
+
+    def to_json(self) -> dict[str, Any]:
+        out = WsMessage.to_json(self)
+        out["length"] = self.full_length
+        out["payload_truncated"] = True
+        return out
+
+
+def _cut_at(payload: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes, backed off to a UTF-8 character boundary (a cut text stays text)."""
+    end = limit
+    for _ in range(3):
+        if 0 < end < len(payload) and payload[end] & 0xC0 == 0x80:
+            end -= 1
+        else:
+            break
+    if 0 < end < len(payload) and payload[end] & 0xC0 == 0x80:
+        end = limit  # not UTF-8 text: cut where asked
+    return payload[:end]
+
+
+def cut_payload(record: Record, limit: int) -> Record:
+    """``record`` as ``--max-payload limit`` shows it: a frame or message with a longer payload becomes a cut
+    copy (:class:`WsFrameCut`, :class:`WsMessageCut`, ``payload_truncated`` true); anything else is itself.
+    The session, its goals and the capture keep the whole record: only the rendering is cut."""
+    kind = type(record)
+    if kind is WsFrame or kind is WsMessage:
+        payload = record.payload  # type: ignore[attr-defined]
+        if len(payload) > limit:
+            fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+            fields["payload"] = _cut_at(payload, limit)
+            if kind is WsFrame:
+                return WsFrameCut(**fields)
+            return WsMessageCut(**fields, full_length=len(payload))
+    return record

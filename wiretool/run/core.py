@@ -50,6 +50,8 @@ class RunSink:
         self.viewing = viewing
         self.goals = goals
         self.capture = capture
+        if show is not None and show == out.emit:  # (a routing show that routes nothing: keep the batch path)
+            show = None
         self.show = show or out.emit
         # A ``show`` that has its own ``emit_many`` (the proxy's view) keeps the batched path: one write per read.
         self._show_many: Callable[[Sequence[Record]], None] | None = (
@@ -112,6 +114,45 @@ class RunSink:
                 if reached is not None:
                     self.finish(reached)
                     return
+
+    def emit_until(self, records: Sequence[Record]) -> int:
+        """The records of one read, written together (one write, one flush) up to the first one that ends the run
+        (a goal reached: ``--max-events``, ``--expect``), where a loop of :meth:`emit` would have stopped; the
+        rest are not shown. Returns how many were taken. SSE sessions use it (one chunk, many events)."""
+        show_many = self._show_many
+        if show_many is None or self.stopped.done():
+            taken = 0
+            for record in records:
+                self.emit(record)
+                taken += 1
+                if self.stopped.done():
+                    break
+            return taken
+        taken = len(records)
+        reached: Outcome | None = None
+        on_record = self.goals.on_record
+        quiet = getattr(self.goals, "quiet_types", ())
+        for i, record in enumerate(records):
+            if type(record) in quiet:
+                continue
+            reached = on_record(record)
+            if reached is not None:
+                taken = i + 1
+                break
+        batch = records if taken == len(records) else records[:taken]
+        if self.capture is not None:
+            for record in batch:
+                if type(record) is not Note:
+                    self.capture.record(record)
+        try:
+            show_many(batch)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            self.finish(Outcome(ExitCode.OK))
+            return taken
+        if reached is not None:
+            self.finish(reached)
+        return taken
 
     def chunk(self, chunk: Chunk) -> None:
         if chunk.dir in (RECV, S2C):
@@ -194,11 +235,33 @@ async def run(session: Session, out: Output, *, limits: Limits = Limits(), goals
 
 
 def run_sync(main: Coroutine[Any, Any, int]) -> int:
-    """``asyncio.run`` for a command's main coroutine; Ctrl-C before the loop handles signals is exit 130."""
+    """``asyncio.run`` for a command's main coroutine; Ctrl-C before the loop handles signals is exit 130.
+
+    The loop is uvloop's when it is installed (``pip install wiretool[fast]``): its socket reads and callbacks
+    cost less than asyncio's pure-Python selector loop, which a flood of small frames is bound by.
+    ``WIRETOOL_LOOP=asyncio`` keeps the standard loop (to compare, or to rule uvloop out).
+    """
     try:
-        return asyncio.run(main)
+        factory = _loop_factory()
+        if factory is None or not hasattr(asyncio, "Runner"):  # (asyncio.Runner: Python 3.11)
+            return asyncio.run(main)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(main)
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's ``new_event_loop`` when installed and not turned off; else None (asyncio's default loop)."""
+    import os
+
+    if os.environ.get("WIRETOOL_LOOP", "").lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _result(task: asyncio.Future[Outcome]) -> Outcome:

@@ -361,15 +361,26 @@ class SseSession:
         if self.raw:
             emit(SseChunk(t=t, raw=chunk, ts=ts))
         codec = self.codec
-        for rec in codec.feed(chunk, t, ts):
+        records = codec.feed(chunk, t, ts)
+        if records:
             # Counted as emitted: a goal reached mid-chunk leaves the rest of the chunk unseen and uncounted.
-            if type(rec) is SseEvent:
-                self.events += 1
-                if not types or rec.event in types:  # type: ignore[attr-defined]
-                    self.shown += 1
+            emit_until = getattr(sink, "emit_until", None)
+            if emit_until is not None:  # the run's sink: the chunk's lines in one write, up to the goal
+                taken = emit_until(records)
             else:
-                self.comments += 1
-            emit(rec)
+                taken = 0
+                for rec in records:
+                    emit(rec)
+                    taken += 1
+                    if sink.outcome is not None:
+                        break
+            for rec in records if taken == len(records) else records[:taken]:
+                if type(rec) is SseEvent:
+                    self.events += 1
+                    if not types or rec.event in types:  # type: ignore[attr-defined]
+                        self.shown += 1
+                else:
+                    self.comments += 1
             if sink.outcome is not None:  # a goal was reached (--max-events, --expect) or stdout closed
                 raise _Stop
         if codec.exceeded is not None:

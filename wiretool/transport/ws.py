@@ -1,16 +1,18 @@
 """A WebSocket client that shows the exact wire: websockets' sans-I/O ``ClientProtocol`` driven over asyncio.
 
-websockets decides what is legal and what to answer (handshake checks, pong, close echo, failing with
-1002/1007/1009); this module moves its bytes and taps them: every byte written and read goes through a
-:class:`~wiretool.session.Tap` (one per direction) to the sink's capture and, after the handshake, to a
-frame codec, so the view shows the frames exactly as they crossed the socket, masking keys included. The
-HTTP handshake is shown as ``handshake`` records and is not fed to the frame codec. The client writes
-nowhere itself: records go to its :class:`~wiretool.session.Sink`, those of one socket read together
-(``emit_many``), which is what keeps a flood of small frames fast under ``--json``.
+Each received byte is parsed once. websockets does the opening handshake (it builds the request and checks
+the 101) and everything we send (framing, masking, permessage-deflate). After the 101, the bytes read go
+through a :class:`~wiretool.session.Tap` to wiretool's own frame codec (:mod:`wiretool.codec.wsframe`),
+which decides what the view shows and which rules were broken; this module then drives websockets' state
+machine with what the protocol needs of those frames: each PING, PONG and CLOSE frame is handed to it
+whole (it answers the pong, echoes the close and follows the closing handshake), data frames never are.
+A violation the codec names, a message past ``--max-size`` (checked on the header, before its payload
+is buffered) or one of too many frames fails the connection through websockets (``fail`` with 1002,
+1007 or 1009). docs/design.md says where this line runs and why.
 
-With ``show="messages"`` the receive side skips per-frame records: messages are built from the
-frames websockets already parsed (it checks the framing rules), and UTF-8 is checked here. That
-keeps the common "print every message as NDJSON" case fast.
+The client writes nowhere itself: records go to its :class:`~wiretool.session.Sink`, those of one socket
+read together (``emit_many``), which is what keeps a flood of small frames fast under ``--json``. With
+``show="messages"`` the codec makes no frame record for a plain whole data frame, only its message.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from websockets.exceptions import (
     InvalidUpgrade,
     ProtocolError,
 )
-from websockets.frames import Frame, Opcode
+from websockets.frames import Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.uri import WebSocketURI
@@ -39,12 +41,12 @@ from websockets.utils import accept_key
 from wiretool.codec.wsrules import MAX_MESSAGE_FRAMES, too_many_frames
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record, Violation
-from wiretool.records.ws import MESSAGE_SETTERS, WsMessage, new_message
+from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
 from wiretool.secrets import redact
 from wiretool.session import RECV, SEND, Outcome, Sink, Tap
 from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
-from wiretool.transport.ws_tap import LengthCheck, WsView, close_code_for, frame_parser
+from wiretool.transport.ws_tap import WsView, close_code_for, frame_parser
 
 _BULK = 16384
 """A read at least this big pauses the cyclic GC while its records are made and handed on."""
@@ -113,18 +115,20 @@ class WsClient(asyncio.Protocol):
         self.initiator: str | None = None
         self.messages_in = 0
         self.messages_out = 0
-        self.frames_in = 0
         self.auto_replies = True
         """Write what websockets answers by itself (pongs, the close echo, a failing close). ``replay --exact``
         turns it off: only the recorded frames go out, written with :meth:`send_raw`."""
-        self._fragments: bytearray | None = None
-        """The fragmented message being received (one buffer: bounded by --max-size, whatever the frame count)."""
-        self._fragment_frames = 0
-        self._fragment_opcode = TEXT
+        self._recv_codec: Any = None
+        """The receive side's frame codec (kept when the tap stops decoding, for its counts)."""
+        self._skipped_seen = 0
+        """The codec's :attr:`skipped` count when its records were last handed on."""
+        self._in_fragment = False
+        """A fragmented data message is open on the frames handed on so far (a CLOSE inside it is an error)."""
+        self._cur_size: int | None = None
+        """Bytes of the fragmented message received so far (for --max-size), None outside one."""
         self._close_timer: asyncio.TimerHandle | None = None
         self._batch: list[Record] | None = None
         """The records of the socket read being handled, handed to the sink together at its end."""
-        self._length_check: LengthCheck | None = None
         self._after_close = 0
         """Bytes received since our close frame went out: the view stops decoding past a bound (see
         :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
@@ -144,7 +148,7 @@ class WsClient(asyncio.Protocol):
     def counts(self) -> dict[str, int]:
         """The summary's figures for this connection."""
         return {"messages_in": self.messages_in, "messages_out": self.messages_out,
-                "frames_in": self.recv_view.frames if self.recv_view else self.frames_in,
+                "frames_in": (self.recv_view.frames + self._recv_codec.skipped) if self.recv_view else 0,
                 "frames_out": self.send_view.frames if self.send_view else 0,
                 "bytes_in": self.bytes_in, "bytes_out": self.bytes_out}
 
@@ -200,33 +204,38 @@ class WsClient(asyncio.Protocol):
         if self.send_view is None:  # still in the HTTP handshake: recorded, not decoded
             recv_tap.feed(data)
             self.handshake_bytes += data
-        elif recv_tap.codec is not None:
+            self._handshake_data(data)
+            return
+        codec = recv_tap.codec
+        if codec is not None:
             if proto.close_sent is not None:
                 if self._close_at is None:  # what the codec had before this read came before our close
-                    self._close_at = recv_tap.codec.fed  # type: ignore[attr-defined]
+                    self._close_at = codec.fed
                 self._after_close += len(data)
             if self._after_close > self._tap_budget():
                 self._stop_tap()
-            recv_tap.feed(data)
-        else:
-            recv_tap.feed(data)
-            if self._length_check is not None:
-                bad = self._length_check.feed(data)
-                if bad is not None and self.violation is None:
-                    self._emit(WsProtocolError(t=self.sink.now(), violations=[bad], close_code=1002))
-                    self._violated([bad])
+        recv_tap.feed(data)  # the codec's records reach _recv_records, which drives websockets
+        if recv_tap.codec is not None and self.violation is None:
+            self._check_pending(recv_tap.codec)
+        self._after_receive()
+
+    def _handshake_data(self, data: bytes) -> None:
+        """Hand websockets the bytes of the response head, and only those once a 101 head is whole: frames in
+        the same read are the codec's (see :meth:`_on_response`), so websockets' reader stays empty."""
+        raw = self.handshake_bytes
+        end = raw.find(b"\r\n\r\n")
+        if end >= 0:
+            status = raw[:raw.find(b"\r\n")].split(b" ", 2)
+            extra = len(raw) - (end + 4)
+            if len(status) > 1 and status[1] == b"101" and 0 < extra <= len(data):
+                data = data[:len(data) - extra]
         try:
-            proto.receive_data(data)
+            self.proto.receive_data(data)
         except EOFError:
             return
-        if self.recv_view is None:
-            self._fast_events(proto.events_received())
-        else:
-            for event in proto.events_received():
-                if type(event) is Frame:
-                    self._on_frame(event)
-                elif isinstance(event, Response):
-                    self._on_response(event)
+        for event in self.proto.events_received():
+            if isinstance(event, Response):
+                self._on_response(event)
         self._after_receive()
 
     def pause_writing(self) -> None:
@@ -266,19 +275,19 @@ class WsClient(asyncio.Protocol):
             else:
                 self._fail_open(Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed before the handshake completed"))
         else:
-            if self.recv_view is not None and not self._tap_stopped:
-                self.recv_tap.finish()
+            codec = self.recv_tap.codec
+            if (codec is not None and codec.message_in_progress is not None and self.violation is None
+                    and self.proto.close_rcvd is None):
+                self.violation = Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed in the middle of a message")
+                self.sink.finish(self.violation)
+            if self.recv_view is not None and not self._tap_stopped and self.recv_view.show != "messages":
+                self.recv_tap.finish()  # (--show messages never showed a frame cut short: the 1006 says it)
             if self.send_view is not None:
                 self.send_tap.finish()
-        if self._fragments is not None and self.violation is None:
-            self.violation = Outcome(ExitCode.ABNORMAL_CLOSE, "connection closed in the middle of a message")
-            self.sink.finish(self.violation)
         rcvd, sent = self.proto.close_rcvd, self.proto.close_sent
         code, reason = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
         if rcvd is None and self.recv_view is not None and self.recv_view.close_seen is not None:
             code, reason = self.recv_view.close_seen  # after failing, websockets stops reading; the view did not
-        elif rcvd is None and self._length_check is not None and self._length_check.close_seen is not None:
-            code, reason = self._length_check.close_seen  # --show messages: the header walk saw it
         record = WsClose(t=self.sink.now(), code=code, reason=reason, clean=code != 1006 and sent is not None,
                          code_name=close_name(code),
                          sent_code=sent.code if sent else None, sent_reason=sent.reason if sent else None,
@@ -361,10 +370,96 @@ class WsClient(asyncio.Protocol):
 
     def _recv_records(self, records: list[Record]) -> None:
         assert self.recv_view is not None
+        codec = self._recv_codec
+        plain = codec.skipped - self._skipped_seen
+        self._skipped_seen = codec.skipped
+        if plain == len(records) and self.recv_view.show == "messages":
+            # every record is a plain whole message of the codec's short path (--show messages, a flood):
+            # shown as they are, valid, nothing for websockets to see
+            self.recv_view.count += plain
+            self.messages_in += plain
+            self._emit_all(records)
+            return
         shown, found = self.recv_view.select(records)
         self._emit_all(shown)
+        if self.violation is None:
+            self._drive(records)
         if found and self.violation is None:
             self._violated(found)
+
+    def _drive(self, records: list[Record]) -> None:
+        """What the protocol needs of the frames the codec parsed, in wire order, up to the first broken one:
+        control frames go to websockets whole (the pong, the close echo, the closing handshake), data frames
+        are sized against --max-size, and whole valid messages counted. A broken frame fails the connection
+        through the view's violations (:meth:`_violated`), so nothing after it is handed on."""
+        proto = self.proto
+        max_size = self.opts.max_size
+        counted = 0
+        for rec in records:
+            kind = type(rec)
+            if kind is WsMessage:
+                if rec.complete and not rec.violations:  # type: ignore[attr-defined]
+                    counted += 1
+                continue
+            if kind is not WsFrame:
+                continue
+            if rec.violations or rec.missing:  # type: ignore[attr-defined]
+                break
+            head = rec.head  # type: ignore[attr-defined]
+            op = head[0] & 0x0F
+            if op >= 8:
+                payload = rec.payload  # type: ignore[attr-defined]
+                if op == 10:
+                    sent = self.pings.pop(payload, None)
+                    if sent is not None:
+                        self._emit(WsRtt(t=self.sink.now(), payload_hex=payload.hex(),
+                                         rtt_ms=round((time.monotonic() - sent) * 1000, 3)))
+                elif op == 8:
+                    if self._in_fragment:  # websockets' rule: no close inside a fragmented message
+                        self._violated_by_websockets(ProtocolError("incomplete fragmented message"))
+                        break
+                    if self.initiator is None:
+                        self.initiator = "server"
+                try:
+                    proto.receive_data(head + payload)  # a server's frame is unmasked: these are its wire bytes
+                except EOFError:
+                    break
+                if proto.parser_exc is not None:
+                    break
+                proto.events_received()
+                continue
+            fin = head[0] & 0x80
+            size = len(rec.payload)  # type: ignore[attr-defined]
+            if op == 0 and self._cur_size is not None:
+                size += self._cur_size
+            if max_size is not None and size > max_size:
+                self._too_big(size)
+                break
+            self._in_fragment = not fin
+            self._cur_size = None if fin else size
+        self.messages_in += counted
+        codec = self.recv_tap.codec
+        if self.violation is None and codec is not None:
+            progress = codec.message_in_progress
+            if progress is not None and progress[1] >= MAX_MESSAGE_FRAMES:
+                self._too_many_frames(MAX_MESSAGE_FRAMES)  # (this read may have brought a few more)
+
+    def _check_pending(self, codec: Any) -> None:
+        """A data frame whose header is in but whose payload is not: past --max-size, fail now (websockets
+        would have refused it on its header), rather than buffer what a hostile peer announces."""
+        max_size = self.opts.max_size
+        header = codec.pending_header()
+        if max_size is None or header is None or header[0] & 0x08:
+            return
+        size = header[1] + ((self._cur_size or 0) if header[0] & 0x0F == 0 else 0)
+        if size > max_size:
+            self._too_big(size)
+
+    def _too_big(self, size: int) -> None:
+        violation = Violation("message-too-big", "RFC 6455 §10.4",
+                              f"message larger than --max-size: {size} bytes, the limit is {self.opts.max_size}")
+        self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1009))
+        self._violated([violation])
 
     def _emit_all(self, records: list[Record]) -> None:
         if not records:
@@ -502,16 +597,12 @@ class WsClient(asyncio.Protocol):
         if not self.opened.done():
             self.opened.set_result(response)
         if rest:  # frames in the same read as the 101: recorded already, decoded now
-            tail = raw[len(raw) - rest:]
-            if self.recv_tap.codec is not None:
-                records = self.recv_tap.codec.feed(tail, self.sink.now())
-                if records:
-                    self._recv_records(records)
-            elif self._length_check is not None:
-                bad = self._length_check.feed(tail)
-                if bad is not None and self.violation is None:
-                    self._emit(WsProtocolError(t=self.sink.now(), violations=[bad], close_code=1002))
-                    self._violated([bad])
+            codec = self.recv_tap.codec
+            records = codec.feed(bytes(raw[len(raw) - rest:]), self.sink.now())
+            if records:
+                self._recv_records(records)
+            if self.violation is None:
+                self._check_pending(codec)
 
     def _open_taps(self) -> None:
         deflate = any(ext.name == "permessage-deflate" for ext in self.proto.extensions)
@@ -524,118 +615,24 @@ class WsClient(asyncio.Protocol):
         self.send_view = WsView(dir=SEND, show=show)
         self.send_tap.codec = frame_parser(sender="client", dir=SEND, deflate=deflate,
                                            no_context_takeover=client_nct)
-        if show != "messages" or deflate:  # compressed messages: the codec knows which were compressed
-            self.recv_view = WsView(dir=RECV, show="frames+messages" if self.opts.recv_messages else show)
-            self.recv_tap.codec = frame_parser(sender="server", dir=RECV, deflate=deflate,
-                                               no_context_takeover=server_nct, max_size=self.opts.max_size)
-        else:
-            self._length_check = LengthCheck()
+        self.recv_view = WsView(dir=RECV, show="frames+messages" if self.opts.recv_messages else show)
+        max_size = self.opts.max_size
+        # --show messages: no frame record for a plain whole message, unless --max-size is below what the
+        # codec's short path takes (125 bytes), since the size is checked on the frame records
+        quiet = show == "messages" and not self.opts.recv_messages and (max_size is None or max_size >= 125)
+        self._recv_codec = self.recv_tap.codec = frame_parser(
+            sender="server", dir=RECV, deflate=deflate, no_context_takeover=server_nct, max_size=max_size,
+            frames=not quiet)
 
-    def _on_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        self.frames_in += 1
-        if opcode is TEXT or opcode is BINARY:
-            if frame.fin:
-                self._message(opcode, frame.data, 1)
-            else:
-                self._fragments = bytearray(frame.data)
-                self._fragment_frames = 1
-                self._fragment_opcode = opcode
-        elif opcode is CONT:
-            fragments = self._fragments
-            if fragments is not None:
-                fragments += frame.data
-                self._fragment_frames += 1
-                if frame.fin:
-                    data, self._fragments = bytes(fragments), None
-                    self._message(self._fragment_opcode, data, self._fragment_frames)
-                elif self._fragment_frames >= MAX_MESSAGE_FRAMES and self.violation is None:
-                    self._too_many_frames()
-        elif opcode is PONG:
-            sent = self.pings.pop(bytes(frame.data), None)
-            if sent is not None:
-                self._emit(WsRtt(t=self.sink.now(), payload_hex=bytes(frame.data).hex(),
-                                 rtt_ms=round((time.monotonic() - sent) * 1000, 3)))
-        elif opcode is CLOSE:
-            if self.initiator is None:
-                self.initiator = "server"
-
-    def _too_many_frames(self) -> None:
+    def _too_many_frames(self, frames: int) -> None:
         """A message still not over after MAX_MESSAGE_FRAMES frames (empty CONTINUATIONs forever, say): the local
         limit, named; the connection is failed with 1009 as for --max-size and the run exits 5."""
-        violation = too_many_frames(self._fragment_frames)
+        violation = too_many_frames(frames)
         self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1009))
         self._violated([violation])
-        self._fragments = None  # nothing more of it is kept
-
-    def _fast_events(self, events: list[Any]) -> None:
-        """``--show messages``: the common case (a whole, valid UTF-8 text frame) in one place."""
-        batch = self._batch
-        assert batch is not None
-        append = batch.append
-        t = self.sink.now()
-        new, st, (sd, so, sp, sc, sf, sl, sv, si) = object.__new__, MESSAGE_SETTERS[0], MESSAGE_SETTERS[1:]
-        for event in events:
-            if (type(event) is Frame and event.opcode is TEXT and event.fin and self._fragments is None
-                    and self.recv_view is None):  # (a 101 in this read may have just opened a deflate tap)
-                data = event.data
-                try:
-                    data.decode()
-                except UnicodeDecodeError:
-                    self._on_frame(event)
-                    continue
-                self.frames_in += 1
-                self.messages_in += 1
-                # new_message(t, RECV, 1, data), inlined: this is the hot spot of --show messages
-                r = new(WsMessage)
-                st(r, t)
-                sd(r, RECV)
-                so(r, 1)
-                sp(r, data)
-                sc(r, False)
-                sf(r, 1)
-                sl(r, True)
-                sv(r, ())
-                si(r, False)
-                append(r)
-            elif type(event) is Frame:
-                self._on_frame(event)
-            elif isinstance(event, Response):
-                self._on_response(event)
-
-    def _message(self, opcode: Opcode, data: bytes, frames: int) -> None:
-        """A whole data message from websockets. One that broke the protocol (TEXT not UTF-8) is not counted:
-        it never satisfies ``--count`` or ``--expect``, and the summary's ``messages_in`` leaves it out."""
-        if self.recv_view is None:  # --show messages: the view is built here, not by the codec
-            if self._show_message(opcode, data, frames):
-                self.messages_in += 1
-        elif opcode is not TEXT or _is_utf8(data):  # the codec flagged it already; only the count is ours
-            self.messages_in += 1
-
-    def _show_message(self, opcode: Opcode, data: bytes, frames: int) -> bool:
-        """Show one message (``--show messages``); False when it broke the protocol (shown as a violation)."""
-        if opcode is TEXT:
-            try:
-                data.decode()
-            except UnicodeDecodeError as exc:
-                violation = Violation("invalid-utf8", "RFC 6455 §8.1", f"text message is not valid UTF-8 at byte {exc.start}")
-                self._emit(WsProtocolError(t=self.sink.now(), violations=[violation], close_code=1007))
-                if self.violation is None:
-                    self._violated([violation])
-                return False
-        self._emit(new_message(self.sink.now(), RECV, int(opcode), data, False, frames))
-        return True
 
     def _headers(self, items: Any) -> list[list[str]]:
         return [[name, redact(name, value, self.opts.show_secrets)] for name, value in items]
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 class _LenientClientProtocol(ClientProtocol):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from wiretool.codec.wsrules import V_AFTER_CLOSE
 from wiretool.records import Record, Violation
 
 if TYPE_CHECKING:
@@ -33,12 +32,14 @@ def close_code_for(violations: Sequence[Violation]) -> int:
 
 
 def frame_parser(*, sender: str, dir: str, deflate: bool = False, no_context_takeover: bool = False,
-                 max_size: int | None = None) -> WsFrameParser:
-    """The frame codec of one direction of a connection (messages reassembled, inflated under deflate)."""
+                 max_size: int | None = None, frames: bool = True) -> WsFrameParser:
+    """The frame codec of one direction of a connection (messages reassembled, inflated under deflate);
+    ``frames=False`` leaves out the frame record of a plain whole message (``--show messages``)."""
     from wiretool.codec.wsframe import WsFrameParser
 
     return WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
-                         no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size)
+                         no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size,
+                         frames=frames)
 
 
 class WsView:
@@ -79,6 +80,13 @@ class WsView:
                 self.count += 1
                 shown_out.append(rec)
             violations = rec.violations  # type: ignore[attr-defined]
+            if violations and kind == "message" and show == "message":
+                # --show messages: a message that broke the protocol is not shown as one; its violations are
+                # its frames', and those frames (not shown either) report them
+                shown_out.pop()
+                self.count -= 1
+                found.extend(violations)
+                continue
             if violations:
                 found.extend(violations)
                 if not shown and self.show != "none":
@@ -88,75 +96,3 @@ class WsView:
         if found:
             self.violations.extend(found)
         return shown_out, found
-
-
-V_NON_MINIMAL = Violation("non-minimal-length", "RFC 6455 §5.2",
-                          "payload length not encoded in the minimal number of bytes")
-
-
-class LengthCheck:
-    """``--show messages`` skips the frame codec; this walks the frame headers alone to catch the rules
-    websockets lets through (a length not minimally encoded; a frame after the peer's own CLOSE, which
-    websockets discards unseen), at a fraction of the codec's cost. It also keeps the peer's first close
-    code and reason, since websockets stops reading once it failed the connection.
-    """
-
-    __slots__ = ("close_seen", "closed", "skip", "tail")
-
-    def __init__(self) -> None:
-        self.skip = 0  # payload bytes of the current frame still to come
-        self.tail = b""  # a header cut by the end of the previous read
-        self.closed = False
-        self.close_seen: tuple[int, str] | None = None
-        """Code and reason of the peer's CLOSE frame (when its payload came in one read)."""
-
-    def feed(self, data: bytes) -> Violation | None:
-        if self.tail:
-            data = self.tail + data
-            self.tail = b""
-        pos, n = self.skip, len(data)
-        bad = None
-        while pos + 2 <= n:
-            b1 = data[pos + 1]
-            length = b1 & 0x7F
-            size = 2
-            if length == 126:
-                if pos + 4 > n:
-                    break
-                length = int.from_bytes(data[pos + 2:pos + 4], "big")
-                size = 4
-                if length < 126:
-                    bad = V_NON_MINIMAL
-            elif length == 127:
-                if pos + 10 > n:
-                    break
-                length = int.from_bytes(data[pos + 2:pos + 10], "big")
-                size = 10
-                if length < 65536:
-                    bad = V_NON_MINIMAL
-            if b1 & 0x80:
-                size += 4
-            if self.closed:
-                if data[pos] & 0x08 == 0:  # a data frame (control frames may follow a close)
-                    bad = bad or V_AFTER_CLOSE
-            elif data[pos] & 0x0F == 8:
-                self.closed = True
-                self._close(data, pos + size, length, b1 & 0x80)
-            pos += size + length
-        if pos >= n:
-            self.skip = pos - n
-        else:
-            self.tail = data[pos:]
-            self.skip = 0
-        return bad
-
-    def _close(self, data: bytes, start: int, length: int, masked: int) -> None:
-        if length == 0:
-            self.close_seen = (1005, "")
-        elif 2 <= length <= 125 and start + length <= len(data):
-            payload = data[start:start + length]
-            if masked:
-                from wiretool.codec.wsmask import apply_mask
-
-                payload = apply_mask(payload, data[start - 4:start])
-            self.close_seen = (int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace"))
