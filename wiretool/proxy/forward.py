@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -161,9 +162,12 @@ async def _open(host: str, port: int, timeout: float | None) -> Stream:
         return await asyncio.wait_for(asyncio.open_connection(host, port, limit=intercept.STREAM_LIMIT), timeout)
     except asyncio.TimeoutError:
         raise Refused(504, f"cannot connect to {host}:{port}: timed out") from None
+    except socket.gaierror as exc:
+        raise Refused(502, f"cannot resolve {host}: {exc.strerror or exc}") from None
     except OSError as exc:
-        reason = (os.strerror(exc.errno) if exc.errno else exc.strerror) or str(exc) or type(exc).__name__
-        raise Refused(502, f"cannot connect to {host}:{port}: {reason}") from None
+        # asyncio's own message ("Connect call failed (...)") says less than the errno's name
+        reason = (os.strerror(exc.errno) if exc.errno and exc.errno > 0 else exc.strerror) or str(exc)
+        raise Refused(502, f"cannot connect to {host}:{port}: {reason or type(exc).__name__}") from None
 
 
 async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> None:
@@ -270,6 +274,8 @@ async def pump(tunnel: Tunnel) -> None:
                 await dst.drain()
             if dst.can_write_eof():
                 dst.write_eof()
+            else:  # TLS has no half-close: the end of one leg ends the other
+                dst.close()
         except (OSError, RuntimeError):
             pass
 

@@ -37,6 +37,9 @@ class _AppProtocol(asyncio.StreamReaderProtocol):
     """A StreamReaderProtocol that keeps the TLS transport it is given, to build its StreamWriter."""
 
     app_transport: asyncio.Transport | None = None
+    replaced: asyncio.BaseProtocol | None = None
+    """The protocol TLS replaced on the transport. Kept alive: asyncio's ``start_server`` holds the task of its
+    client callback only from that protocol, and a task nobody references is garbage-collected mid-run."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.app_transport = transport  # type: ignore[assignment]
@@ -54,6 +57,7 @@ async def upgrade(writer: asyncio.StreamWriter, ctx: ssl.SSLContext, *, server_s
     transport = writer.transport
     reader = asyncio.StreamReader(limit=STREAM_LIMIT, loop=loop)
     app = _AppProtocol(reader, loop=loop)
+    app.replaced = transport.get_protocol()
     waiter = loop.create_future()
     tls = sslproto.SSLProtocol(loop, app, ctx, waiter, server_side=server_side,
                                server_hostname=None if server_side else server_hostname,
