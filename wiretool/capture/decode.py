@@ -21,6 +21,10 @@ def decode(cap: Capture, *, hpack_entries: bool = False, show_secrets: bool = Fa
     """The records of ``cap``'s bytes, in the order its chunks were written; UsageError for an unknown protocol."""
     from wiretool import protocols
 
+    if cap.proto == "proxy":  # one capture of many connections, each in its own protocol: sniffed per connection
+        from wiretool.proxy.decode import decode_proxy
+
+        return decode_proxy(cap, hpack_entries=hpack_entries, show_secrets=show_secrets)
     fn = protocols.part(cap.proto, "capture_decoder") if isinstance(cap.proto, str) else None
     if fn is None:
         raise UsageError(f"cannot decode a {str(cap.proto)[:40]!r} capture")

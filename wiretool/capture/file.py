@@ -85,8 +85,10 @@ class CaptureWriter:
         key = (conn, dir)
         red = self._redactors.get(key)
         if red is None:
-            other = self._redactors.get((conn, "recv" if dir == "send" else "send"))
-            h2 = self.proto == "h2" or isinstance(other, H2Redactor) or (dir == "send" and data.startswith(H2_PREFACE))
+            other_dir = {"send": "recv", "recv": "send", "c2s": "s2c", "s2c": "c2s"}.get(dir, "send")
+            other = self._redactors.get((conn, other_dir))
+            h2 = self.proto == "h2" or isinstance(other, H2Redactor) or (
+                dir in ("send", "c2s") and data.startswith(H2_PREFACE))
             red = self._redactors[key] = H2Redactor() if h2 else Http1Redactor()
         return red
 

@@ -34,6 +34,11 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
     counts: dict[str, int] = {"frames": 0, "messages": 0, "events": 0, "violations": 0}
     kinds = {"frame": "frames", "message": "messages", "event": "events"}
     warned = 0
+    emit = out.emit
+    if cap.proto == "proxy":  # records of many connections: the proxy's view draws them (conn, colours)
+        from wiretool.proxy.view import ProxyView
+
+        emit = ProxyView(out, show="all")
     with out.batched():  # the capture is already whole: no need to flush every line
         for rec in records:
             kind = kinds.get(rec.type)
@@ -42,8 +47,8 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
             elif type(rec) is Note and rec.level == "warn":  # e.g. a recording cut short: said as the file's are
                 warned += 1
                 out.env.stderr.write(f"wiretool: warning: {rec.text}\n")
-            counts["violations"] += len(getattr(rec, "violations", ()) or ())
-            out.emit(rec)
+            counts["violations"] += len(getattr(getattr(rec, "record", rec), "violations", ()) or ())
+            emit(rec)
     code = ExitCode.PROTOCOL if counts["violations"] else ExitCode.OK
     if counts["violations"]:
         out.error(f"{counts['violations']} protocol violation(s) in the captured bytes", code)

@@ -70,6 +70,7 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     "demo": ("wiretool.cli.demo:demo", "Run a short session of each protocol against the built-in servers."),
     "completion": ("wiretool.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
     "replay": ("wiretool.cli.replay:replay", "Re-run a recorded session against a server; --check compares."),
+    "proxy": ("wiretool.cli.proxy:proxy", "Relay a client to a server and show what each says, frame by frame."),
 })
 @click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
               help="Show the version and exit.")

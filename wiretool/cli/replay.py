@@ -19,15 +19,18 @@ from wiretool.cli.options import NetOptions, global_options, make_env, network_o
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, metavar="X",
               help="Play the recorded timing X times faster.")
 @click.option("--no-delay", is_flag=True, help="Send without the recorded pauses (still in step with the server).")
+@click.option("--conn", type=click.IntRange(min=0), default=None, metavar="N",
+              help="A proxy capture: replay its connection N (the conn of its records).")
 @global_options
 @network_options
 def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ignore_path: tuple[str, ...],
-           exact: bool, same_mask: bool, speed: float, no_delay: bool, net: NetOptions) -> int:
+           exact: bool, same_mask: bool, speed: float, no_delay: bool, conn: int | None, net: NetOptions) -> int:
     """Re-run a recorded session (from --record) against URL or the recorded one.
 
     WebSocket: the recorded handshake headers and subprotocols, then the client's messages (fresh masks),
     or with --exact every frame as recorded. SSE and HTTP/2: the recorded requests again (HTTP/2 on one
-    connection, concurrently). --record FILE writes a capture of the replay itself.
+    connection, concurrently). A capture of 'wiretool proxy' holds many connections: --conn N replays one.
+    --record FILE writes a capture of the replay itself.
 
     \b
     Examples:
@@ -53,6 +56,12 @@ def replay(file: str, url: str | None, check: bool, ignore: tuple[str, ...], ign
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     cap = read_capture(file, records=False)
+    if cap.proto == "proxy":  # many connections: replay the one asked for, as its client would have
+        from wiretool.proxy.decode import one_connection
+
+        cap = one_connection(cap, conn)
+    elif conn is not None:
+        raise UsageError("--conn applies to a capture made by 'wiretool proxy'")
     protocol(cap.proto)
     opts = ReplayOptions(url=url, headers=net.headers, exact=exact, same_mask=same_mask, speed=speed,
                          no_delay=no_delay, timeout=net.timeout, connect_timeout=net.connect_timeout,

@@ -112,8 +112,13 @@ class MessageStream:
     to the end of the connection (:meth:`close`). Lenient: a broken chunk size ends the message.
     """
 
-    def __init__(self, *, requests: bool = False) -> None:
+    def __init__(self, *, requests: bool = False, stop_at_upgrade: bool = False) -> None:
         self.requests = requests
+        self.stop_at_upgrade = stop_at_upgrade
+        """Stop after a message that switches protocols (a request with ``Upgrade``, a 101 response): what
+        follows it is another protocol, held for :meth:`take_rest` (a proxy sniffing both legs)."""
+        self.upgrade: Head | None = None
+        """The head of the message that stopped the stream (``stop_at_upgrade``), until :meth:`resume`."""
         self._buf = bytearray()
         self._head: Head | None = None
         self._left = 0  # content-length bytes still to come
@@ -121,9 +126,33 @@ class MessageStream:
         self._chunk_left = 0
         self._trailers = False
 
+    @property
+    def pending(self) -> int:
+        """Bytes held and not yet reported (a head still incomplete, or what follows an upgrade)."""
+        return len(self._buf)
+
+    @property
+    def in_head(self) -> bool:
+        """Waiting for (the rest of) a head, not inside a body."""
+        return self._head is None
+
+    def take_rest(self) -> bytes:
+        """What followed the upgrade (``stop_at_upgrade``): the first bytes of the other protocol."""
+        rest = bytes(self._buf)
+        self._buf.clear()
+        return rest
+
+    def resume(self) -> list[tuple[str, object]]:
+        """The upgrade was refused: go on parsing HTTP/1.1 with the bytes held since."""
+        self.upgrade = None
+        return self.feed(b"")
+
     def feed(self, data: bytes) -> list[tuple[str, object]]:
         self._buf += data
         out: list[tuple[str, object]] = []
+        if self.upgrade is not None:
+            return out
+        last = self._head
         while True:
             if self._head is None:
                 end = self._buf.find(b"\r\n\r\n")
@@ -144,7 +173,11 @@ class MessageStream:
                     self._mode, self._left = "length", 0
                 else:
                     self._mode = "close"
+                last = head
             if not self._body(out):
+                return out
+            if self.stop_at_upgrade and _switches(last, self.requests):
+                self.upgrade = last
                 return out
 
     def close(self) -> list[tuple[str, object]]:
@@ -211,3 +244,12 @@ class MessageStream:
                 self._trailers = True
             else:
                 self._chunk_left = size
+
+
+def _switches(head: Head | None, request: bool) -> bool:
+    """A request asking to switch protocols, or a response switching them (RFC 9110 §7.8)."""
+    if head is None:
+        return False
+    if not request:
+        return head.status == 101
+    return head.get("upgrade") is not None and "upgrade" in (head.get("connection") or "").lower()

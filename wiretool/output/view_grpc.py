@@ -18,7 +18,7 @@ from wiretool.records.grpc import GrpcMessage, GrpcStatus
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
 
-_DIR_STYLE = {"send": "cyan", "recv": "green"}
+_DIR_STYLE = {"send": "cyan", "recv": "green", "c2s": "cyan", "s2c": "green"}
 _MAX_LINES = 200
 
 

@@ -27,7 +27,7 @@ from wiretool.records.h2 import (
 if TYPE_CHECKING:
     from wiretool.output.sink import Output
 
-_DIR_STYLE = {"send": "cyan", "recv": "green"}
+_DIR_STYLE = {"send": "cyan", "recv": "green", "c2s": "cyan", "s2c": "green"}
 _BODY_LIMIT = 4096
 
 

@@ -26,7 +26,7 @@ TEXT_LIMIT = 2048
 HEX_LIMIT = 256
 """Bytes of payload shown as a hex dump per frame."""
 
-_ARROW = {"send": "→", "recv": "←", None: "•"}
+_ARROW = {"send": "→", "recv": "←", "c2s": "→", "s2c": "←", None: "•"}  # c2s/s2c: a proxy's legs
 _OP_STYLE = {"TEXT": "bold green", "BINARY": "bold blue", "CONT": "bold cyan", "CLOSE": "bold magenta",
              "PING": "bold yellow", "PONG": "bold yellow"}
 _INDENT = "    "

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from wiretool.output.sink import Output
 
-ARROW = {"send": "→", "recv": "←"}
+ARROW = {"send": "→", "recv": "←", "c2s": "→", "s2c": "←"}  # c2s/s2c: a proxy's legs
 
 
 def _stamp(t: float) -> str:

@@ -1,0 +1,30 @@
+"""A tiny ASGI app for hypercorn in the proxy tests: ``/`` says hello, ``/stream`` is an SSE stream of 3 events.
+
+hypercorn speaks HTTP/1.1, h2c (Upgrade) and HTTP/2 by prior knowledge on one plain port, which is what the
+proxy's sniffing has to tell apart.
+"""
+
+from __future__ import annotations
+
+
+async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["path"] == "/stream":
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for i in range(3):
+            await send({"type": "http.response.body", "body": f"id: {i}\ndata: tick {i}\n\n".encode(),
+                        "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = f"hello over HTTP/{scope['http_version']}\n".encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
