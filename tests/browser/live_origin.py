@@ -2,7 +2,8 @@
 
 Run as ``python live_origin.py CERT KEY``: hypercorn on 127.0.0.1, a free port, ALPN http/1.1 only (so the
 browser speaks HTTP/1.1 here and the proxy shows WebSocket frames and SSE events, not h2 DATA frames);
-the first line on stdout is the port. ``/events`` answers with CORS for the page's other origin.
+the first line on stdout is the port. ``/events`` answers with CORS for the page's other origin and stays
+open after its events (``/events?end`` ends it).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.body", "body": f"id: {n}\nevent: tick\ndata: tick {n}\n\n".encode(),
                         "more_body": True})
             await asyncio.sleep(0.1)
-        await asyncio.sleep(30)  # keep the stream open, as a live feed would: the page closes it
+        if b"end" not in scope.get("query_string", b""):
+            await asyncio.sleep(30)  # keep the stream open, as a live feed would: the page closes it
         await send({"type": "http.response.body", "body": b""})
         return
     await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})

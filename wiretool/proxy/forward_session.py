@@ -10,12 +10,35 @@ is that connection's one ``end`` line with its ``error``; the other connections 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from wiretool.proxy import forward
 from wiretool.proxy.relay import ProxyConn, relay
 from wiretool.proxy.session import Forward, ProxySession
-from wiretool.records.proxy import OnConn, ProxyOpen
+from wiretool.records.proxy import OnConn, ProxyEnd, ProxyOpen
 from wiretool.session import Sink
+
+if TYPE_CHECKING:
+    from wiretool.cli.options import NetOptions
+    from wiretool.output.env import Environment
+
+
+def forward_mode(net: NetOptions, *, no_intercept: tuple[str, ...], connect_timeout: float | None,
+                 env: Environment) -> Forward:
+    """Load (or make, saying where) the CA, check the upstream TLS options now, and return the hook."""
+    from wiretool.proxy.ca import LocalCA, ensure_ca
+    from wiretool.transport.tls import client_context
+
+    files = ensure_ca()
+    if files.created:
+        env.stderr.write(f"wiretool: created the proxy CA {files.cert} (key 0600 beside it); trust it in your "
+                         "client to see TLS traffic: wiretool proxy ca\n")
+        env.stderr.flush()
+    options = forward.ForwardOptions(ca=LocalCA(files), no_intercept=no_intercept, insecure=net.insecure,
+                                     cacert=net.cacert, cert=net.cert, key=net.key,
+                                     connect_timeout=connect_timeout)
+    client_context(insecure=net.insecure, cacert=net.cacert, cert=net.cert, key=net.key)  # a bad file: exit 2 now
+    return hook(options)
 
 
 def hook(options: forward.ForwardOptions) -> Forward:
@@ -39,10 +62,14 @@ def hook(options: forward.ForwardOptions) -> Forward:
                                   options=session.plan.relay)
                 session.ended(end)
             finally:
-                session._writers.discard(tunnel.upstream[1])
+                session.untrack(tunnel.upstream[1])
 
         def report(_conn: int, message: str) -> None:
-            session._refused(conn, sink, message)
+            conn.error = message
+            end = ProxyEnd(t=sink.now(), error=message)
+            conn.end = end
+            session.ended(end)
+            sink.emit(OnConn(conn.id, end))  # type: ignore[arg-type]
 
         await forward.handle((reader, writer), conn=conn.id, options=options, relay=relay_tunnel, report=report)
 
