@@ -251,3 +251,84 @@ def test_listen_port_taken_is_exit_3() -> None:
         result = run_wiretool(["proxy", "--listen", f"127.0.0.1:{port}", "--upstream", "http://127.0.0.1:1"])
     assert result.exit_code == 3 and "cannot listen on 127.0.0.1" in result.stderr
     no_traceback(result.stderr)
+
+
+def test_keep_alive_head_chunked_and_length_on_one_connection() -> None:
+    """HEAD answered with a Content-Length and no body, then a chunked and a sized response, kept alive."""
+    def run(feeds: list[tuple[str, bytes]]) -> list:
+        sn = Sniffer()
+        out = []
+        for dir, data in feeds:
+            out += sn.feed(dir, data, 0.0)
+        return out
+
+    c2s = (b"HEAD /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+           b"POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc")
+    s2c = (b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n"
+           b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+           b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+    records = run([("c2s", c2s), ("s2c", s2c)])
+    heads = [(r.type, getattr(r, "target", None) or getattr(r, "status", None)) for r in records
+             if r.type in ("request", "response")]
+    assert heads == [("request", "/a"), ("request", "/b"), ("request", "/c"),
+                     ("response", 200), ("response", 200), ("response", 201)]
+    bodies = [(r.dir, r.length) for r in records if r.type == "body"]
+    assert bodies == [("c2s", 3), ("s2c", 5), ("s2c", 2)]
+
+
+def test_in_process_proxy_relays_a_real_websocket_session() -> None:
+    """The whole command in-process (the real run(), in a thread) with a websockets client and serve ws."""
+    import websockets
+    from conftest import free_port
+    from proxyhelp import wait_port
+
+    server = ServeProcess("ws")
+    port = free_port()
+    box: dict = {}
+
+    def go() -> None:
+        box["result"] = run_cli(["--json", "proxy", "--listen", f"127.0.0.1:{port}", "--upstream",
+                                 server.url.replace("ws://", "http://"), "--count", "2", "--timeout", "20"])
+
+    t = threading.Thread(target=go)
+    t.start()
+    try:
+        wait_port(port)
+
+        async def chat() -> str:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/", compression=None) as ws:
+                await ws.send("in process")
+                return await ws.recv()
+
+        assert asyncio.run(chat()) == "in process"
+        t.join(20)
+    finally:
+        server.stop()
+    result = box["result"]
+    assert result.exit_code == 0, result.stderr
+    records = result.json_lines()
+    texts = [f for f in of(records, "ws", "frame") if f["opcode_name"] == "TEXT"]
+    assert [(f["dir"], f["payload_text"]) for f in texts] == [("c2s", "in process"), ("s2c", "in process")]
+    assert len({f["conn"] for f in texts}) == 1  # wait_port's probe was a connection of its own
+    assert records[-1]["type"] == "summary" and records[-1]["exit_code"] == 0
+
+
+def test_show_bytes_hexdumps_unknown_protocols() -> None:
+    from conftest import canned_server
+
+    def echo(conn) -> None:  # type: ignore[no-untyped-def]
+        data = conn.recv(4096)
+        conn.sendall(data[::-1])
+
+    with canned_server(echo) as port:
+        proxy = ProxyProcess(f"http://127.0.0.1:{port}", "--show", "bytes", "--only", "tcp")
+        import socket
+
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+            s.sendall(b"\x01\x02binary-protocol")
+            assert s.recv(100) == b"locotorp-yranib\x02\x01"
+        records = proxy.stop()
+    chunks = of(records, "tcp", "bytes")
+    assert [(c["dir"], bytes.fromhex(c["data"])) for c in chunks] == [("c2s", b"\x01\x02binary-protocol"),
+                                                                      ("s2c", b"locotorp-yranib\x02\x01")]
+    assert of(records, "proxy", "end")[0]["protocol"] == "tcp"

@@ -117,6 +117,9 @@ class MessageStream:
         self.stop_at_upgrade = stop_at_upgrade
         """Stop after a message that switches protocols (a request with ``Upgrade``, a 101 response): what
         follows it is another protocol, held for :meth:`take_rest` (a proxy sniffing both legs)."""
+        self.bodiless: list[bool] = []
+        """Responses only: one entry per request still unanswered, True when its answer has no body whatever
+        its headers say (a response to HEAD, RFC 9110 §9.3.2); the caller appends as it sees requests."""
         self.upgrade: Head | None = None
         """The head of the message that stopped the stream (``stop_at_upgrade``), until :meth:`resume`."""
         self._buf = bytearray()
@@ -165,7 +168,12 @@ class MessageStream:
                 te = (head.get("transfer-encoding") or "").lower()
                 length = head.get("content-length")
                 status = head.status
-                if te.endswith("chunked"):
+                no_body = False
+                if not self.requests and self.bodiless and status is not None and status >= 200:
+                    no_body = self.bodiless.pop(0)
+                if no_body:
+                    self._mode, self._left = "length", 0
+                elif te.endswith("chunked"):
                     self._mode, self._chunk_left, self._trailers = "chunked", 0, False
                 elif length and is_digits(length.strip(), 18):
                     self._mode, self._left = "length", int(length)

@@ -3,7 +3,11 @@
 :func:`relay` is the one entry point every mode of ``wiretool proxy`` uses. It does not care what
 connected the two streams: reverse mode (``--upstream``) accepts a client and opens the upstream itself;
 forward mode reads an absolute-form request or a ``CONNECT`` first, opens the upstream it names (through
-TLS interception or not) and then calls :func:`relay` with the bytes it already read as ``first_c2s``.
+TLS interception or not) and then calls :func:`relay` with the bytes it already read as ``first_c2s``
+(usually through :meth:`wiretool.proxy.session.ProxySession.relay_to`, which also prints the connection's
+``open`` line and counts it). For an intercepted CONNECT, pass the client's and the upstream's TLS streams
+(the tunnel's plaintext) and set ``conn.tls``/``conn.alpn``/``conn.sni`` as negotiated: ``alpn="h2"``
+makes the sniffer read HTTP/2 from the first byte.
 
 Backpressure: each leg reads one chunk, hands it to the other side's writer and waits for that writer to
 drain before it reads again, so the proxy reads from one side only as fast as the other side takes the

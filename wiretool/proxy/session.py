@@ -127,6 +127,28 @@ class ProxySession:
         if name:
             self._sni[obj] = name
 
+    async def relay_to(self, conn: ProxyConn, client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+                       upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter], sink: Sink, *,
+                       first_c2s: bytes = b"") -> ProxyEnd:
+        """Announce ``conn`` (its ``open`` record), relay it to its end and count it: what reverse mode does
+        with each client once its upstream is open, and what forward mode calls once it opened the one the
+        client asked for (``first_c2s``: the bytes it already read)."""
+        self._writers.add(upstream[1])
+        try:
+            sink.emit(OnConn(conn.id, ProxyOpen(  # type: ignore[arg-type]
+                t=sink.now(), client=conn.client, upstream=conn.upstream, tls=conn.tls,
+                upstream_tls=conn.upstream_tls, alpn=conn.alpn, sni=conn.sni)))
+            end = await relay(conn, client, upstream, sink, first_c2s=first_c2s, options=self.plan.relay)
+            self.ended(end)
+            return end
+        finally:
+            self._writers.discard(upstream[1])
+
+    def refused(self, conn: ProxyConn, sink: Sink, message: str) -> None:
+        """A connection that could not be relayed (its upstream refused, a CONNECT to a closed port): its one
+        ``end`` line with ``message``, counted as failed."""
+        self._refused(conn, sink, message)
+
     def track(self, writer: asyncio.StreamWriter) -> None:
         """Close ``writer`` when the run stops (forward mode tracks the upstreams it opens)."""
         self._writers.add(writer)
@@ -174,15 +196,7 @@ class ProxySession:
             upstream = await self._connect(conn, sink)
             if upstream is None:
                 return
-            self._writers.add(upstream[1])
-            try:
-                sink.emit(OnConn(conn.id, ProxyOpen(  # type: ignore[arg-type]
-                    t=sink.now(), client=conn.client, upstream=conn.upstream, tls=conn.tls,
-                    upstream_tls=conn.upstream_tls, alpn=conn.alpn, sni=conn.sni)))
-                end = await relay(conn, (reader, writer), upstream, sink, options=self.plan.relay)
-                self.ended(end)
-            finally:
-                self._writers.discard(upstream[1])
+            await self.relay_to(conn, (reader, writer), upstream, sink)
         finally:
             self._writers.discard(writer)
             if not writer.is_closing():

@@ -280,6 +280,9 @@ class Sniffer:
             if host and self.host is None:
                 self.host = host
             self._request_lei = head.get("last-event-id")
+            bodiless = self._h1[S2C].bodiless
+            if len(bodiless) < 1024:  # pipelined requests not yet answered (a bound, not a queue to grow)
+                bodiless.append(head.method == "HEAD")
             upgrade = (head.get("upgrade") or "").lower()
             if self._h1[C2S].stop_at_upgrade and upgrade and "upgrade" in (head.get("connection") or "").lower():
                 self._upgrade_req = head
