@@ -13,9 +13,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from wiretool.proxy import forward
-from wiretool.proxy.relay import ProxyConn, relay
+from wiretool.proxy.relay import ProxyConn
 from wiretool.proxy.session import Forward, ProxySession
-from wiretool.records.proxy import OnConn, ProxyEnd, ProxyOpen
 from wiretool.session import Sink
 
 if TYPE_CHECKING:
@@ -53,23 +52,10 @@ def hook(options: forward.ForwardOptions) -> Forward:
             conn.tls = conn.upstream_tls = intercepted
             conn.alpn = tunnel.alpn
             conn.sni = tunnel.host if intercepted else None
-            session.track(tunnel.upstream[1])
-            try:
-                sink.emit(OnConn(conn.id, ProxyOpen(  # type: ignore[arg-type]
-                    t=sink.now(), client=conn.client, upstream=conn.upstream, tls=conn.tls,
-                    upstream_tls=conn.upstream_tls, alpn=conn.alpn, sni=conn.sni)))
-                end = await relay(conn, tunnel.client, tunnel.upstream, sink, first_c2s=tunnel.client_prefix,
-                                  options=session.plan.relay)
-                session.ended(end)
-            finally:
-                session.untrack(tunnel.upstream[1])
+            await session.relay_to(conn, tunnel.client, tunnel.upstream, sink, first_c2s=tunnel.client_prefix)
 
         def report(_conn: int, message: str) -> None:
-            conn.error = message
-            end = ProxyEnd(t=sink.now(), error=message)
-            conn.end = end
-            session.ended(end)
-            sink.emit(OnConn(conn.id, end))  # type: ignore[arg-type]
+            session.refused(conn, sink, message)
 
         await forward.handle((reader, writer), conn=conn.id, options=options, relay=relay_tunnel, report=report)
 

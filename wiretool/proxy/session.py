@@ -153,10 +153,6 @@ class ProxySession:
         """Close ``writer`` when the run stops (forward mode tracks the upstreams it opens)."""
         self._writers.add(writer)
 
-    def untrack(self, writer: asyncio.StreamWriter) -> None:
-        """Forget a writer :meth:`track` was given, once its connection ended (the set stays bounded)."""
-        self._writers.discard(writer)
-
     def ended(self, end: ProxyEnd) -> None:
         """A connection's summary: add it to the run's counters."""
         self.bytes_c2s += end.bytes_c2s
