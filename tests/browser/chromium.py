@@ -8,6 +8,7 @@ websockets library's sync client over loopback; Chromium's profile lives in a te
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import subprocess
@@ -51,7 +52,9 @@ class Chromium:
         target = next(p for p in pages if p.get("type") == "page")
         from websockets.sync.client import connect
 
-        self.ws = connect(target["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024, proxy=None)
+        self._stack = contextlib.ExitStack()
+        self.ws = self._stack.enter_context(connect(target["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024,
+                                                    proxy=None))
         self._id = 0
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
@@ -85,7 +88,7 @@ class Chromium:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self._stack.close()
         finally:
             self.proc.terminate()
             try:

@@ -41,7 +41,7 @@ def test_curl_h2_through_connect_is_intercepted_and_shown_as_h2_frames(tmp_path:
 def test_alpn_follows_the_server_an_http1_server_gives_http1_to_the_client(tmp_path: Path) -> None:
     certs = server_cert(tmp_path)
     live = subprocess.Popen([sys.executable, str(LIVE_ORIGIN), str(certs.cert), str(certs.key)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert live.stdout is not None
     port = int(live.stdout.readline())
     proxy = ForwardProxy(tmp_path / "ca", "--cacert", str(certs.ca))
