@@ -126,3 +126,13 @@ def test_absolute_form_goes_to_its_host_in_origin_form(tmp_path: Path) -> None:
     assert (request["method"], request["target"]) == ("GET", "/events")
     assert len(of(records, "sse", "event")) == 2
     assert of(records, "proxy", "open")[0]["upstream"] == server.url.removeprefix("http://")
+
+
+def test_a_huge_request_head_is_400(tmp_path: Path) -> None:
+    proxy = ForwardProxy(tmp_path / "ca")
+    try:
+        answer = _ask(proxy.port, b"GET http://127.0.0.1:9/ HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n")
+    finally:
+        records = proxy.stop()
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert of(records, "proxy", "end")[0]["error"] == "request head longer than 65536 bytes"

@@ -208,6 +208,8 @@ async def handle(client: Stream, *, conn: int, options: ForwardOptions, relay: R
         except asyncio.TimeoutError:
             report(conn, "client sent no complete request head in time")
             return
+        if len(head) > MAX_HEAD:
+            raise Refused(400, f"request head longer than {MAX_HEAD} bytes")
         first = route(head)
         upstream = await _open(first.host, first.port, options.connect_timeout)
         if first.method != "CONNECT":
