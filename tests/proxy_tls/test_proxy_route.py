@@ -39,7 +39,7 @@ def test_what_cannot_be_routed_is_a_400(line: bytes, why: str) -> None:
 
 
 def test_no_intercept_globs_match_case_insensitively() -> None:
-    opts = ForwardOptions(ca=object(), no_intercept=("*.bank.test", "pinned.test"))
+    opts = ForwardOptions(ca=object(), no_intercept=("*.bank.test", "pinned.test"))  # type: ignore[arg-type]
     assert not opts.intercepts("www.BANK.test")
     assert not opts.intercepts("pinned.test.")
     assert opts.intercepts("example.test")

@@ -15,7 +15,7 @@ A client of a forward proxy says where it wants to go in its first request (RFC 
 Whatever it cannot do is answered to the client as an HTTP error (``400`` for a request a forward proxy
 cannot route, ``502`` when the server cannot be reached) and named in one line by ``report``; the other
 connections go on. When the two legs are ready, :func:`handle` gives them to ``relay`` (the proxy core's
-sniffing relay) as a :class:`Tunnel`.
+sniffing relay, see :mod:`wiretool.proxy.forward_session`) as a :class:`Tunnel`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from wiretool.codec.http1 import is_digits
 from wiretool.proxy import clienthello, intercept
+
+if TYPE_CHECKING:
+    from wiretool.proxy.ca import LocalCA
 
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
@@ -66,8 +70,8 @@ Report = Callable[[int, str], None]
 class ForwardOptions:
     """What forward mode needs from the command line."""
 
-    ca: object | None = None
-    """A :class:`wiretool.proxy.ca.LocalCA` (None: no interception, every TLS tunnel is opaque)."""
+    ca: LocalCA | None = None
+    """The CA that signs the leaves (None: no interception, every TLS tunnel is opaque)."""
     no_intercept: tuple[str, ...] = ()
     insecure: bool = False
     cacert: str | None = None
@@ -247,9 +251,9 @@ async def _tunnel(client: Stream, upstream: Stream, first: FirstRequest, *, conn
     if not options.intercepts(first.host):
         await relay(Tunnel(conn, first.host, first.port, client, upstream, client_prefix=start, mode="opaque"))
         return
-    ca = options.ca
+    assert options.ca is not None  # intercepts() said so
     got = await intercept.intercept(client, upstream, host=first.host, first=start,
-                                    leaf_context=ca.server_context,  # type: ignore[attr-defined]
+                                    leaf_context=options.ca.server_context,
                                     upstream_context=options.upstream_context,
                                     timeout=options.connect_timeout)
     try:
@@ -258,29 +262,3 @@ async def _tunnel(client: Stream, upstream: Stream, first: FirstRequest, *, conn
     finally:
         _close(got.client)
         _close(got.upstream)
-
-
-async def pump(tunnel: Tunnel) -> None:
-    """The plainest relay: bytes both ways until both sides end. For tests of forward mode on its own and as the
-    relay's shape; the proxy core's relay is the one that sniffs."""
-
-    async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, prefix: bytes) -> None:
-        try:
-            if prefix:
-                dst.write(prefix)
-            while True:
-                data = await src.read(1 << 16)
-                if not data:
-                    break
-                dst.write(data)
-                await dst.drain()
-            if dst.can_write_eof():
-                dst.write_eof()
-            else:  # TLS has no half-close: the end of one leg ends the other
-                dst.close()
-        except (OSError, RuntimeError):
-            pass
-
-    await asyncio.gather(copy(tunnel.client[0], tunnel.upstream[1], tunnel.client_prefix),
-                         copy(tunnel.upstream[0], tunnel.client[1], b""))
-    _close(tunnel.upstream)
