@@ -332,3 +332,17 @@ def test_show_bytes_hexdumps_unknown_protocols() -> None:
     assert [(c["dir"], bytes.fromhex(c["data"])) for c in chunks] == [("c2s", b"\x01\x02binary-protocol"),
                                                                       ("s2c", b"locotorp-yranib\x02\x01")]
     assert of(records, "proxy", "end")[0]["protocol"] == "tcp"
+
+
+def test_goals_count_violations_of_connections_ended_after_the_stop() -> None:
+    from wiretool.exitcodes import ExitCode
+    from wiretool.proxy.goals import ProxyGoals
+    from wiretool.session import Outcome
+
+    total = {"n": 0}
+    goals = ProxyGoals(count=1, violations=lambda: total["n"])
+    assert goals.on_end(Outcome(ExitCode.OK)).code == ExitCode.OK
+    total["n"] = 2  # a connection that ended while the run was stopping
+    ended = goals.on_end(Outcome(ExitCode.OK))
+    assert ended.code == ExitCode.PROTOCOL and "2 protocol violation(s)" in ended.message
+    assert goals.on_end(Outcome(ExitCode.INTERRUPTED)).code == ExitCode.INTERRUPTED

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import trustme
 from conftest import ServeProcess, free_port
-from proxyhelp import ProxyProcess, Server, nghttpd, no_traceback, of
+from proxyhelp import ProxyProcess, Server, hypercorn_app, nghttpd, no_traceback, of
 
-__all__ = ["nghttpd"]
+__all__ = ["hypercorn_app", "nghttpd"]
 
 
 def _ca_files(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -102,3 +102,20 @@ def test_tls_both_legs_alpn_h2_passed_on(tmp_path: Path) -> None:
     assert opened["tls"] and opened["upstream_tls"] and opened["alpn"] == "h2"
     assert of(records, "proxy", "end")[0]["status"] == 200
 
+
+
+def test_tls_listener_with_cert_and_key(tmp_path: Path, hypercorn_app: int) -> None:
+    ca_file, cert_file, key_file = _ca_files(tmp_path)
+    proxy = ProxyProcess(f"http://127.0.0.1:{hypercorn_app}", "--tls", "--cert", str(cert_file), "--key",
+                         str(key_file))
+    try:
+        done = subprocess.run(["curl", "-sS", "--max-time", "10", "--http1.1", "--cacert", str(ca_file),
+                               f"https://127.0.0.1:{proxy.port}/"], capture_output=True, timeout=20)
+        assert done.stdout == b"hello over HTTP/1.1\n", done.stderr
+    finally:
+        records = proxy.stop()
+    no_traceback(proxy.err)
+    opened = of(records, "proxy", "open")[0]
+    assert opened["tls"] is True and opened["alpn"] == "http/1.1"
+    assert of(records, "http", "request")[0]["target"] == "/"
+    assert of(records, "http", "response")[0]["status"] == 200

@@ -132,8 +132,8 @@ def run_proxy(plan: ProxyPlan, env: Environment, *, only: tuple[str, ...], host_
         env.stderr.flush()
     out = Output(env, proto="proxy")
     view = ProxyView(out, only=tuple(o for o in only if o != "none"), host=host_glob, show=show)
-    goals = ProxyGoals(count=count, expect=expect, passes=view.selected)
     session = ProxySession(plan, forward=forward)
+    goals = ProxyGoals(count=count, expect=expect, passes=view.selected, violations=lambda: session.violations)
     capture = None
     if net.record:
         from wiretool.capture.file import CaptureWriter

@@ -80,7 +80,7 @@ class ProxySession:
         try:
             self._server = await asyncio.start_server(
                 lambda r, w: self._accept(r, w, sink), plan.host, plan.port, ssl=plan.listen_context,
-                limit=CHUNK, ssl_handshake_timeout=plan.connect_timeout if plan.listen_context else None)
+                limit=65536, ssl_handshake_timeout=plan.connect_timeout if plan.listen_context else None)
         except OSError as exc:
             from wiretool.errors import ConnectError
 
@@ -206,7 +206,7 @@ class ProxySession:
         conn.upstream_tls = plan.upstream_tls
         ctx = plan.upstream_context((conn.alpn,) if conn.alpn else ()) if plan.upstream_context else None
         try:
-            opened = asyncio.open_connection(plan.upstream_host, plan.upstream_port, ssl=ctx, limit=CHUNK,
+            opened = asyncio.open_connection(plan.upstream_host, plan.upstream_port, ssl=ctx, limit=65536,
                                              server_hostname=(plan.upstream_sni or plan.upstream_host) if ctx else None)
             pair = await asyncio.wait_for(opened, plan.connect_timeout)
         except asyncio.TimeoutError:

@@ -212,6 +212,8 @@ class Sniffer:
 
     def _count(self, records: list[Record]) -> None:
         for rec in records:
+            if rec.type == "message" and rec.proto == "ws":
+                continue  # a message repeats the violations of its frames
             violations = getattr(rec, "violations", None)
             if violations:
                 self.violations += len(violations)

@@ -119,11 +119,8 @@ class ProxyView:
             return
         if self.out.env.json:
             inner = rec.record
-            writer = self._writers.get(type(inner))
-            if writer is None:
-                writer = self._writer(inner)
-            line = writer(inner)
-            self.out._write_line(f'{line[:-2]},"conn":{rec.conn}}}\n')
+            writer = self._writers.get(type(inner)) or self._writer(inner)
+            self.out._write_line(f'{writer(inner)[:-2]},"conn":{rec.conn}}}\n')
             return
         console = self._prefixed()
         console.prefix = (f"#{rec.conn} ", COLOURS[(rec.conn - 1) % len(COLOURS)])
@@ -134,6 +131,26 @@ class ProxyView:
         else:
             self.out._renderer(inner.proto or "common")(inner, self._proxy_out())
         console.prefix = None
+
+    def emit_many(self, records: Any) -> None:
+        """The records of one socket read: under ``--json`` their lines in one write and one flush (a flood
+        of small frames is bound by that), else each one drawn."""
+        if not self.out.env.json:
+            for rec in records:
+                self(rec)
+            return
+        lines = []
+        for rec in records:
+            if not self.passes(rec):
+                continue
+            if not isinstance(rec, OnConn):
+                self.out.emit(rec)
+                continue
+            inner = rec.record
+            writer = self._writers.get(type(inner)) or self._writer(inner)
+            lines.append(f'{writer(inner)[:-2]},"conn":{rec.conn}}}\n')
+        if lines:
+            self.out._write_line("".join(lines))
 
     def _writer(self, inner: Record) -> Callable[[Record], str]:
         writers = protocols.part(inner.proto, "ndjson_writers") if inner.proto in protocols.PROTOCOLS else None

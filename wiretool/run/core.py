@@ -47,7 +47,9 @@ class RunSink:
         self.goals = goals
         self.capture = capture
         self.show = show or out.emit
-        self._show_many: Callable[[Sequence[Record]], None] | None = out.emit_many if show is None else None
+        # A ``show`` that has its own ``emit_many`` (the proxy's view) keeps the batched path: one write per read.
+        self._show_many: Callable[[Sequence[Record]], None] | None = (
+            out.emit_many if show is None else getattr(show, "emit_many", None))
         self.now = out.now
         self.last_recv = time.monotonic()
         self.broken_pipe = False
