@@ -140,11 +140,12 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller transfers, one round, RSS on 256 MiB")
     ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--rss-mib", type=int, default=None, help="size of the peak-RSS flood (default 1024, quick 256)")
     args = ap.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 2)
     messages, size = (20_000 if args.quick else 100_000), 1024
     file_mb = 20 if args.quick else 100
-    rss_total = (256 if args.quick else 1024) * 1024 * 1024
+    rss_total = (args.rss_mib or (256 if args.quick else 1024)) * 1024 * 1024
     tmp = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     docs = tmp / "docs"
     docs.mkdir()
