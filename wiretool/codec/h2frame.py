@@ -48,6 +48,9 @@ def _v(code: str, section: str, message: str) -> Violation:
     return Violation(code, f"RFC 9113 §{section}", message)
 
 
+_OPPOSITE = {"send": "recv", "recv": "send", "c2s": "s2c", "s2c": "c2s"}
+
+
 class _Direction:
     """The state of one direction of the connection."""
 
@@ -97,7 +100,10 @@ class H2FrameView:
         self.show_secrets = show_secrets
         self.offsets = offsets
         self.max_header_block = max_header_block
-        modes = {"send": "expect", "recv": "none", **(preface or {})}
+        named = set(preface or ())
+        # the defaults are a client's own two directions; a watched connection names its own (c2s, s2c)
+        defaults = {"send": "expect", "recv": "none"} if named <= {"send", "recv"} else {}
+        modes = {**defaults, **(preface or {})}
         self._dirs = {name: _Direction(name, mode if mode != "none" else "done", max_header_block, show_secrets)
                       for name, mode in modes.items()}
         for name, flag in (settings_first or {}).items():
@@ -450,10 +456,8 @@ class H2FrameView:
                                f"the first frame must be SETTINGS, not {frame_type_name(typ)}"))
 
     def _other(self, d: _Direction) -> _Direction | None:
-        for name, other in self._dirs.items():
-            if name != d.name:
-                return other
-        return None
+        """The opposite direction of the same connection (whose SETTINGS bind this one's encoder)."""
+        return self._dirs.get(_OPPOSITE.get(d.name, ""))
 
     def _offset(self, d: _Direction, pos: int) -> int | None:
         return d.offset + pos if self.offsets else None

@@ -100,7 +100,8 @@ def make_plan(*, listen: str, upstream: str | None, listen_tls: bool, self_signe
 
 
 def run_proxy(plan: ProxyPlan, env: Environment, *, only: tuple[str, ...], host_glob: str | None, show: str,
-              count: int | None, expect: str | None, net: NetOptions, upstream: str | None) -> int:
+              count: int | None, expect: str | None, net: NetOptions, upstream: str | None,
+              no_intercept: tuple[str, ...] = ()) -> int:
     """Listen, relay until the run ends, and return the exit status."""
     import re
 
@@ -117,7 +118,14 @@ def run_proxy(plan: ProxyPlan, env: Environment, *, only: tuple[str, ...], host_
             raise UsageError(f"--expect {expect!r} is not a valid regular expression: {exc}") from None
     forward = None
     if upstream is None:
-        forward = _forward_mode()
+        if plan.listen_context is not None:
+            raise UsageError("--tls is for reverse mode: a forward proxy's clients speak plain HTTP to it "
+                             "(their TLS goes through CONNECT)")
+        from wiretool.proxy.forward_session import forward_mode
+
+        forward = forward_mode(net, no_intercept=no_intercept, connect_timeout=plan.connect_timeout, env=env)
+    elif no_intercept:
+        raise UsageError("--no-intercept is for forward mode (no --upstream)")
     if not is_loopback(plan.host):
         env.stderr.write(f"wiretool: warning: listening on {plan.host}, not loopback: anyone who can reach it "
                          "can use this proxy\n")
@@ -136,15 +144,3 @@ def run_proxy(plan: ProxyPlan, env: Environment, *, only: tuple[str, ...], host_
     limits = Limits(timeout=net.timeout, idle_timeout=net.idle_timeout, stop_grace=3.0)
 
     return run_sync(run(session, out, limits=limits, goals=goals, capture=capture, show=view))
-
-
-def _forward_mode() -> object:
-    """Forward mode's handler (``wiretool.proxy.forward``), or a usage error while it is not built."""
-    import importlib.util
-
-    if importlib.util.find_spec("wiretool.proxy.forward") is None:
-        raise UsageError("--upstream URL is required (forward mode is not available in this build)")
-    from wiretool.proxy.forward import handle  # type: ignore[import-not-found]
-
-    return handle
-
