@@ -17,6 +17,24 @@ from wiretool.errors import ConnectError, UsageError, WiretoolError
 from wiretool.exitcodes import ExitCode
 
 
+def _report_options(f: Any) -> Any:
+    """``--strict``, ``--junit FILE`` and ``--report FILE``, the same on every probe."""
+    f = click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                     help="Write a self-contained HTML report.")(f)
+    f = click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                     help="Write a JUnit XML report for CI systems.")(f)
+    return click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")(f)
+
+
+def _tls_options(f: Any) -> Any:
+    """``--connect-timeout``, ``--insecure`` and ``--cacert``, the same on every probe (TLS for wss://, https://)."""
+    f = click.option("--cacert", type=click.Path(exists=True, dir_okay=False),
+                     help="TLS: the CA bundle (PEM) to verify the server with.")(f)
+    f = click.option("--insecure", is_flag=True, help="TLS: do not verify the server certificate.")(f)
+    return click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True,
+                        metavar="S", help="Limit for each connection and its handshake.")(f)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [p.strip() for v in values for p in v.split(",") if p.strip()]
 
@@ -29,18 +47,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--include-limits", is_flag=True, help="Also run 9.x: messages up to 16 MiB, 1000-message runs.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Cases run at once, each on its own connection.")
-@click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a JUnit XML report for CI systems.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a self-contained HTML report.")
+@_report_options
 @click.option("--wire", is_flag=True, help="Keep each case's bytes both ways in its --json record ('wire').")
 @click.option("-H", "--header", "headers", multiple=True, metavar="NAME:VALUE",
               help="Extra handshake header (repeatable).")
-@click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True, metavar="S",
-              help="Limit for each connection and opening handshake.")
-@click.option("--insecure", is_flag=True, help="wss://: do not verify the server certificate.")
-@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="wss://: CA bundle (PEM) to verify with.")
+@_tls_options
 @click.option("--list", "list_only", is_flag=True, help="List the selected cases and exit without connecting.")
 @global_options
 def probe_ws(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], include_limits: bool, concurrency: int,
@@ -158,17 +169,10 @@ def _write(path: str, text: str) -> None:
               help="Also run the resource checks: rapid reset, CONTINUATION/SETTINGS/PING floods.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Cases run at once, each on its own connection.")
-@click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
 @click.option("--wait", type=click.FloatRange(min=0.05), default=1.0, show_default=True, metavar="S",
               help="How long each case waits for the server's reaction.")
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a JUnit XML report for CI systems.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a self-contained HTML report.")
-@click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True, metavar="S",
-              help="Limit for each connection and its SETTINGS exchange.")
-@click.option("--insecure", is_flag=True, help="https://: do not verify the server certificate.")
-@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="https://: CA bundle (PEM).")
+@_report_options
+@_tls_options
 @click.option("--list", "list_only", is_flag=True, help="List the selected cases and exit without connecting.")
 @global_options
 def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], include_limits: bool, concurrency: int,
@@ -250,15 +254,8 @@ def probe_h2(url: str, cases: tuple[str, ...], exclude: tuple[str, ...], include
               help="How long the first stream is watched (flushing, keep-alive).")
 @click.option("--keepalive", type=click.FloatRange(min=0.01), default=None, metavar="S",
               help="Fail when the stream is silent longer than this (default: report the longest silence).")
-@click.option("--strict", is_flag=True, help="NON-STRICT counts as a failure for the exit status.")
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a JUnit XML report for CI systems.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write a self-contained HTML report.")
-@click.option("--connect-timeout", type=click.FloatRange(min=0.01), default=10.0, show_default=True, metavar="S",
-              help="Limit for each connection.")
-@click.option("--insecure", is_flag=True, help="https://: do not verify the server certificate.")
-@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="https://: CA bundle (PEM).")
+@_report_options
+@_tls_options
 @global_options
 def probe_sse(url: str, wait: float, observe: float, keepalive: float | None, strict: bool,
               junit_file: str | None, report_file: str | None, connect_timeout: float, insecure: bool,
