@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 from pathlib import Path
 
+from capture_lines import lines
 from conftest import ServeProcess, run_cli, run_wiretool
 from proxyhelp import ProxyProcess, nghttpd, no_traceback, of
 
@@ -37,10 +37,10 @@ def test_record_decode_and_replay_one_connection(tmp_path: Path, nghttpd: int) -
     finally:
         live = proxy.stop()
     try:
-        header = json.loads(cap.read_text().splitlines()[0])
+        header = lines(cap)[0]
         assert header["proto"] == "proxy" and header["secrets"] == "redacted"
-        assert "s3cr3t" not in cap.read_text()  # the Cookie was redacted in the stored bytes too
-        conns = {json.loads(x).get("conn") for x in cap.read_text().splitlines()[1:] if '"kind":"bytes"' in x}
+        assert b"s3cr3t" not in cap.read_bytes()  # the Cookie was redacted in the stored bytes too
+        conns = {x.get("conn") for x in lines(cap)[1:] if x["kind"] == "bytes"}
         assert conns == {1, 2}
 
         decoded = run_wiretool(["--json", "frame", "decode", "--capture", str(cap)])

@@ -155,8 +155,8 @@ class CaptureWriter:
 
     def record(self, record: Record | dict[str, Any]) -> None:
         """A record of the run: kept only when no byte rebuilds it (:data:`KEPT_RECORDS`), else dropped."""
-        if isinstance(record, Record):
-            if (record.proto, record.type) not in KEPT_RECORDS:
+        if not isinstance(record, dict):  # a Record, or a wrapper of one (a proxy's OnConn, a Viewed record)
+            if (getattr(record, "proto", None), getattr(record, "type", None)) not in KEPT_RECORDS:
                 return
             record = record.to_json()
         if (record.get("proto"), record.get("type")) in KEPT_RECORDS:
