@@ -66,92 +66,130 @@ def error_messages(errors: Any) -> list[str]:
     return out
 
 
-class GraphqlTransportWsView:
+class GraphqlMessage:
+    """One message of either GraphQL-over-WebSocket protocol, read the way both views start: the JSON object,
+    the connection's open operations, and the fields, complaints and lines the view then adds to."""
+
+    def __init__(self, view: str, payload: Payload, context: ViewContext) -> None:
+        value = parse_json(payload)
+        if value is NOT_JSON or not isinstance(value, dict):
+            raise ValueError(f"not a JSON object: a {view} message is one")
+        self.view = view
+        self.context = context
+        self.ops: Bounded = state(context, view, Bounded)
+        self.kind = value.get("type")
+        self.fields: dict[str, Any] = {"type": self.kind}
+        self.complaints: list[str] = []
+        self.detail: list[str] = []
+        self.op_id = value.get("id")
+        if self.op_id is not None:
+            self.fields["id"] = self.op_id if isinstance(self.op_id, str) else compact(self.op_id)
+        self.key = (self.fields.get("id"),)
+        self.body = value.get("payload")
+        self.head = str(self.kind)
+
+    def opened(self, verb: str, duplicate: str) -> None:
+        """A subscribe/start: remember the operation under its id, to name and time what answers it."""
+        op = operation(self.body)
+        self.fields["operation"] = op
+        if self.key in self.ops:
+            self.complaints.append(f"id {self.fields.get('id')} {duplicate}")
+        self.ops[self.key] = {"t": self.context.t, "label": label(op), "results": 0}
+        self.head = f"{verb} {self.fields.get('id')}: {label(op)}"
+        if "variables" in op:
+            self.detail.append(f"variables {compact(op['variables'])}")
+
+    def result(self, entry: dict[str, Any] | None) -> None:
+        """A next/data message: count it for its operation, show its data and errors."""
+        if entry is not None:
+            entry["results"] += 1
+            self.fields["n"] = entry["results"]
+        if isinstance(self.body, dict):
+            if "data" in self.body:
+                self.fields["data"] = small(self.body["data"])
+                self.detail.append(compact(self.body["data"]))
+            if self.body.get("errors"):
+                self.errors(self.body["errors"])
+        self.head = f"{self.kind} {self.fields.get('id')}" + (f" #{self.fields['n']} of {entry['label']}"
+                                                             if entry else "")
+
+    def errors(self, errors: Any) -> None:
+        self.fields["errors"] = error_messages(errors)
+        self.detail.extend(f"error: {m}" for m in self.fields["errors"])
+
+    def closed(self, entry: dict[str, Any]) -> None:
+        """The operation ended: forget it, and say how many results it had and how long it ran."""
+        self.ops.pop(self.key, None)
+        self.fields["results"] = entry["results"]
+        self.fields["elapsed_ms"] = round((self.context.t - entry["t"]) * 1000, 3)
+        self.head += f" after {entry['results']} result(s), {self.fields['elapsed_ms']:g} ms"
+
+    def payload_keys(self) -> None:
+        """Only the keys of a connection payload: it often carries a token."""
+        if isinstance(self.body, dict):
+            self.fields["payload_keys"] = sorted(str(k) for k in self.body)[:50]
+            if self.fields["payload_keys"]:
+                self.detail.append("payload keys: " + ", ".join(self.fields["payload_keys"]))
+
+    def view_result(self, head_style: str = "bold") -> ViewResult:
+        if self.complaints:
+            self.fields["complaints"] = self.complaints
+        lines: list[Line] = [(self.head, head_style)]
+        lines += [(d, "") for d in self.detail]
+        lines += [(c, "yellow") for c in self.complaints]
+        return ViewResult(self.view, tuple(lines), fields=self.fields)
+
+
+class SubprotocolOnlyView:
+    """The priority of both GraphQL views: only the negotiated subprotocol (or --view) picks them. Servers of
+    both protocols insist on theirs, and {"type": "ping"}-shaped JSON is far too common elsewhere to claim by
+    shape."""
+
+    subprotocols: tuple[str, ...] = ()
+
+    def render_priority(self, payload: Payload, context: ViewContext) -> float:
+        if not subprotocol_is(context, self.subprotocols):
+            return 0.0
+        return BY_SUBPROTOCOL if isinstance(parse_json(payload), dict) else 0.0
+
+
+class GraphqlTransportWsView(SubprotocolOnlyView):
     """graphql-transport-ws messages, with operation ids matched to their subscribe."""
 
     name = "graphql-transport-ws"
     summary = "GraphQL over WebSocket (graphql-ws library): subscribe/next/error/complete matched by id, timed"
     subprotocols: tuple[str, ...] = ("graphql-transport-ws",)
 
-    def render_priority(self, payload: Payload, context: ViewContext) -> float:
-        # Only the negotiated subprotocol (or --view) picks it: servers of both GraphQL protocols insist on
-        # theirs, and {"type": "ping"}-shaped JSON is far too common in other protocols to claim by shape.
-        if not subprotocol_is(context, self.subprotocols):
-            return 0.0
-        value = parse_json(payload)
-        return BY_SUBPROTOCOL if isinstance(value, dict) else 0.0
-
     def decode(self, payload: Payload, context: ViewContext) -> ViewResult:
-        value = parse_json(payload)
-        if value is NOT_JSON or not isinstance(value, dict):
-            raise ValueError("not a JSON object: a graphql-transport-ws message is one")
-        ops: Bounded = state(context, self.name, Bounded)
-        kind = value.get("type")
-        fields: dict[str, Any] = {"type": kind}
-        complaints: list[str] = []
-        op_id = value.get("id")
-        if op_id is not None:
-            fields["id"] = op_id if isinstance(op_id, str) else compact(op_id)
-        body = value.get("payload")
-        key = (fields.get("id"),)
-        head = f"{kind}"
-        detail: list[str] = []
+        m = GraphqlMessage(self.name, payload, context)
+        kind = m.kind
         if kind not in TYPES:
-            complaints.append(f"unknown message type {compact(kind)} (graphql-transport-ws has {', '.join(TYPES)})")
-        elif kind in ("subscribe", "next", "error", "complete") and not isinstance(op_id, str):
-            complaints.append(f"a {kind} message needs a string id")
+            m.complaints.append(f"unknown message type {compact(kind)} (graphql-transport-ws has {', '.join(TYPES)})")
+        elif kind in ("subscribe", "next", "error", "complete") and not isinstance(m.op_id, str):
+            m.complaints.append(f"a {kind} message needs a string id")
         if kind == "subscribe":
-            op = operation(body)
-            fields["operation"] = op
-            if key in ops:
-                complaints.append(f"id {fields.get('id')} is already in use (the server closes with 4409)")
-            ops[key] = {"t": context.t, "label": label(op), "results": 0}
-            head = f"subscribe {fields.get('id')}: {label(op)}"
-            if "variables" in op:
-                detail.append(f"variables {compact(op['variables'])}")
+            m.opened("subscribe", "is already in use (the server closes with 4409)")
         elif kind in ("next", "error", "complete"):
-            entry = ops.get(key)
+            entry = m.ops.get(m.key)
             if entry is None:
                 if kind != "complete" or context.dir not in ("send", "c2s"):
-                    complaints.append(f"{kind} for id {fields.get('id')}, which no subscribe opened")
+                    m.complaints.append(f"{kind} for id {m.fields.get('id')}, which no subscribe opened")
             else:
-                fields["operation"] = entry["label"]
+                m.fields["operation"] = entry["label"]
             if kind == "next":
-                if entry is not None:
-                    entry["results"] += 1
-                    fields["n"] = entry["results"]
-                if isinstance(body, dict):
-                    if "data" in body:
-                        fields["data"] = small(body["data"])
-                        detail.append(compact(body["data"]))
-                    if body.get("errors"):
-                        fields["errors"] = error_messages(body["errors"])
-                        detail.extend(f"error: {m}" for m in fields["errors"])
-                head = f"next {fields.get('id')}" + (f" #{fields['n']} of {entry['label']}" if entry else "")
+                m.result(entry)
             elif kind == "error":
-                fields["errors"] = error_messages(body)
-                detail.extend(f"error: {m}" for m in fields["errors"])
-                head = f"error {fields.get('id')}" + (f" in {entry['label']}" if entry else "")
+                m.errors(m.body)
+                m.head = f"error {m.fields.get('id')}" + (f" in {entry['label']}" if entry else "")
             else:
-                head = f"complete {fields.get('id')}" + (f" {entry['label']}" if entry else "")
+                m.head = f"complete {m.fields.get('id')}" + (f" {entry['label']}" if entry else "")
             if kind != "next" and entry is not None:
-                ops.pop(key, None)
-                fields["results"] = entry["results"]
-                fields["elapsed_ms"] = round((context.t - entry["t"]) * 1000, 3)
-                head += f" after {entry['results']} result(s), {fields['elapsed_ms']:g} ms"
+                m.closed(entry)
         elif kind in ("connection_init", "connection_ack", "ping", "pong"):
-            if isinstance(body, dict):  # keys only: connection_init often carries a token
-                fields["payload_keys"] = sorted(str(k) for k in body)[:50]
-                if fields["payload_keys"]:
-                    detail.append("payload keys: " + ", ".join(fields["payload_keys"]))
+            m.payload_keys()
             if kind == "connection_ack":
-                fields["open_operations"] = len(ops)
-        if complaints:
-            fields["complaints"] = complaints
-        lines: list[Line] = [(head, "bold")]
-        lines += [(d, "") for d in detail]
-        lines += [(c, "yellow") for c in complaints]
-        return ViewResult(self.name, tuple(lines), fields=fields)
+                m.fields["open_operations"] = len(m.ops)
+        return m.view_result()
 
 
 VIEW = GraphqlTransportWsView()
