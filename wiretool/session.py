@@ -162,6 +162,38 @@ class Tap:
         return records
 
 
+class WatchingSink:
+    """A sink in front of another: every record is passed on, then shown to :meth:`watch`. The base of the
+    scripts that act on what the peer says (``--socketio-emit``, ``--graphql-subscribe``)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+
+    def watch(self, record: Record) -> None:
+        """Called after each record has been passed on; the script's reaction."""
+
+    def now(self) -> float:
+        return self.sink.now()
+
+    def emit(self, record: Record) -> None:
+        self.sink.emit(record)
+        self.watch(record)
+
+    def emit_many(self, records: Sequence[Record]) -> None:
+        self.sink.emit_many(records)
+        for record in records:
+            self.watch(record)
+
+    def chunk(self, chunk: Chunk) -> None:
+        self.sink.chunk(chunk)
+
+    def finish(self, outcome: Any) -> None:
+        self.sink.finish(outcome)
+
+    def __getattr__(self, name: str) -> Any:  # anything else a sink has (outcome, ...)
+        return getattr(self.sink, name)
+
+
 class ListSink:
     """A sink that keeps everything in lists: for tests, and for decoding a capture into memory."""
 

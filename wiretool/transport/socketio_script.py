@@ -17,7 +17,7 @@ from typing import Any
 
 from wiretool.records import Note, Record
 from wiretool.records.ws import WsFrame, WsMessage
-from wiretool.session import RECV, Chunk, Sink
+from wiretool.session import RECV, Sink, WatchingSink
 
 ACK_ID = 1
 """The ack id the emitted event carries (the first one; one event per run)."""
@@ -51,41 +51,19 @@ def parse_emit(event: str, data: str, namespace: str = "/") -> Emit:
     return Emit(event, value if isinstance(value, list) else [value], namespace)
 
 
-class SocketIOScript:
+class SocketIOScript(WatchingSink):
     """A sink in front of the run's: answers Engine.IO pings, connects the namespace, emits the events."""
 
     def __init__(self, sink: Sink, emits: Sequence[Emit]) -> None:
-        self.sink = sink
+        super().__init__(sink)
         self.emits = list(emits)
         self.send: Callable[[str], None] | None = None
         """Sends a text message on the connection (set once the handshake is over)."""
         self.opened = False
         self.connected = False
 
-    # -- the Sink contract, passed on ------------------------------------------------------------
-    def now(self) -> float:
-        return self.sink.now()
-
-    def emit(self, record: Record) -> None:
-        self.sink.emit(record)
-        self._watch(record)
-
-    def emit_many(self, records: Sequence[Record]) -> None:
-        self.sink.emit_many(records)
-        for record in records:
-            self._watch(record)
-
-    def chunk(self, chunk: Chunk) -> None:
-        self.sink.chunk(chunk)
-
-    def finish(self, outcome: Any) -> None:
-        self.sink.finish(outcome)
-
-    def __getattr__(self, name: str) -> Any:  # anything else a sink has (outcome, ...)
-        return getattr(self.sink, name)
-
     # -- the script ------------------------------------------------------------------------------
-    def _watch(self, record: Record) -> None:
+    def watch(self, record: Record) -> None:
         kind = type(record)
         if kind is WsFrame:
             head = record.head  # type: ignore[attr-defined]

@@ -13,14 +13,14 @@ run with exit 7 and its message. Everything still reaches the run's sink, in ord
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wiretool.exitcodes import ExitCode
 from wiretool.records import Note, Record
 from wiretool.records.ws import WsFrame, WsMessage
-from wiretool.session import RECV, Chunk, Outcome, Sink
+from wiretool.session import RECV, Outcome, Sink, WatchingSink
 
 SUBPROTOCOLS = ("graphql-ws", "graphql-transport-ws")
 """Offered, in this order, when ``--graphql-subscribe`` is given without ``-s``. The legacy one first: its
@@ -67,11 +67,11 @@ def parse_init(text: str | None) -> dict[str, Any] | None:
     return value
 
 
-class GraphqlScript:
+class GraphqlScript(WatchingSink):
     """A sink in front of the run's: connection_init, then the operations once acknowledged; pongs."""
 
     def __init__(self, sink: Sink, plan: GraphqlPlan) -> None:
-        self.sink = sink
+        super().__init__(sink)
         self.plan = plan
         self.send: Callable[[str], None] | None = None
         """Sends a text message on the connection (set once the handshake is over)."""
@@ -84,28 +84,6 @@ class GraphqlScript:
         self.open: dict[str, str] = {}
         """Operation ids sent and not ended yet -> how they ended ("" while running)."""
         self.failed: list[str] = []
-
-    # -- the Sink contract, passed on ------------------------------------------------------------
-    def now(self) -> float:
-        return self.sink.now()
-
-    def emit(self, record: Record) -> None:
-        self.sink.emit(record)
-        self._watch(record)
-
-    def emit_many(self, records: Sequence[Record]) -> None:
-        self.sink.emit_many(records)
-        for record in records:
-            self._watch(record)
-
-    def chunk(self, chunk: Chunk) -> None:
-        self.sink.chunk(chunk)
-
-    def finish(self, outcome: Any) -> None:
-        self.sink.finish(outcome)
-
-    def __getattr__(self, name: str) -> Any:  # anything else a sink has
-        return getattr(self.sink, name)
 
     # -- the script ------------------------------------------------------------------------------
     def start(self, send: Callable[[str], None], close: Callable[[], None], subprotocol: str | None, *,
@@ -122,7 +100,7 @@ class GraphqlScript:
         except ConnectionError:
             pass  # closed already: its close decides the outcome
 
-    def _watch(self, record: Record) -> None:
+    def watch(self, record: Record) -> None:
         kind = type(record)
         if kind is WsFrame:
             if record.dir != RECV or record.head[:1] != b"\x81":  # type: ignore[attr-defined]  # FIN + TEXT only
