@@ -109,6 +109,7 @@ class CaseRun:
         self._writer: asyncio.StreamWriter | None = None
         self._done = asyncio.Event()
         self._progress = asyncio.Event()
+        self._close_stepped = False
         self._t0 = time.monotonic()
 
     # -- the run ------------------------------------------------------------------------------------
@@ -292,12 +293,13 @@ class CaseRun:
                     payload = (payload * (step.length // max(1, len(payload)) + 1))[: step.length]
                 data = build_frame(step.opcode, payload, fin=step.fin, rsv1=bool(step.rsv & 4),
                                    rsv2=bool(step.rsv & 2), rsv3=bool(step.rsv & 1), mask=True)
-                if self.state.close_sent and step.opcode != 8 and not self._after_close_allowed():
-                    continue
+                if self.state.close_sent and step.opcode != 8 and not self._close_stepped:
+                    continue  # the probe's own closing handshake started: no more data (RFC 6455 §5.5.1)
                 await self._write(data, step.chop, step.sync)
             elif isinstance(step, Message):
                 await self._write(self._message(step), step.chop, False)
             elif isinstance(step, Close):
+                self._close_stepped = True  # frames the case lists after its own close are sent on purpose (7.1.x)
                 payload = step.raw if step.raw is not None else close_payload(step.code, step.reason)
                 if not self.state.close_sent:
                     self._send_close(payload, first=True)
@@ -323,10 +325,6 @@ class CaseRun:
             elif isinstance(step, Repeat):
                 await self._repeat(step)
         await self._drain()
-
-    def _after_close_allowed(self) -> bool:
-        """Cases 7.1.x send data after their own close on purpose (to see it ignored)."""
-        return self.case.id.startswith("7.1.")
 
     def _message(self, step: Message) -> bytes:
         payload, rsv1 = step.payload, False
