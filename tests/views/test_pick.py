@@ -192,3 +192,13 @@ def test_connection_state_is_forgotten_past_the_bound() -> None:
     for conn in range(viewing_module.MAX_CONNECTIONS + 10):
         viewing.connection(conn).view("2", dir="recv", t=0)
     assert len(viewing._conns) <= viewing_module.MAX_CONNECTIONS
+
+
+def test_a_record_without_its_own_conn_is_viewed_in_the_connection_it_is_given(counting: _Counting) -> None:
+    """A capture's records come as (conn, record) pairs: the subprotocol one connection negotiated must not
+    pick a view for another (``frame decode --capture`` of a proxy capture)."""
+    viewing = Viewing()
+    viewing(WsHandshake(t=0, dir="recv", status=101, subprotocol="count.v1"), 1)
+    assert viewing(new_message(0, "recv", 1, b"zzz"), 2) is not None
+    assert not isinstance(viewing(new_message(0, "recv", 1, b"zzz"), 2), Viewed)
+    assert viewing(new_message(0, "recv", 1, b"zzz"), 1).view.fields["n"] == 1

@@ -60,7 +60,7 @@ def decode_capture(path: str, out: Output, *, hpack_entries: bool = False, show_
                 warned += 1
                 out.env.stderr.write(f"wiretool: warning: {rec.text}\n")
             counts["violations"] += len(getattr(getattr(rec, "record", rec), "violations", ()) or ())
-            shown = viewing(rec) if viewing is not None else rec
+            shown = viewing(rec, conn or 0) if viewing is not None else rec
             if conn is None:
                 emit(shown)
             elif out.env.json:  # a capture of several connections: each record says which

@@ -50,18 +50,21 @@ class Viewing:
                                                         pretty=self.pretty)
         return views
 
-    def __call__(self, record: Record) -> Record:
+    def __call__(self, record: Record, conn: int | None = None) -> Record:
+        """``record`` through its connection's views; ``conn`` names the connection when the record does not
+        carry one itself (a capture's records come as ``(conn, record)`` pairs)."""
+        if conn is None:
+            conn = getattr(record, "conn", 0)
         kind = type(record)
         if kind is WsFrame:
-            return self._frame(record)  # type: ignore[arg-type]
+            return self._frame(record, conn)  # type: ignore[arg-type]
         if kind is WsMessage:
-            return self._message(record)  # type: ignore[arg-type]
+            return self._message(record, conn)  # type: ignore[arg-type]
         if kind is SseEvent:
-            decoded = self.connection(getattr(record, "conn", 0)).view(record.data, dir="recv",  # type: ignore[attr-defined]
-                                                                      t=record.t)
+            decoded = self.connection(conn).view(record.data, dir="recv", t=record.t)  # type: ignore[attr-defined]
             return record if decoded is None else Viewed(t=record.t, record=record, view=decoded)
         if kind is WsHandshake and record.status is not None:  # type: ignore[attr-defined]
-            self.connection(getattr(record, "conn", 0)).set_subprotocol(record.subprotocol)  # type: ignore[attr-defined]
+            self.connection(conn).set_subprotocol(record.subprotocol)  # type: ignore[attr-defined]
         return record
 
     def many(self, records: Sequence[Record]) -> Sequence[Record]:
@@ -77,18 +80,17 @@ class Viewing:
                 out[i] = viewed
         return records if out is None else out
 
-    def _frame(self, frame: WsFrame) -> Record:
+    def _frame(self, frame: WsFrame, conn: int) -> Record:
         head = frame.head
         op = head[0] & 0x0F
         if (op != 1 and op != 2) or not head[0] & 0x80 or head[0] & 0x40 or frame.violations or frame.missing:
             return frame
-        return self._view(frame, op, frame.payload, frame.dir, getattr(frame, "conn", 0), single=True)
+        return self._view(frame, op, frame.payload, frame.dir, conn, single=True)
 
-    def _message(self, message: WsMessage) -> Record:
+    def _message(self, message: WsMessage, conn: int) -> Record:
         op = message.opcode
         if (op != 1 and op != 2) or not message.complete or (message.compressed and not message.inflated):
             return message
-        conn = getattr(message, "conn", 0)
         if message.frames == 1:
             last = self._last.pop((conn, message.dir), None)
             if last is not None and last[0] == message.payload:
