@@ -9,7 +9,9 @@ in a way every decoder still reads:
   as a plain (not Huffman) string of the same length, so every frame keeps its length and the HPACK
   state stays in step. Frames are written whole (a header block with its CONTINUATIONs together).
 
-Every head of a kept-alive HTTP/1 connection is redacted; bodies, and everything after an upgrade, stream through.
+Every head of a kept-alive HTTP/1 connection is redacted; bodies and WebSocket frames stream through. After an
+h2c upgrade (a ``101`` naming ``h2c``; on the client's side, the preface after its ``Upgrade`` request) the
+connection is HTTP/2 and goes on through :class:`H2Redactor`, so the HPACK secrets of later requests are hidden too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ MAX_LINE = 8 * 1024
 _HTTP1_START = re.compile(rb"(?:[A-Z]{1,20} [^ \r\n]+ HTTP/1\.|HTTP/1\.)")
 """How an HTTP/1 head begins: a request line (method, target, version) or a status line."""
 
-_FIRST, _HEADERS, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _TRAILERS, _PASS = range(7)
+_FIRST, _HEADERS, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _TRAILERS, _PASS, _UPGRADED, _H2 = range(9)
+"""``_UPGRADED``: after a request that asked to upgrade, until its next bytes say what it became (the h2
+preface, another HTTP/1 request after a refusal, or WebSocket frames); ``_H2``: an h2c connection."""
 
 
 class Http1Redactor:
@@ -35,8 +39,9 @@ class Http1Redactor:
     uncounted-for bytes untouched), so the second and later requests and responses on one connection are
     redacted too, and it works a line at a time: memory stays bounded by :data:`MAX_LINE` however long a head
     is, and a secret header line longer than that is cut to ``name: <redacted>`` without being held. After a
-    ``101`` (WebSocket, h2c), an ``Upgrade`` request, or a response whose body runs to the end of the
-    connection, nothing more is HTTP/1 and everything streams through.
+    WebSocket ``101``, the WebSocket frames after an ``Upgrade`` request, or a response whose body runs to the
+    end of the connection, nothing more is HTTP/1 and everything streams through; after an h2c upgrade the
+    bytes go on through an :class:`H2Redactor`.
     """
 
     def __init__(self) -> None:
@@ -51,11 +56,17 @@ class Http1Redactor:
         self._length: int | None = None
         self._chunked = False
         self._upgrade = False
+        self._upgrade_h2c = False  # the head's Upgrade names h2c
+        self._upgrading = False  # a request that asked to upgrade: decide what follows its body
+        self._held = b""  # _UPGRADED: the first bytes after it, until they decide
+        self._h2: H2Redactor | None = None
 
     def feed(self, data: bytes) -> bytes:
         """The bytes that may be written now (possibly fewer than given while a head line is incomplete)."""
         if self._state == _PASS:
             return data
+        if self._h2 is not None:
+            return self._h2.feed(data)
         if not isinstance(data, bytes):
             data = bytes(data)
         out = bytearray()
@@ -66,21 +77,29 @@ class Http1Redactor:
             if state == _PASS:
                 out += view[pos:]
                 break
+            if state == _UPGRADED:
+                out += self._after_upgrade(data[pos:])
+                break
+            if state == _H2:
+                out += self._to_h2(data[pos:])
+                break
             if state in (_BODY, _CHUNK_DATA):
                 n = min(self._left, end - pos)
                 out += view[pos:pos + n]
                 pos += n
                 self._left -= n
                 if not self._left:
-                    self._state = _CHUNK_SIZE if state == _CHUNK_DATA else _FIRST
+                    self._state = _CHUNK_SIZE if state == _CHUNK_DATA else _UPGRADED if self._upgrading else _FIRST
                 continue
             pos = self._line_bytes(data, view, pos, end, out)
         return bytes(out)
 
     def flush(self) -> bytes:
         """Whatever is held back (the capture ended inside a line), redacted as far as it goes."""
-        out = redact_head(bytes(self._line)) if not self._skip else b""
-        self._line = bytearray()
+        if self._h2 is not None:
+            return self._h2.flush()
+        out = (redact_head(bytes(self._line)) if not self._skip else b"") + self._held
+        self._line, self._held = bytearray(), b""
         self._state = _PASS
         return out
 
@@ -185,7 +204,8 @@ class Http1Redactor:
         parts = first.split(b" ", 2)
         status = parts[1] if self._response and len(parts) > 1 else b""
         self._status = int(status) if len(status) == 3 and is_digits(status) else 0
-        self._length, self._chunked, self._upgrade = None, False, False
+        self._length, self._chunked, self._upgrade, self._upgrade_h2c = None, False, False, False
+        self._upgrading = False
 
     def _note_header(self, name: bytes, value: bytes) -> None:
         if name == b"content-length":
@@ -194,23 +214,51 @@ class Http1Redactor:
             self._chunked = value.lower().rsplit(b",", 1)[-1].strip() == b"chunked"
         elif name == b"upgrade":
             self._upgrade = True
+            self._upgrade_h2c = self._upgrade_h2c or b"h2c" in value.lower()
 
     def _after_head(self) -> int:
         """Where the bytes after a head's blank line belong: a body of known length, chunks, the next head, or
         no longer HTTP/1 at all."""
         if self._response:
             if self._status == 101:
-                return _PASS
+                return _H2 if self._upgrade_h2c else _PASS
             if 100 <= self._status < 200 or self._status in (204, 304):
                 return _FIRST
-        elif self._upgrade:
-            return _PASS
+        elif self._upgrade and not self._chunked:
+            self._upgrading = True
+            if self._length:
+                self._left = self._length
+                return _BODY
+            return _UPGRADED
         if self._chunked:
             return _CHUNK_SIZE
         if self._length is not None:
             self._left = self._length
             return _BODY if self._length else _FIRST
         return _PASS if self._response else _FIRST
+
+
+    def _after_upgrade(self, data: bytes) -> bytes:
+        """The client's first bytes after asking to upgrade: the h2 preface (h2c), another request (the
+        server refused), or anything else (WebSocket frames), which streams through from here on."""
+        held = self._held + data
+        if len(held) < len(H2_PREFACE) and H2_PREFACE.startswith(held):
+            self._held = held
+            return b""
+        self._held = b""
+        self._upgrading = False
+        if held.startswith(H2_PREFACE):
+            return self._to_h2(held)
+        if _could_be_http1(bytearray(held[:40])):
+            self._state = _FIRST
+            return self.feed(held)
+        self._state = _PASS
+        return held
+
+    def _to_h2(self, data: bytes) -> bytes:
+        self._state = _H2
+        self._h2 = H2Redactor()
+        return self._h2.feed(data)
 
 
 def _header_name(line: bytes) -> bytes:
