@@ -114,3 +114,17 @@ def test_ctrl_c_ends_the_ndjson_with_error_and_summary(tmp_path: Path) -> None:
     records = [json.loads(line) for line in out.decode().splitlines()]
     assert [r["type"] for r in records[-2:]] == ["error", "summary"]
     assert records[-1]["exit_code"] == 130
+
+
+@pytest.mark.parametrize("userinfo", ["alice:pa55word@", "alice:<redacted>@"])
+def test_the_urls_userinfo_never_reaches_the_host_header(wiretool, capture: str, userinfo: str) -> None:
+    """``Host`` is the URL's host and port only: a password given in the URL (or one the capture redacted)
+    is no part of it (RFC 9110 §7.2)."""
+    got: list[bytes] = []
+    url, thread = hostile_ws_server(lambda conn, request: got.append(request))
+    r = wiretool(["replay", capture, url.replace("ws://", "ws://" + userinfo), "--timeout", "5"], timeout=30)
+    thread.join(10)
+    assert got, r.stderr
+    host = [line for line in got[0].split(b"\r\n") if line.lower().startswith(b"host:")]
+    assert host == [b"Host: " + url.removeprefix("ws://").rstrip("/").encode()]
+    assert b"pa55word" not in got[0] and b"redacted" not in got[0]

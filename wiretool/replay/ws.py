@@ -108,7 +108,7 @@ class ReplayTarget:
                     overrides[low] = None
                 continue
             if low == "host":
-                value = parts.netloc
+                value = parts.netloc.rpartition("@")[2]  # never the userinfo (RFC 9110 §7.2)
             elif value == "<redacted>":
                 self.warnings.append(f"{name} was redacted in the capture and is not sent (give it with -H)")
                 continue
