@@ -416,3 +416,10 @@ def test_data_beyond_the_stream_window_in_the_frame_that_ends_the_stream(mk):
     c.request(1)
     c.s(c.headers("recv", 1, RESP))
     one(c.s(DataFrame(1, data=b"x" * 16, flags=["END_STREAM"])), "flow_control_exceeded", "6.9.1", 1)
+
+
+def test_server_headers_on_an_even_stream_it_never_promised(mk):
+    c = mk()
+    c.request(1)
+    one(c.s(c.headers("recv", 2, RESP)), "frame_on_idle_stream", "5.1", 2)
+    assert c.s(DataFrame(2, data=b"x"))  # the stream never opened: its DATA is named too, not taken in

@@ -159,6 +159,13 @@ class StreamRules:
             elif role != owner and not side.started:
                 st = self._new(sid, owner)  # the opener's side is not seen: assume it opened the stream
             elif sid > side.highest:
+                if typ == HEADERS and role == owner == SERVER:
+                    # §5.1 and §8.4: a server's stream begins with its PUSH_PROMISE (reserved); HEADERS on an
+                    # even stream nobody promised opens nothing the client asked for.
+                    out.append(_v("frame_on_idle_stream", "5.1",
+                                  f"the server sent HEADERS on stream {sid}, which is idle: a server opens a "
+                                  "stream only by promising it first (PUSH_PROMISE, §8.4)"))
+                    return None
                 if typ == HEADERS and role == owner:
                     st = self._new(sid, owner)
                 elif typ == HEADERS:
