@@ -423,3 +423,14 @@ def test_server_headers_on_an_even_stream_it_never_promised(mk):
     c.request(1)
     one(c.s(c.headers("recv", 2, RESP)), "frame_on_idle_stream", "5.1", 2)
     assert c.s(DataFrame(2, data=b"x"))  # the stream never opened: its DATA is named too, not taken in
+
+
+def test_a_new_initial_window_that_takes_an_open_stream_past_the_maximum(mk):
+    """§6.9.2: the client grew stream 1's window by updates; a larger SETTINGS_INITIAL_WINDOW_SIZE then moves
+    it past 2^31-1. Below the limit the same change is quiet."""
+    c = mk()
+    c.request(1)
+    assert c.c(WindowUpdateFrame(1, window_increment=MAX - 65_535 - 10)) == []
+    assert c.c(SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 65_535 + 10})) == []
+    one(c.c(SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 65_535 + 11})),
+        "window_overflow", "6.9.2", 1)

@@ -1,4 +1,4 @@
-"""HTTP/2 stream states and flow control (RFC 9113 §5.1, §5.1.1, §6.6, §6.9.1), judged from the wire. Pure.
+"""HTTP/2 stream states and flow control (RFC 9113 §5.1, §5.1.1, §6.6, §6.9.1, §6.9.2), judged from the wire. Pure.
 
 One :class:`StreamRules` watches one connection, both directions, and is told every parsed frame header
 (:meth:`StreamRules.on_frame`); it returns the :class:`~wiretool.records.Violation` entries of the MUSTs the
@@ -39,6 +39,9 @@ DEFAULT_ROLES = {"send": "client", "recv": "server", "c2s": "client", "s2c": "se
 ``h2 get`` / ``h2 grpc`` / ``sse tail --http2`` and of their captures; ``frame decode --proto h2`` calls a
 direction ``send`` only when it starts with the client preface."""
 _MAX_PENDING = 32  # unacknowledged SETTINGS frames kept per side; beyond that its windows are not judged
+_SETTINGS_CHECKS = 1_000_000
+"""Open streams looked at, per connection, for §6.9.2 (a SETTINGS that moves every window): a flood of
+SETTINGS over thousands of open streams stops being judged there, so the work stays bounded."""
 
 
 def _v(code: str, section: str, message: str) -> Violation:
@@ -100,6 +103,7 @@ class StreamRules:
         self._max_closed = max_closed
         self._conn = [DEFAULT_WINDOW, DEFAULT_WINDOW]  # connection window per sending role (§6.9.1)
         self._upgrade = True  # stream 1 may be an h2c Upgrade request, until the client opens it with HEADERS
+        self._checks = _SETTINGS_CHECKS
 
     @property
     def tracked_streams(self) -> int:
@@ -123,7 +127,7 @@ class StreamRules:
             return []  # not from the start of the connection: nothing to judge against
         out: list[Violation] = []
         if typ == SETTINGS:
-            self._settings(role, flags, fields)
+            self._settings(role, flags, fields, out)
         elif sid == 0:
             if typ == WINDOW_UPDATE:
                 self._window_update(role, None, sid, fields, out)
@@ -265,8 +269,11 @@ class StreamRules:
         self._new(promised, SERVER, reserved=True)
 
     # -- flow control (§6.9.1) -----------------------------------------------------------------------
-    def _settings(self, role: int, flags: int, fields: dict[str, object]) -> None:
-        """A SETTINGS frame of ``role`` is pending until the peer's ACK; an ACK applies the peer's oldest."""
+    def _settings(self, role: int, flags: int, fields: dict[str, object], out: list[Violation]) -> None:
+        """A SETTINGS frame of ``role`` is pending until the peer's ACK; an ACK applies the peer's oldest.
+
+        §6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE moves the window of every open stream by the difference,
+        and one that takes any of them past 2^31-1 is the sender's error."""
         if flags & ACK:
             peer = self._sides[1 - role]
             if peer.pending:
@@ -283,10 +290,24 @@ class StreamRules:
         push = values.get("ENABLE_PUSH")
         window = window if isinstance(window, int) and 0 <= window <= MAX_WINDOW else None
         push = bool(push) if push in (0, 1) else None
+        if window is not None and self._flow_judged(1 - role) and self._checks > 0:
+            self._window_change(role, window, out)
         if len(side.pending) >= _MAX_PENDING:
             side.settings_unsure = True
             return
         side.pending.append((window, push))
+
+    def _window_change(self, role: int, window: int, out: list[Violation]) -> None:
+        """The first open stream whose window (for the data the peer of ``role`` sends) ``window`` would take
+        past 2^31-1: ``st.delta`` holds what was granted beyond the initial window, minus what was sent."""
+        peer = 1 - role
+        self._checks -= len(self._open)
+        for sid, st in self._open.items():
+            if not st.reset and window + st.delta[peer] > MAX_WINDOW:
+                out.append(_v("window_overflow", "6.9.2",
+                              f"{_WHO[role]}'s SETTINGS_INITIAL_WINDOW_SIZE of {window} takes the window of "
+                              f"stream {sid} to {window + st.delta[peer]}, past 2^31-1"))
+                return
 
     def _flow_judged(self, sender: int) -> bool:
         """Windows of data sent by ``sender`` are judged only when both sides are seen from the start."""
