@@ -337,3 +337,29 @@ def test_max_events_reached_mid_read_counts_and_shows_only_the_events_up_to_it()
     assert [r["data"] for r in records if r["type"] == "event"] == ["e1", "e2"]
     summary = records[-1]
     assert (summary["events"], summary["shown"], summary["comments"]) == (2, 2, 1)
+
+
+def test_a_gzip_body_decodes_from_the_capture_as_it_did_live(tmp_path) -> None:
+    """``frame decode --capture`` inflates the body as ``sse tail`` did: the same events, not gzip bytes
+    parsed as text; a body that is not gzip after all is named, not an internal error."""
+    body = gzip.compress(b"id: 1\ndata: hello\n\n: note\ndata: two\ndata: lines\n\n")
+    resp = (b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    cap = tmp_path / "gz.wtcap"
+    with canned_http(answer_http1(resp)) as url:
+        live = run_cli([*SSE, url, "--no-reconnect", "--record", str(cap)])
+    assert live.exit_code == 0, live.stderr
+    decoded = run_wiretool(["frame", "decode", "--capture", str(cap), "--json"])
+    assert decoded.exit_code == 0, decoded.stderr
+
+    def events(out: str) -> list[tuple]:
+        return [(r["id"], r["data"]) for r in _ndjson(out) if r["type"] == "event"]
+
+    assert events(decoded.stdout) == events(live.stdout) == [("1", "hello"), ("1", "two\nlines")]
+    bad = resp.replace(body, b"not gzip at all".ljust(len(body), b"!"))
+    cap2 = tmp_path / "bad.wtcap"
+    with canned_http(answer_http1(bad)) as url:
+        run_cli([*SSE, url, "--no-reconnect", "--record", str(cap2)])
+    again = run_wiretool(["frame", "decode", "--capture", str(cap2), "--json"])
+    assert "internal error" not in again.stderr and again.exit_code == 0, again.stderr
+    assert "cannot decode the body (Content-Encoding 'gzip')" in again.stdout + again.stderr

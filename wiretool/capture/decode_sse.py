@@ -1,4 +1,9 @@
-"""An SSE capture's bytes decoded again: each request's response head, then the events of its body."""
+"""An SSE capture's bytes decoded again: each request's response head, then the events of its body.
+
+A body the server sent with a ``Content-Encoding`` (gzip, deflate) is inflated as ``sse tail`` inflates it
+live (:class:`~wiretool.codec.inflate.Inflater`, a bounded piece at a time), so the decode of a capture gives
+the events the live run showed.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,10 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
     from urllib.parse import urlsplit
 
     from wiretool.capture.exchanges import exchanges
-    from wiretool.codec.sse import Comment, Event, SseParser
+    from wiretool.codec.inflate import InflateError, Inflater
+    from wiretool.codec.sse import SseParser
     from wiretool.records import Note
-    from wiretool.records.sse import SseComment, SseConnect, SseEvent
+    from wiretool.records.sse import SseConnect
 
     parts = urlsplit(str(cap.header.get("url", "")))
     origin = redact_url(f"{parts.scheme}://{parts.netloc}", show_secrets) if parts.netloc else ""
@@ -42,18 +48,39 @@ def decode_sse(cap: Capture, hpack_entries: bool = False, show_secrets: bool = F
                          last_event_id=req.get("last-event-id") if req else None,
                          headers=tuple((k.lower(), redact(k, v, show_secrets)) for k, v in resp.headers))
         parser.reset()
+        encoding = resp.get("content-encoding") or ""
+        inflater = Inflater(encoding)
         pieces = [*ex.body, (ex.body[-1][0] if ex.body else t0, None)]
         for t, data in pieces:
-            items = parser.feed(data) if data is not None else (parser.end() if ex.ended else [])
-            for item in items:
-                if type(item) is Event:
-                    yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
-                elif isinstance(item, Comment):
-                    yield SseComment(t=t, text=item.text)
+            try:
+                if inflater.identity:
+                    items = parser.feed(data) if data is not None else (parser.end() if ex.ended else [])
+                    yield from _records(items, t)
+                    continue
+                for piece in inflater.feed(data) if data is not None else inflater.finish():
+                    yield from _records(parser.feed(piece), t)
+                if data is None and ex.ended:
+                    yield from _records(parser.end(), t)
+            except InflateError as exc:
+                yield Note(t=t, proto_name="sse", level="warn",
+                           text=f"request {n}: cannot decode the body (Content-Encoding {encoding!r}): {exc}")
+                break
         if cap.cut_short and not ex.ended and n == len(exs):
             from wiretool.capture.decode_ws import CUT_SHORT
 
             yield Note(t=pieces[-1][0], proto_name="sse", text=CUT_SHORT, level="warn")
+
+
+def _records(items: list, t: float) -> Iterator[Record]:
+    """The parser's events and comments as records stamped ``t``."""
+    from wiretool.codec.sse import Comment, Event
+    from wiretool.records.sse import SseComment, SseEvent
+
+    for item in items:
+        if type(item) is Event:
+            yield SseEvent(t=t, event=item.event, data=item.data, id=item.id, retry=item.retry)
+        elif isinstance(item, Comment):
+            yield SseComment(t=t, text=item.text)
 
 
 def _phrase(status: int | None) -> str:
