@@ -1,8 +1,8 @@
 """The quiet relay (``--only none``): two transports joined by protocols, no decoding, no task per chunk.
 
 When nothing is shown, every chunk costs only what the event loop already did to read it: each side's
-transport gets a :class:`_Pipe` protocol whose ``data_received`` writes the bytes straight into the other
-transport and counts them. There is no :class:`asyncio.StreamReader` buffer in between, no ``await`` per
+transport gets a :class:`_BufferedPipe` protocol (the loop reads, or decrypts, straight into its buffer)
+whose ``buffer_updated`` writes the bytes into the other transport and counts them. There is no :class:`asyncio.StreamReader` buffer in between, no ``await`` per
 chunk and no codec, which is what made the stream-based relay about 3x mitmdump instead of 5x on a TLS
 download (the loop's SSL transports, uvloop's with ``[fast]``, do the TLS itself on large reads).
 
@@ -24,7 +24,10 @@ C2S, S2C = "c2s", "s2c"
 
 
 class _Pipe(asyncio.Protocol):
-    """The protocol of one side: what it receives goes to ``peer``; its write pressure pauses ``peer``."""
+    """The protocol of one side: what it receives goes to ``peer``; its write pressure pauses ``peer``.
+
+    (What is used is :class:`_BufferedPipe`; this is its reading-agnostic part, and the plain-protocol form
+    it measured 30-40% faster than on a TLS download.)"""
 
     def __init__(self, relay: QuietPipe, dir: str) -> None:
         self.relay = relay
@@ -53,6 +56,31 @@ class _Pipe(asyncio.Protocol):
             self.peer.resume_reading()
 
 
+class _BufferedPipe(asyncio.BufferedProtocol, _Pipe):
+    """:class:`_Pipe` reading into one buffer of its own: the loop decrypts (or receives) straight into it,
+    with no bytes object allocated per read and none joined from several; one copy hands the bytes on."""
+
+    def __init__(self, relay: QuietPipe, dir: str) -> None:
+        _Pipe.__init__(self, relay, dir)
+        self._buf = bytearray(BUFFER)
+        self._view = memoryview(self._buf)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if sizehint > len(self._buf):
+            self._buf = bytearray(min(sizehint, 4 * BUFFER))
+            self._view = memoryview(self._buf)
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.relay.received(self.dir, bytes(self._view[:nbytes]))  # the buffer is ours again at once
+
+    eof_received = _Pipe.eof_received  # (BufferedProtocol's own, a no-op, comes first in the MRO)
+
+
+BUFFER = 512 * 1024
+"""The read buffer of a side of the quiet relay (uvloop asks for what its TLS layer holds, up to ~256 KiB)."""
+
+
 class QuietPipe:
     """Relay ``client`` and ``upstream`` without decoding; :meth:`run` returns when both legs ended.
 
@@ -74,7 +102,7 @@ class QuietPipe:
         self._done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def run(self, first_c2s: bytes) -> None:
-        pipes = {d: _Pipe(self, d) for d in (C2S, S2C)}
+        pipes = {d: _BufferedPipe(self, d) for d in (C2S, S2C)}
         for d, pipe in pipes.items():
             pipe.transport = self._src[d]
             pipe.peer = self._dst[d]
