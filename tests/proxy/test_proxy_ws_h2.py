@@ -133,7 +133,17 @@ def test_only_ws_shows_the_h2_websocket(hypercorn_ws: int) -> None:
     finally:
         live = proxy.stop()
     no_traceback(proxy.err)
+    assert proxy.proc.returncode == 130
     assert {r["proto"] for r in live} <= {"ws", "proxy"}, {r["proto"] for r in live}
     texts = [(m["dir"], m["text"]) for m in of(live, "ws", "message")]
     assert ("c2s", "gamma") in texts and ("s2c", "echo: gamma") in texts, texts
     assert of(live, "proxy", "end")[0]["protocol"] == "ws"
+
+
+def test_expect_matches_a_message_of_the_h2_websocket(hypercorn_ws: int) -> None:
+    proxy = ProxyProcess(f"http://127.0.0.1:{hypercorn_ws}", "--expect", "^echo: delta$", "--timeout", "20")
+    _ws_over_h2(proxy.port, ["delta"])
+    records = proxy.wait()
+    no_traceback(proxy.err)
+    assert proxy.proc.returncode == 0, proxy.err
+    assert ("s2c", "echo: delta", 1) in [(f["dir"], f["payload_text"], f["stream_id"]) for f in of(records, "ws", "frame")]
