@@ -142,7 +142,10 @@ def test_only_ws_shows_the_h2_websocket(hypercorn_ws: int) -> None:
 
 def test_expect_matches_a_message_of_the_h2_websocket(hypercorn_ws: int) -> None:
     proxy = ProxyProcess(f"http://127.0.0.1:{hypercorn_ws}", "--expect", "^echo: delta$", "--timeout", "20")
-    _ws_over_h2(proxy.port, ["delta"])
+    try:
+        _ws_over_h2(proxy.port, ["delta"])
+    except OSError:
+        pass  # the proxy ends (and closes its connections) as soon as the message matched: the client may see it
     records = proxy.wait()
     no_traceback(proxy.err)
     assert proxy.proc.returncode == 0, proxy.err
