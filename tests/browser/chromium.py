@@ -27,14 +27,14 @@ RESOLVE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 class Chromium:
     """One headless Chromium process and a DevTools connection to its first page."""
 
-    def __init__(self, *, proxy: str, spki: str, profile: Path) -> None:
+    def __init__(self, *, proxy: str, spki: str, profile: Path, args: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen(
             ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--metrics-recording-only",
              f"--user-data-dir={profile}", f"--proxy-server={proxy}", f"--proxy-bypass-list={BYPASS}", f"--host-resolver-rules={RESOLVE}",
              f"--ignore-certificate-errors-spki-list={spki}", "--remote-debugging-port=0",
-             "--window-size=900,500", "about:blank"],
+             "--window-size=900,500", *args, "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert self.proc.stderr is not None
         deadline = time.monotonic() + 30

@@ -79,7 +79,9 @@ async def relay(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
     summary of the connection; both writers are closed on return, also when the task is cancelled.
     Never raises for anything a peer does.
     """
-    sniffer = Sniffer(alpn=conn.alpn, options=options.sniffing) if options.sniff else None
+    if not options.sniff:
+        return await _quiet(conn, client, upstream, sink, first_c2s)
+    sniffer = Sniffer(alpn=conn.alpn, options=options.sniffing)
     c_reader, c_writer = client
     u_reader, u_writer = upstream
 
@@ -164,6 +166,43 @@ async def relay(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
         if exc is not None and not isinstance(exc, _Abort):
             _failed(conn, f"internal error: {type(exc).__name__}: {exc}")
     end = summary(conn, sniffer, sink.now())
+    sink.emit(OnConn(conn.id, end))  # type: ignore[arg-type]
+    return end
+
+
+async def _quiet(conn: ProxyConn, client: tuple[StreamReader, StreamWriter],
+                 upstream: tuple[StreamReader, StreamWriter], sink: Sink, first_c2s: bytes) -> ProxyEnd:
+    """``--only none``: the transports joined by :class:`~wiretool.proxy.pipe.QuietPipe`, bytes counted only."""
+    from wiretool.proxy.pipe import QuietPipe
+
+    def on_error(dir: str, exc: BaseException, reading: bool) -> None:
+        src, dst = ("client", "upstream") if dir == C2S else ("upstream", "client")
+        if reading:
+            _failed(conn, f"the {src} {_why(exc)}" + _silent_upstream(conn, dir))
+        else:
+            _failed(conn, f"the {dst} {_why(exc)}")
+
+    def on_eof(dir: str) -> None:
+        conn.bytes_c2s, conn.bytes_s2c = pipe.counts[C2S], pipe.counts[S2C]
+        if dir == S2C and conn.bytes_c2s and not conn.bytes_s2c and not conn.upstream_tls:
+            _failed(conn, "the upstream closed the connection" + _silent_upstream(conn, dir))
+
+    for w in (client[1], upstream[1]):
+        try:
+            w.transport.set_write_buffer_limits(high=4 * CHUNK, low=CHUNK)
+        except (AttributeError, NotImplementedError, RuntimeError):
+            pass
+    pipe = QuietPipe(client, upstream, sink, conn.id, on_error, on_eof)
+    try:
+        await pipe.run(first_c2s)
+    finally:
+        conn.bytes_c2s, conn.bytes_s2c = pipe.counts[C2S], pipe.counts[S2C]
+        for w in (client[1], upstream[1]):
+            try:
+                w.close()
+            except (OSError, RuntimeError):
+                pass
+    end = summary(conn, None, sink.now())
     sink.emit(OnConn(conn.id, end))  # type: ignore[arg-type]
     return end
 

@@ -443,15 +443,15 @@ class Sniffer:
 
     # -- HTTP/2 ----------------------------------------------------------------------------------
     def _start_h2(self, *, expect_preface: bool) -> None:
-        from wiretool.codec.grpcview import GrpcStreams
         from wiretool.codec.h2frame import H2FrameView
+        from wiretool.codec.h2ws import H2Streams
 
         self.mode = "h2"
         self.protocol = "h2"
         self._h2 = H2FrameView(preface={C2S: "expect" if expect_preface else "none", S2C: "none"},
                                roles={C2S: "client", S2C: "server"}, show_secrets=self.options.show_secrets,
                                max_header_block=min(self.options.max_size, 1 << 20),
-                               grpc=GrpcStreams(max_message=self.options.max_size))
+                               grpc=H2Streams(roles={C2S: "client", S2C: "server"}, max_message=self.options.max_size))
         c2s, s2c = self._h2.codec(C2S), self._h2.codec(S2C)
         self._feeders = {C2S: lambda data, t: self._h2_seen(c2s.feed(data, t)),
                          S2C: lambda data, t: self._h2_seen(s2c.feed(data, t))}
@@ -460,7 +460,10 @@ class Sniffer:
     def _h2_seen(self, records: list[Record]) -> list[Record]:
         for rec in records:
             kind = rec.proto
-            if kind == "grpc":
+            if kind == "ws":  # a WebSocket over one HTTP/2 stream (RFC 8441): the connection carries WebSockets
+                self.protocol = "ws"
+                self._ws_seen([rec])
+            elif kind == "grpc":
                 self.protocol = "grpc"
                 if rec.type == "message":
                     self.messages += 1
@@ -472,7 +475,7 @@ class Sniffer:
                         self.host = value
                     elif name == ":status" and self.protocol != "grpc":
                         self.status = int(value) if value.isdigit() and len(value) == 3 else value
-                        if rec.dir == S2C and self.protocol == "h2":  # type: ignore[attr-defined]
+                        if rec.dir == S2C and self.protocol in ("h2", "ws"):  # type: ignore[attr-defined]
                             self.messages += 1
         return records
 

@@ -18,6 +18,7 @@ from wiretool import protocols
 from wiretool.output.safe_line import SafeLine
 from wiretool.output.sanitize import hexdump
 from wiretool.records import Record
+from wiretool.records.h2ws import OnStream
 from wiretool.records.proxy import (
     HttpBody,
     HttpRequest,
@@ -123,8 +124,11 @@ class ProxyView:
             self.out._write_line(f'{writer(inner)[:-2]},"conn":{rec.conn}}}\n')
             return
         console = self._prefixed()
-        console.prefix = (f"#{rec.conn} ", COLOURS[(rec.conn - 1) % len(COLOURS)])
         inner = rec.record
+        stream = ""
+        if isinstance(inner, OnStream):  # a WebSocket inside an HTTP/2 stream (RFC 8441): drawn as one, with its stream
+            stream, inner = f"s{inner.stream_id} ", inner.record
+        console.prefix = (f"#{rec.conn} {stream}", COLOURS[(rec.conn - 1) % len(COLOURS)])
         own = _OWN.get(type(inner))
         if own is not None:
             console.print(own(inner).text)
