@@ -27,22 +27,26 @@ mapped and unmapped on its own, as before."""
 _TRIM_THRESHOLD = 64 << 20
 """Free memory at the heap top kept for reuse, at most (what is kept was resident at the peak anyway)."""
 
-_kept = False
+_kept: bool | None = None
+"""What :func:`keep_heap` found (None: not called yet)."""
 
 
 def keep_heap() -> bool:
-    """Raise glibc's mmap and trim thresholds once per process; True when they are (now or before) raised."""
+    """Raise glibc's mmap and trim thresholds once per process; True when they are raised (by this call or an
+    earlier one), False where they cannot be (not glibc)."""
     global _kept
-    if _kept:
-        return True
-    _kept = True
+    if _kept is None:
+        _kept = _mallopt()
+    return _kept
+
+
+def _mallopt() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (or no libc symbols): nothing to tune
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
