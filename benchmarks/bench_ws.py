@@ -12,8 +12,9 @@ speed, then closes 1000) with:
 - a bare websockets asyncio client loop (``async for message in ws``),
 
 each as a fresh process, timed wall-clock from start to exit (so start-up counts for everyone), best of
-a few rounds. Then peak memory (ru_maxrss) of ``ws connect --json > /dev/null`` receiving 1 GiB in
-1 MiB messages. Prints messages/s, ratios and PASS/MISS against the issue's targets.
+a few rounds. Before those (``--large-only``: only this), the time, MB/s and peak memory (ru_maxrss) of
+``ws connect --json > /dev/null`` receiving 1 GiB in 1 MiB messages, beside websocat and the bare loop.
+Prints messages/s, ratios and PASS/MISS against the issue's targets.
 """
 
 from __future__ import annotations
