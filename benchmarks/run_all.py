@@ -1,7 +1,7 @@
 """Run every benchmark in this folder in one command and print one table: every target, its figure, its peers
 (same run) and PASS/MISS.
 
-    .venv/bin/python benchmarks/run_all.py [--quick] [--only ws,sse,...] [--write-docs]
+    .venv/bin/python benchmarks/run_all.py [--quick] [--only ws,sse,...] [--write-docs] [--from-log FILE]
 
 Each ``bench_*.py`` measures wiretool side by side with its peers in the same run and prints ratios (machines are
 noisy) and its own ``PASS``/``MISS`` lines; this script runs them in turn (their output passes through), collects
@@ -10,6 +10,7 @@ against importing click and rich, ``sse tail --json`` against the httpx-sse clie
 h2 loop with h2load and nghttp beside it). A target whose figures a run did not print is listed as ``absent``,
 never left out. ``--write-docs`` puts the table into docs/benchmarks.md between its two markers, so the manual
 shows what one run printed, not figures typed by hand. ``--only`` names scripts (``ws`` is ``bench_ws.py``).
+``--from-log FILE`` runs nothing: it makes the table from the saved output of an earlier run of this script.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def collect(script: str, out: str) -> list[Row]:
         m = VERDICT.search(line)
         if not m:
             continue
-        what = VERDICT.sub("", line).strip().rstrip(":").strip()
+        what = " ".join(VERDICT.sub("", line).split()).rstrip(":").strip()
         large = "MiB in 1 MiB" in what or "throughput, frames mode" in what
         peers = ws_large_peers({script: out}) if script == "bench_ws.py" and large else ""
         rows.append(Row(script, what, peers, m[1]))
@@ -146,7 +147,7 @@ def run(script: Path, argv: list[str]) -> tuple[int, str]:
     return proc.wait(), "".join(chunks)
 
 
-def write_docs(text: str, argv: list[str]) -> None:
+def write_docs(text: str, argv: list[str], from_log: bool = False) -> None:
     """Replace what is between the markers of docs/benchmarks.md with this run's table."""
     doc = DOCS.read_text()
     if BEGIN not in doc or END not in doc:
@@ -155,8 +156,9 @@ def write_docs(text: str, argv: list[str]) -> None:
     _, tail = rest.split(END, 1)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     how = " ".join(["benchmarks/run_all.py", *argv])
-    DOCS.write_text(f"{head}{BEGIN}\nOne run of `{how}`, {stamp}, load average {os.getloadavg()[0]:.1f} "
-                    f"at its end:\n\n{text}\n{END}{tail}")
+    when = (f"its saved output made into this table at {stamp}" if from_log else
+            f"{stamp}, load average {os.getloadavg()[0]:.1f} at its end")
+    DOCS.write_text(f"{head}{BEGIN}\nOne run of `{how}`, {when}:\n\n{text}\n{END}{tail}")
     print(f"\nwrote the table into {DOCS}")
 
 
@@ -169,8 +171,21 @@ def main(argv: list[str]) -> int:
         argv = argv[:i] + argv[i + 2:]
     docs = "--write-docs" in argv
     argv = [a for a in argv if a != "--write-docs"]
-    failed, outs, rows = [], {}, []
-    for script in sorted(HERE.glob("bench_*.py")):
+    failed: list[str] = []
+    outs: dict[str, str] = {}
+    rows: list[Row] = []
+    from_log = "--from-log" in argv
+    if from_log:
+        i = argv.index("--from-log")
+        log = Path(argv[i + 1]).read_text()
+        argv = argv[:i] + argv[i + 2:]
+        for part in log.split("\n=== ")[1:]:
+            name, _, out = part.partition("\n")
+            name = name.split()[0]
+            out = out.split("\n| verdict | script |")[0]  # (the table of that run is not a script's output)
+            outs[name] = out
+            rows += collect(name, out)
+    for script in sorted(HERE.glob("bench_*.py")) if not outs else []:
         if only is not None and script.name not in only:
             continue
         print(f"\n=== {script.name} {' '.join(argv)}", flush=True)
@@ -192,7 +207,7 @@ def main(argv: list[str]) -> int:
         print(f"benchmarks that did not finish cleanly: {', '.join(failed)}")
     if docs:
         write_docs(text + (f"\n\nScripts that did not finish cleanly: {', '.join(failed)}." if failed else ""),
-                   argv + (["--only", ",".join(sorted(only))] if only else []))
+                   argv + (["--only", ",".join(sorted(only))] if only else []), from_log)
     return 1 if failed else 0
 
 
