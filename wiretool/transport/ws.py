@@ -45,6 +45,7 @@ from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsClose, WsHandshake, WsProtocolError, WsRtt, close_name
 from wiretool.secrets import redact
 from wiretool.session import RECV, SEND, Outcome, Sink, Tap
+from wiretool.transport.heap import BIG_FRAME, keep_heap
 from wiretool.transport.ws_errors import describe_handshake_error, violation_from_exception
 from wiretool.transport.ws_tap import WsView, close_code_for, frame_parser
 
@@ -133,6 +134,8 @@ class WsClient(asyncio.Protocol):
         """Bytes received since our close frame went out: the view stops decoding past a bound (see
         :meth:`_tap_budget`), because websockets then discards them and a hostile peer may stream forever."""
         self._tap_stopped = False
+        self._heap_kept = False
+        """A large frame was announced and :func:`~wiretool.transport.heap.keep_heap` called."""
         self._close_at: int | None = None
         """Offset in the received stream (after the handshake) when our close frame went out."""
 
@@ -449,6 +452,9 @@ class WsClient(asyncio.Protocol):
         would have refused it on its header), rather than buffer what a hostile peer announces."""
         max_size = self.opts.max_size
         header = codec.pending_header()
+        if header is not None and header[1] >= BIG_FRAME and not self._heap_kept:
+            self._heap_kept = True
+            keep_heap()  # large frames ahead: their buffers reuse the heap instead of faulting in fresh pages
         if max_size is None or header is None or header[0] & 0x08:
             return
         size = header[1] + ((self._cur_size or 0) if header[0] & 0x0F == 0 else 0)
