@@ -122,6 +122,13 @@ class StreamRules:
         if not me.started:
             return []  # not from the start of the connection: nothing to judge against
         out: list[Violation] = []
+        if typ == DATA and not flags & END_STREAM:
+            # The fast path for nearly every frame of a busy stream (what _stream would decide for DATA on an
+            # open stream neither side reset, whose sender has not ended it): only flow control to judge.
+            st = self._open.get(sid)
+            if st is not None and not st.reserved and not st.reset and not st.ended & (1 << role):
+                self._data(role, st, sid, length, out)
+                return out
         if typ == SETTINGS:
             self._settings(role, flags, fields)
         elif sid == 0:
