@@ -1,9 +1,11 @@
 """Before and after in one run: every benchmark of this tree beside the same benchmark of a baseline checkout.
 
-    .venv/bin/python benchmarks/compare.py --baseline-tree ../base --baseline-python ../base/.venv/bin/python [--quick] [--only ws,h2]
+    .venv/bin/python benchmarks/compare.py --baseline-tree ../base --baseline-python ../base/.venv/bin/python [--quick] [--only ws,h2] [--rounds K]
 
 Machines are noisy, so the two sides run interleaved, script by script, in one process: a busy moment hits
-both alike. Each script prints its own figures and PASS/MISS lines; this prints, for every line that names a
+both alike. A busy minute can still land on one side only (a script runs for a while), so ``--rounds K``
+runs each script K times, alternating the sides (base, ours, ours, base, ...), prints every round's ratio,
+and compares each side's best (lowest) ratio, as the scripts themselves keep the best of their rounds. Each script prints its own figures and PASS/MISS lines; this prints, for every line that names a
 target (``PASS``/``MISS``), the baseline's line and ours one above the other, then one table of the ratios
 each side reached (the first ``N.NNx`` of the line) and how far ours moved. A script the baseline lacks runs
 on our side only.
@@ -47,28 +49,45 @@ def main(argv: list[str]) -> int:
     base_python = argv[argv.index("--baseline-python") + 1]
     args = [a for a in argv if a == "--quick"]
     only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else None
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 1
     rows: list[tuple[str, str, str, str]] = []
     for script in sorted(HERE.glob("bench_*.py")):
         if only is not None and script.stem.removeprefix("bench_") not in only:
             continue
         base_script = base_tree / "benchmarks" / script.name
         print(f"\n=== {script.name}", flush=True)
-        before = targets(run(base_python, base_script, base_tree, args)) if base_script.exists() else []
-        after = targets(run(sys.executable, script, HERE.parent, args))
-        by_label = {label(line): line for line in before}
-        for line in after:
-            old = by_label.get(label(line), "")
-            print(f"  before: {old or '(no such target)'}\n  after:  {line}")
-            r_old, r_new = _RATIO.search(old), _RATIO.search(line)
-            change = ""
-            if r_old and r_new and float(r_old.group(1)):
-                change = f"{float(r_new.group(1)) / float(r_old.group(1)) - 1:+.0%}"
-            rows.append((f"{script.stem}: {label(line)}", r_old.group(0) if r_old else "-",
-                         r_new.group(0) if r_new else _VERDICT.search(line).group(0), change))  # type: ignore[union-attr]
+        befores: list[list[str]] = []
+        afters: list[list[str]] = []
+        for k in range(rounds):
+            order = [(True, befores), (False, afters)] if k % 2 == 0 else [(False, afters), (True, befores)]
+            for is_base, into in order:
+                if is_base:
+                    into.append(targets(run(base_python, base_script, base_tree, args)) if base_script.exists()
+                                else [])
+                else:
+                    into.append(targets(run(sys.executable, script, HERE.parent, args)))
+        for line in afters[0]:
+            name = label(line)
+            old_lines = [next((x for x in b if label(x) == name), "") for b in befores]
+            new_lines = [next((x for x in a if label(x) == name), "") for a in afters]
+            for k, (old, new) in enumerate(zip(old_lines, new_lines, strict=True)):
+                tag = f" (round {k + 1})" if rounds > 1 else ""
+                print(f"  before{tag}: {old or '(no such target)'}\n  after{tag}:  {new}")
+            r_old, r_new = _best(old_lines), _best(new_lines)
+            change = f"{r_new / r_old - 1:+.0%}" if r_old and r_new is not None else ""
+            rows.append((f"{script.stem}: {name}", f"{r_old:.2f}x" if r_old is not None else "-",
+                         f"{r_new:.2f}x" if r_new is not None else _VERDICT.search(line).group(0),  # type: ignore[union-attr]
+                         change))
     print("\n| target | before | after | change |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0
+
+
+def _best(lines: list[str]) -> float | None:
+    """The lowest ratio (the first ``N.NNx``) among a side's rounds of one target; None if no line has one."""
+    found = [float(m.group(1)) for m in map(_RATIO.search, lines) if m]
+    return min(found) if found else None
 
 
 if __name__ == "__main__":

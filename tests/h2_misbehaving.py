@@ -1,4 +1,4 @@
-"""A crafted misbehaving HTTP/2 server for the tests: a raw socket, hyperframe and hpack, no state machine.
+"""A crafted misbehaving HTTP/2 server for the tests: a script of tests/h2_scripted.py's server.
 
 It answers the client preface with SETTINGS (and ACKs the client's), then answers the first request on
 stream 1 with exactly the frames of one *case*: each case breaks one RFC 9113 rule (``CASES``, with the
@@ -9,15 +9,10 @@ Every byte both ways is kept in wire order as the server saw it, so a test can d
 
 from __future__ import annotations
 
-import base64
-import json
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from h2_scripted import RESP, Conn, Wire, scripted_server
 from hpack import Encoder
 from hyperframe.frame import (
     ContinuationFrame,
@@ -26,13 +21,10 @@ from hyperframe.frame import (
     PriorityFrame,
     PushPromiseFrame,
     RstStreamFrame,
-    SettingsFrame,
     WindowUpdateFrame,
 )
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 MAX = 2**31 - 1
-RESP = [(":status", "200"), ("content-type", "text/plain")]
 PUSHED = [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", "/pushed")]
 
 
@@ -111,88 +103,17 @@ QUIET: dict[str, tuple[list[str], Answer]] = {
 SERVER_SETTINGS = {0x3: 100, 0x99: 1}  # an unknown setting, legal (RFC 9113 §6.5.2)
 
 
-@dataclass
-class Wire:
-    """Both directions as the server saw them: (``send`` for the client's bytes, ``recv`` for ours)."""
-
-    chunks: list[tuple[str, bytes]] = field(default_factory=list)
-    done: threading.Event = field(default_factory=threading.Event)
-
-    def write_capture(self, path: Path, url: str) -> None:
-        """A wiretool capture (docs/capture-format.md) of the exchange, seen from the client."""
-        lines = [{"capture": "wiretool", "format": 1, "proto": "h2", "url": url, "request_headers": [],
-                  "start": "2026-01-01T00:00:00.000+00:00", "secrets": "redacted"}]
-        lines += [{"kind": "bytes", "dir": d, "t": i / 1000, "b64": base64.b64encode(b).decode()}
-                  for i, (d, b) in enumerate(self.chunks)]
-        path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-
-
-def _frames(buf: bytearray) -> Iterator[tuple[int, int, int, bytes]]:
-    """Pop whole frames (type, flags, stream, body) off the front of ``buf``."""
-    while len(buf) >= 9:
-        length = int.from_bytes(buf[:3], "big")
-        if len(buf) < 9 + length:
-            return
-        typ, flags, sid = buf[3], buf[4], int.from_bytes(buf[5:9], "big") & MAX
-        body = bytes(buf[9:9 + length])
-        del buf[:9 + length]
-        yield typ, flags, sid, body
-
-
-def _serve(sock: socket.socket, answer: Answer, wire: Wire) -> None:
-    enc = Encoder()
-
-    def send(data: bytes) -> None:
-        wire.chunks.append(("recv", data))
-        sock.sendall(data)
-
-    buf = bytearray()
-    preface_seen = answered = False
-    try:
-        send(SettingsFrame(0, settings=SERVER_SETTINGS).serialize())
-        sock.settimeout(10)
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                return
-            wire.chunks.append(("send", data))
-            buf += data
-            if not preface_seen:
-                if len(buf) < len(PREFACE):
-                    continue
-                del buf[:len(PREFACE)]
-                preface_seen = True
-            out = b""
-            for typ, flags, sid, _ in _frames(buf):
-                if typ == 0x4 and not flags & 1:
-                    out += SettingsFrame(0, flags=["ACK"]).serialize()
-                elif typ == 0x1 and sid == 1 and not answered:
-                    answered = True
-                    out += answer(enc)
-            if out:
-                send(out)
-    except OSError:
-        return
-    finally:
-        sock.close()
-        wire.done.set()
-
-
 @contextmanager
 def misbehaving_server(answer: Answer) -> Iterator[tuple[int, Wire]]:
-    """Serve ``answer`` to one h2c (prior knowledge) connection on 127.0.0.1; yield the port and the wire."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    wire = Wire()
+    """Serve ``answer`` to the first request (stream 1) of one h2c (prior knowledge) connection on 127.0.0.1;
+    yield the port and the wire."""
+    answered: list[bool] = []
 
-    def accept() -> None:
-        try:
-            sock, _ = listener.accept()
-        except OSError:
-            return
-        _serve(sock, answer, wire)
+    def script(conn: Conn, typ: int, flags: int, sid: int, body: bytes) -> bytes:
+        if typ == 0x1 and sid == 1 and not answered:
+            answered.append(True)
+            return answer(conn.enc)
+        return b""
 
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1], wire
-    finally:
-        listener.close()
+    with scripted_server(script, settings=SERVER_SETTINGS) as (url, wire):
+        yield int(url.rsplit(":", 1)[1]), wire

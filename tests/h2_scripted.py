@@ -1,18 +1,22 @@
-"""A scripted HTTP/2 server for the client tests: a raw socket and hpack, answering each client frame as told.
+"""A scripted HTTP/2 server for the tests: a raw socket, hyperframe and hpack, no state machine.
 
-Unlike tests/h2_misbehaving.py (one answer to stream 1) the script sees every frame the client sends and
-may answer any of them, and the server's first SETTINGS can wait for the client's first HEADERS (a slow
-server: the case of issue 11 #4). It keeps the connection until the client closes it, so a client that
-does not end its run by itself is caught by its own ``--timeout`` (exit 6), never by the server.
+The script sees every frame the client sends and may answer any of them (tests/h2_misbehaving.py is one
+such script: one crafted answer to stream 1), and the server's first SETTINGS can wait for the client's
+first HEADERS (a slow server: the case of issue 11 #4). It keeps the connection until the client closes
+it, so a client that does not end its run by itself is caught by its own ``--timeout`` (exit 6), never by
+the server. Every byte both ways is kept in wire order as the server saw it (:class:`Wire`).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hpack import Encoder
 from hyperframe.frame import DataFrame, HeadersFrame, SettingsFrame
@@ -40,7 +44,8 @@ Script = Callable[[Conn, int, int, int, bytes], bytes]
 
 @dataclass
 class Wire:
-    """The client's bytes as the server read them, and the server's as it wrote them, in order."""
+    """The client's bytes as the server read them (``send``), and the server's as it wrote them (``recv``), in
+    order: seen from the client, as a wiretool capture names them."""
 
     chunks: list[tuple[str, bytes]] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
@@ -48,8 +53,17 @@ class Wire:
     def sent_by_client(self) -> bytes:
         return b"".join(b for d, b in self.chunks if d == "send")
 
+    def write_capture(self, path: Path, url: str) -> None:
+        """A wiretool capture (docs/capture-format.md) of the exchange, seen from the client."""
+        lines = [{"capture": "wiretool", "format": 1, "proto": "h2", "url": url, "request_headers": [],
+                  "start": "2026-01-01T00:00:00.000+00:00", "secrets": "redacted"}]
+        lines += [{"kind": "bytes", "dir": d, "t": i / 1000, "b64": base64.b64encode(b).decode()}
+                  for i, (d, b) in enumerate(self.chunks)]
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
 
 def _frames(buf: bytearray) -> Iterator[tuple[int, int, int, bytes]]:
+    """Pop whole frames (type, flags, stream, body) off the front of ``buf``."""
     while len(buf) >= 9:
         length = int.from_bytes(buf[:3], "big")
         if len(buf) < 9 + length:

@@ -299,6 +299,8 @@ class H2FrameView:
             f["window_increment"] = inc
             if inc == 0:
                 viol.append(_v("window_update_zero", "6.9", "WINDOW_UPDATE with an increment of 0"))
+        elif typ == DATA:
+            self._data_body(typ, flags, body, f, viol)
         else:
             cls = FRAMES.get(typ)
             if cls is not None:
@@ -316,6 +318,28 @@ class H2FrameView:
         return self._count(H2Frame(t=self._clock(), dir=d.name, frame_type=frame_type_name(typ), type_code=typ,
                                    length=length, flags=_flags(typ, flags), stream_id=sid,
                                    offset=self._offset(d, pos), violations=tuple(viol), **f))  # type: ignore[arg-type]
+
+    def _data_body(self, typ: int, flags: int, body: memoryview, f: dict[str, object], viol: list[Violation]) -> None:
+        """DATA parsed here, not by hyperframe: it is nearly every frame of a stream (a gRPC call's messages), and
+        building a hyperframe DataFrame per frame was a tenth of ``h2 grpc``'s time. Same rules (§6.1), same
+        messages as hyperframe's ``parse_padding_data``/``parse_body``, so the records do not change."""
+        if flags & 8:  # PADDED
+            if not body:
+                viol.append(_v("malformed_frame", _section(typ), "InvalidFrameError: Invalid Padding data"))
+                return
+            pad = body[0]
+            if pad and pad >= len(body):
+                viol.append(_v("malformed_frame", _section(typ), "InvalidPaddingError: Padding is too long."))
+                return
+            data = body[1:len(body) - pad].tobytes()
+            f["data_length"] = len(data)
+            f["padding"] = pad
+        else:
+            data = body.tobytes()
+            f["data_length"] = len(data)
+        self._data = data
+        if self.keep_data:
+            f["data"] = data
 
     def _fields(self, d: _Direction, typ: int, flags: int, sid: int, frame: object, f: dict[str, object],
                 viol: list[Violation]) -> None:

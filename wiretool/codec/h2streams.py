@@ -126,6 +126,21 @@ class StreamRules:
         if not me.started:
             return []  # not from the start of the connection: nothing to judge against
         out: list[Violation] = []
+        if typ == DATA or typ == HEADERS:
+            # The fast path for nearly every frame of a busy connection: DATA or HEADERS on an open stream that
+            # neither side reset and whose sender has not ended it (and, for HEADERS, one the client may send
+            # on). It decides what _stream would: no rule broken, END_STREAM moves the state on; DATA is then
+            # judged on flow control alone.
+            st = self._open.get(sid)
+            if (st is not None and not st.reserved and not st.reset and not st.ended & (1 << role)
+                    and (typ == DATA or role == SERVER or sid & 1)):
+                if flags & END_STREAM:
+                    st.ended |= 1 << role
+                if typ == DATA:
+                    self._data(role, st, sid, length, out)
+                if st.ended == 3:
+                    self._close(sid)
+                return out
         if typ == SETTINGS:
             self._settings(role, flags, fields, out)
         elif sid == 0:

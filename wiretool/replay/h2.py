@@ -8,21 +8,17 @@ The answers compared are, per stream in request order: status, headers (minus vo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from wiretool.capture.exchanges import exchanges
 from wiretool.capture.file import Capture, Chunk
 from wiretool.errors import UsageError
-from wiretool.exitcodes import ExitCode
-from wiretool.output.sink import Output
-from wiretool.replay.compare import VOLATILE_HEADERS, Answer
+from wiretool.replay.chunks import ChunkReplaySession, ReplaySink
+from wiretool.replay.compare import VOLATILE_HEADERS, Answer, Rules
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.target import origin, origin_form
 from wiretool.secrets import redact_url
-from wiretool.session import Chunk as TapChunk
-from wiretool.session import Outcome as End
 
 SKIP_REQUEST = frozenset({":authority", "user-agent", "content-length", "host"})
 
@@ -50,13 +46,13 @@ def answers(chunks: Sequence[Chunk]) -> list[Answer]:
     return out
 
 
-def outcome(replayed: list[Answer]) -> int:
-    return ExitCode.OK
+def session(cap: Capture, opts: ReplayOptions, *, check: bool, rules: Rules) -> ChunkReplaySession:
+    """Replay an h2 capture on one new connection, run by the one run layer; ``check`` compares the answers."""
+    return ChunkReplaySession("h2", cap, opts, check=check, rules=rules, replay=replay, answers=answers)
 
 
-async def replay(cap: Capture, opts: ReplayOptions, out: Output,
-                 on_chunk: Callable[[str, float, bytes, int], Any] | None = None) -> list[Chunk]:
-    """Send the recorded requests again through H2Client; return every chunk both ways."""
+async def replay(cap: Capture, opts: ReplayOptions, sink: ReplaySink) -> list[Chunk]:
+    """Send the recorded requests again through H2Client (its frame view shown); return every chunk both ways."""
     from wiretool.transport.h2 import H2Client
     from wiretool.transport.h2_outcome import ClientConfig, RequestSpec
     from wiretool.transport.tls import client_context
@@ -89,7 +85,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
                 continue
             if (value and set(value) <= {"*"}) or value == "<redacted>":
                 if low not in warned:
-                    out.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
+                    sink.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
                     warned.add(low)
                 continue
             headers.append((name, value))
@@ -105,27 +101,5 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
                        ssl_context=ctx, connect_timeout=opts.connect_timeout,
                        idle_timeout=opts.idle_timeout,
                        show_secrets=opts.show_secrets)
-    sink = _ReplaySink(out, on_chunk)
     await H2Client(cfg, capture=True).exchange(sink)
     return sink.chunks
-
-
-class _ReplaySink:
-    """The sink of a replayed connection: records to the output, every chunk kept (and passed to ``on_chunk``)."""
-
-    outcome = None
-
-    def __init__(self, out: Output, on_chunk: Callable[[str, float, bytes, int], Any] | None) -> None:
-        self.out = out
-        self.now = out.now
-        self.emit = out.emit
-        self.chunks: list[Chunk] = []
-        self._on_chunk = on_chunk
-
-    def chunk(self, chunk: TapChunk) -> None:
-        self.chunks.append(Chunk(chunk.dir, chunk.t, chunk.data))
-        if self._on_chunk is not None:
-            self._on_chunk(chunk.dir, chunk.t, chunk.data, 0)
-
-    def finish(self, outcome: End) -> None:
-        pass

@@ -1,9 +1,9 @@
 """The replay run, whatever the protocol: replay the capture, keep the new bytes, and (``--check``) compare answers.
 
-A protocol module offers either ``session(cap, opts, check=, rules=)``, a :class:`~wiretool.session.Session`
-run by the one run layer (ws), or ``async replay(cap, opts, out, on_chunk) -> list[Chunk]`` and
-``answers(chunks) -> list[Answer]`` (sse, h2, until they move). This module picks one by the capture's
-``proto``, writes the replay's own capture (``--record``), prints the verdict and returns the exit status.
+A protocol module offers ``session(cap, opts, check=, rules=)``, a :class:`~wiretool.session.Session` run by
+the one run layer: ws drives its client step by step (``replay/ws.py``), sse and h2 send their requests and
+read the answers (``replay/chunks.py``). This module picks it by the capture's ``proto``, writes the
+replay's own capture (``--record``), shows the verdict and returns the exit status.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import asyncio
 from typing import Any
 
 from wiretool.capture.file import Capture, CaptureWriter
-from wiretool.errors import TimeoutExpired, UsageError, WiretoolError
+from wiretool.errors import UsageError
 from wiretool.exitcodes import ExitCode
 from wiretool.output.sink import Output
 from wiretool.records import Record
 from wiretool.records.replay import ReplayCheck
-from wiretool.replay.compare import CheckResult, Rules, compare
+from wiretool.replay.compare import Rules
 from wiretool.replay.options import ReplayOptions
 from wiretool.session import Outcome, Session
 
@@ -55,51 +55,7 @@ async def replay_capture(cap: Capture, opts: ReplayOptions, out: Output, *, chec
                                extra={k: v for k, v in cap.header.items()
                                       if k not in ("capture", "format", "wiretool", "proto", "url",
                                                    "request_headers", "start", "secrets")})
-    if hasattr(mod, "session"):  # a replay on the one session contract, through the one run layer
-        return await _run_session(mod.session(cap, opts, check=check, rules=rules), cap, opts, out, writer)
-    on_chunk = None
-    if writer is not None:
-        record_chunk = writer.chunk
-
-        def on_chunk(dir: str, t: float, data: bytes, conn: int = 0) -> None:
-            record_chunk(dir, t, data, conn)
-
-    try:
-        try:
-            chunks = await asyncio.wait_for(mod.replay(cap, opts, out, on_chunk), opts.timeout)
-        except asyncio.TimeoutError:
-            raise TimeoutExpired(f"the replay took longer than --timeout {opts.timeout} s") from None
-    except WiretoolError as exc:
-        out.error(exc.message, exc.exit_code)
-        out.summary(exc.exit_code)
-        return exc.exit_code
-    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task; the NDJSON still ends error + summary
-        out.error("interrupted", ExitCode.INTERRUPTED)
-        out.summary(ExitCode.INTERRUPTED)
-        return ExitCode.INTERRUPTED
-    finally:
-        if writer is not None:
-            writer.close()
-    sent = sum(len(c.data) for c in chunks if c.dir == "send")
-    got = sum(len(c.data) for c in chunks if c.dir == "recv")
-    replayed = mod.answers(chunks)
-    if not check:
-        code = mod.outcome(replayed) if hasattr(mod, "outcome") else ExitCode.OK
-        out.summary(int(code), bytes_out=sent, bytes_in=got, answers=len(replayed))
-        return int(code)
-    if hasattr(mod, "answers_pair"):
-        recorded, replayed = mod.answers_pair(cap.chunks, chunks)
-    else:
-        recorded = mod.answers(cap.chunks)
-    result = compare(recorded, replayed, rules)
-    show_check(out, cap.proto, result)
-    code = ExitCode.OK if result.ok else ExitCode.EXPECTATION
-    if not result.ok:
-        out.error(f"replay check failed: {result.difference.what} differs"  # type: ignore[union-attr]
-                  + (f" at {result.difference.path}" if result.difference.path else ""),  # type: ignore[union-attr]
-                  int(code))
-    out.summary(int(code), compared=result.compared, bytes_out=sent, bytes_in=got)
-    return int(code)
+    return await _run_session(mod.session(cap, opts, check=check, rules=rules), cap, opts, out, writer)
 
 
 class ReplayGoals:
@@ -143,26 +99,6 @@ def show_verdict(out: Output, check: ReplayCheck) -> None:
         out.console.print(Text(f"replay check passed: {check.compared} answers match the recording", style="green"))
         return
     lines = check.diff
-    out.console.print(Text("replay check FAILED: " + lines[0], style="bold red"))
-    for line in lines[1:]:
-        style = "red" if line.lstrip().startswith("-") else "green" if line.lstrip().startswith("+") else "dim"
-        out.console.print(Text(line, style=style))
-
-
-def show_check(out: Output, proto: str, result: CheckResult) -> None:
-    """The verdict: one line when it matches, a readable first-difference diff when it does not."""
-    diff = result.difference
-    if out.env.json:
-        out.write_json(ReplayCheck(t=out.now(), proto_name=proto, ok=result.ok, compared=result.compared,
-                                   difference=diff.to_json() if diff else None,
-                                   diff=diff.lines() if diff else []).to_json())
-        return
-    from rich.text import Text
-
-    if diff is None:
-        out.console.print(Text(f"replay check passed: {result.compared} answers match the recording", style="green"))
-        return
-    lines = diff.lines()
     out.console.print(Text("replay check FAILED: " + lines[0], style="bold red"))
     for line in lines[1:]:
         style = "red" if line.lstrip().startswith("-") else "green" if line.lstrip().startswith("+") else "dim"

@@ -7,7 +7,7 @@ ones), every event (type, data, id, retry; JSON data compares as JSON) and wheth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,12 +16,13 @@ from wiretool.capture.exchanges import Exchange, exchanges
 from wiretool.capture.file import Capture, Chunk
 from wiretool.codec.sse import SseCodec
 from wiretool.errors import ConnectError, TimeoutExpired, UsageError
-from wiretool.output.sink import Output
 from wiretool.records.sse import SseEvent
-from wiretool.replay.compare import VOLATILE_HEADERS, Answer
+from wiretool.replay.chunks import ChunkReplaySession, ReplaySink
+from wiretool.replay.compare import VOLATILE_HEADERS, Answer, Rules
 from wiretool.replay.options import ReplayOptions
 from wiretool.replay.target import origin, origin_form
 from wiretool.secrets import redact_url
+from wiretool.session import Chunk as TapChunk
 
 SKIP_REQUEST = frozenset({"host", "content-length", "connection", "transfer-encoding", ":authority"})
 VOLATILE = VOLATILE_HEADERS | {"transfer-encoding"}
@@ -88,9 +89,17 @@ def answers_pair(recorded: Sequence[Chunk], replayed: Sequence[Chunk]) -> tuple[
     return _answers(rec, limits), _answers(rep, limits)
 
 
-async def replay(cap: Capture, opts: ReplayOptions, out: Output,
-                 on_chunk: Callable[[str, float, bytes, int], Any] | None = None) -> list[Chunk]:
-    """Send each recorded request again, in order, on a fresh httpx client whose socket bytes are tapped."""
+def session(cap: Capture, opts: ReplayOptions, *, check: bool, rules: Rules) -> ChunkReplaySession:
+    """Replay an sse capture's requests in order, run by the one run layer; ``check`` compares the answers."""
+    return ChunkReplaySession("sse", cap, opts, check=check, rules=rules, replay=replay, answers=answers,
+                              answers_pair=answers_pair)
+
+
+async def replay(cap: Capture, opts: ReplayOptions, sink: ReplaySink) -> Replayed:
+    """Send each recorded request again, in order, on a fresh httpx client whose socket bytes are tapped.
+
+    Every chunk goes to ``sink.chunk`` (the capture) and into the list returned, which also says which
+    responses were read no further than the recording (:class:`Replayed`)."""
     import httpx
 
     from wiretool.transport.http_tap import install
@@ -113,10 +122,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
     chunks = Replayed()
 
     def tap(conn: int, dir: str, data: bytes) -> None:
-        t = out.now()
-        chunks.append(Chunk(dir, t, data, conn))
-        if on_chunk is not None:
-            on_chunk(dir, t, data, conn)
+        sink.chunk(TapChunk(dir, sink.now(), data, conn))  # kept in sink.chunks, and to the capture
 
     http2 = bool(cap.header.get("http2")) or (any(ex.http2 for ex in recorded) and parts.scheme == "http")
     verify: Any = True
@@ -133,7 +139,7 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
             if ex.request is None:
                 continue
             url = base if opts.url else home + targets[n - 1]
-            headers = _headers(ex, opts, out)
+            headers = _headers(ex, opts, sink)
             events = len(events_of(ex))
             limit = None if ex.ended else events
             recorded_bytes = sum(len(data) for _, data in ex.body)
@@ -142,16 +148,17 @@ async def replay(cap: Capture, opts: ReplayOptions, out: Output,
                                   events=events, max_bytes=recorded_bytes + PAST_RECORDING)
                 if past:
                     chunks.cut.add(sum(1 for e in recorded[:n] if e.request is not None) - 1)
-                    out.note(f"response {n} went on past the recording ({past}): stopped reading it", level="warn")
+                    sink.note(f"response {n} went on past the recording ({past}): stopped reading it", level="warn")
             except httpx.ConnectError as exc:
                 raise ConnectError(f"cannot connect to {redact_url(url)}: {exc}") from None
             except httpx.TimeoutException:
                 raise TimeoutExpired(f"request {n} to {redact_url(url)}: nothing received for {idle:g} s "
                                      "(--idle-timeout)") from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
-                out.note(f"response {n} broken: {exc}", level="warn")
+                sink.note(f"response {n} broken: {exc}", level="warn")
             except httpx.LocalProtocolError as exc:  # a hand-edited capture: a header or method h11 will not send
                 raise UsageError(f"request {n} of the capture cannot be sent: {exc}") from None
+    chunks += sink.chunks
     return chunks
 
 
@@ -196,7 +203,7 @@ async def _one(client: Any, method: str, url: str, headers: list[tuple[str, str]
     return ""
 
 
-def _headers(ex: Exchange, opts: ReplayOptions, out: Output) -> list[tuple[str, str]]:
+def _headers(ex: Exchange, opts: ReplayOptions, sink: ReplaySink) -> list[tuple[str, str]]:
     assert ex.request is not None
     overrides = {n.lower(): (n, v) for n, v in opts.headers}
     headers = []
@@ -205,7 +212,7 @@ def _headers(ex: Exchange, opts: ReplayOptions, out: Output) -> list[tuple[str, 
         if low in SKIP_REQUEST or low in overrides:
             continue
         if value == "<redacted>" or set(value) == {"*"}:
-            out.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
+            sink.note(f"{name} was redacted in the capture and is not sent (give it with -H)", level="warn")
             continue
         headers.append((name, value))
     return headers + list(overrides.values())
