@@ -44,8 +44,7 @@ def test_entry_is_complete_and_every_part_resolves(proto: str) -> None:
         assert isinstance(protocols.load(entry.ndjson_writers), dict)
     if entry.replayer is not None:
         replayer = protocols.load(entry.replayer)
-        # a replay on the session contract (session()), or the older replay()+answers() pair (sse, h2)
-        assert callable(getattr(replayer, "session", None)) or (callable(replayer.replay) and callable(replayer.answers))
+        assert callable(getattr(replayer, "session", None)), proto  # every replay is a session of the run layer
     demo = protocols.load(entry.demo)
     assert demo.TITLE and callable(demo.run)
 

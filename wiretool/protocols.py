@@ -35,7 +35,8 @@ class Protocol:
     redactor: str | None
     """The capture redactor class (secret headers scrubbed from stored bytes)."""
     replayer: str | None
-    """The ``replay`` module (``answers`` and its hooks) that re-runs a capture against a server."""
+    """The ``replay`` module whose ``session(cap, opts, ...)`` re-runs a capture against a server (a session the
+    one run layer runs)."""
     demo: str | None
     """The ``wiretool demo`` part (a module with ``TITLE`` and ``run``)."""
 
