@@ -205,3 +205,21 @@ def test_websocket_frames_after_a_gap_are_resynchronised(tmp_path: Path) -> None
     assert sorted(_texts(records)) == sorted([("s2c", "one"), ("c2s", "still"), ("s2c", "two"), ("s2c", "three"),
                                               ("s2c", "four")])
     assert "resynchronised" in err and "after the gap; 2004 byte(s)" in err
+
+
+def test_the_pretty_view_names_directions_as_the_ndjson_does(tmp_path: Path) -> None:
+    cap = Capture()
+    _ws_session(cap)
+    h2 = Conversation(cap, client=("127.0.0.1", 40002))
+    h2.handshake()
+    h2.send("c2s", H2_PREFACE + _h2_frame(4, 0, 0, b"") + _h2_frame(1, 5, 1, bytes([0x82, 0x86, 0x84, 0x41, 1, 0x61])))
+    h2.send("s2c", _h2_frame(4, 0, 0, b"") + _h2_frame(1, 5, 1, bytes([0x88])))
+    h2.close()
+    path = tmp_path / "both.pcap"
+    path.write_bytes(cap.pcap())
+    result = run_cli(["frame", "decode", "--pcap", str(path)])
+    assert result.exit_code == 0, result.stderr
+    shown = result.stdout
+    assert "c2s" in shown and "s2c" in shown, shown
+    assert " send " not in shown and " recv " not in shown, shown
+    assert "accept check" in shown  # the handshake's answer is still recognised as the server's
