@@ -88,3 +88,24 @@ def test_a_lost_table_names_its_entries_and_decodes_the_rest() -> None:
     fresh = HpackReader(max_header_list_size=1 << 16)
     with pytest.raises(HpackError):
         fresh.decode(block)  # without a gap, an unknown index is an error, not a lost entry
+
+
+@pytest.mark.parametrize("block", [
+    b"\xff" + b"\xff" * 40,  # an index whose integer never ends
+    b"\x7f\xff\xff\xff\xff\xff\xff\x7f",  # an integer of 6 continuation bytes
+    b"\x40\x7f\xff\xff\xff\x0f",  # a name length far past the block
+    b"\x3f\xff\xff\xff\x0f",  # a table size update past the allowed maximum
+    b"\x82\x20",  # a table size update after a header
+    b"\x80",  # index 0
+])
+def test_hostile_blocks_are_one_clear_error(block: bytes) -> None:
+    with pytest.raises(HpackError) as err:
+        HpackReader(max_header_list_size=1 << 16).decode(block)
+    assert str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_header_list_bomb_stops_at_the_limit() -> None:
+    reader = HpackReader(max_header_list_size=4096)
+    reader.decode(Encoder().encode([("x-big", "v" * 3000)]))
+    with pytest.raises(HpackError, match="larger than 4096"):
+        reader.decode(b"\xbe" * 100)  # the 3 KiB entry, again and again

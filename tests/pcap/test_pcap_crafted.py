@@ -255,8 +255,8 @@ def test_http2_frames_after_a_gap_are_resynchronised_with_the_lost_hpack_table_n
     assert s2c == [("SETTINGS", 0), ("SETTINGS", 0), ("HEADERS", 1), ("DATA", 1), ("HEADERS", 5), ("DATA", 5),
                    ("PING", 0), ("HEADERS", 7)]
     after = [r for r in frames if r["dir"] == "s2c" and r["frame_type"] == "HEADERS"][1:]
-    lost62 = "<lost: dynamic table entry 62 (the table was built before the capture's gap)>"
-    lost63 = "<lost: dynamic table entry 63 (the table was built before the capture's gap)>"
+    lost62 = "<lost: dynamic table entry 62 (added before what the capture holds)>"
+    lost63 = "<lost: dynamic table entry 63 (added before what the capture holds)>"
     assert [tuple(h) for h in after[0]["headers"]] == [(":status", "404"), (lost63, "<lost>"), (lost62, "<lost>"),
                                                        ("x-new", "n")]
     assert [tuple(h) for h in after[1]["headers"]] == [(":status", "200"), ("x-new", "n")]  # learnt after the gap
@@ -264,3 +264,19 @@ def test_http2_frames_after_a_gap_are_resynchronised_with_the_lost_hpack_table_n
     assert [r["frame_type"] for r in frames if r["dir"] == "c2s"] == ["SETTINGS", "HEADERS", "PING"]
     assert "s2c: bytes missing at stream offset" in err and "resynchronised" in err
     assert err.count("dynamic table entries lost with the gap") == 1 and "Traceback" not in err
+
+
+def test_a_mid_connection_h2_capture_names_the_hpack_entries_it_never_saw(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)  # no handshake: the peers built their tables before the capture began
+    conv.send("s2c", _h2_frame(0, 0, 1, b"d" * 500)[200:] + _h2_frame(1, 4, 3, bytes([0x88, 0xbf, 0x40, 1, 0x61, 1, 0x62]))
+              + _h2_frame(6, 1, 0, b"8" * 8) + _h2_frame(1, 4, 5, bytes([0x88, 0xbe])))
+    conv.send("c2s", _h2_frame(6, 0, 0, b"8" * 8) + _h2_frame(8, 0, 0, b"\0\0\1\0") + _h2_frame(3, 0, 1, b"\0" * 4))
+    path = tmp_path / "mid.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    headers = [[tuple(h) for h in r["headers"]] for r in records if r["type"] == "frame" and r["frame_type"] == "HEADERS"]
+    lost = "<lost: dynamic table entry 63 (added before what the capture holds)>"
+    assert headers == [[(":status", "200"), (lost, "<lost>"), ("a", "b")], [(":status", "200"), ("a", "b")]]
+    assert "s2c: 1 header field(s) refer to HPACK dynamic table entries lost before the capture began" in err

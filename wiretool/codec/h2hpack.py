@@ -35,7 +35,7 @@ _INT_MAX_BYTES = 5
 """Continuation bytes allowed in one integer: 2**35, far beyond any table index or string length."""
 STATIC: tuple[tuple[bytes, bytes], ...] = tuple(HeaderTable.STATIC_TABLE)
 _NSTATIC = len(STATIC)
-LOST_NAME = "<lost: dynamic table entry {} (the table was built before the capture's gap)>"
+LOST_NAME = "<lost: dynamic table entry {} (added before what the capture holds)>"
 """How a reference to an entry the capture lost is shown (its index as the block gave it)."""
 
 Headers = list[tuple[str, str]]
