@@ -1,6 +1,8 @@
 """Decoding a pcap side by side: wiretool versus ``tshark -T json`` versus scapy's reader, in one run.
 
-    .venv/bin/python benchmarks/bench_pcap.py [--quick] [--mb N]
+    .venv/bin/python benchmarks/bench_pcap.py [--quick] [--mb N] [--only NAME]
+
+(``--only "h2c 1 KiB"``: that capture alone, for the one comparison that takes minutes at full size.)
 
 Three captures of about 100 MB each (``--quick``: 10 MB) are written first, as tcpdump on loopback writes them
 (Ethernet, IPv4, segments of up to 64 KiB): a WebSocket session (a server sending 1 KiB text frames, a client
@@ -160,10 +162,12 @@ def scapy_time(path: Path) -> float:
     return float(r.stdout.split()[0])
 
 
-def rows(tmp: Path, mb: int) -> Iterator[tuple[str, float, float, float, float]]:
+def rows(tmp: Path, mb: int, only: str | None = None) -> Iterator[tuple[str, float, float, float, float]]:
     cases = (("WebSocket", write_ws, "http"), ("h2c 1 KiB", write_h2, "http2"),
              ("h2c 64 KiB", lambda p, m: write_h2(p, m, 65536), "http2"))
     for name, write, proto in cases:
+        if only is not None and name != only:
+            continue
         path = tmp / f"{name.replace(' ', '-')}.pcap"
         write(path, mb)
         size = path.stat().st_size / 1e6
@@ -177,6 +181,7 @@ def rows(tmp: Path, mb: int) -> Iterator[tuple[str, float, float, float, float]]
 def main() -> int:
     quick = "--quick" in sys.argv
     mb = int(sys.argv[sys.argv.index("--mb") + 1]) if "--mb" in sys.argv else (10 if quick else 100)
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     if not shutil.which("tshark"):
         raise SystemExit("tshark is needed (Debian package tshark)")
     tmp = Path(tempfile.mkdtemp(prefix="wiretool-bench-pcap-"))
@@ -184,7 +189,7 @@ def main() -> int:
     try:
         print(f"{'capture':<11} {'MB':>7} {'wiretool s':>11} {'tshark s':>9} {'scapy s':>8} "
               f"{'wiretool MB/s':>14} {'vs tshark':>10} {'vs scapy':>9}")
-        for name, size, ours, theirs, scapy in rows(tmp, mb):
+        for name, size, ours, theirs, scapy in rows(tmp, mb, only):
             ratio = theirs / ours
             print(f"{name:<11} {size:7.1f} {ours:11.2f} {theirs:9.2f} {scapy:8.2f} {size / ours:14.1f} "
                   f"{ratio:9.2f}x {scapy / ours:8.2f}x", flush=True)

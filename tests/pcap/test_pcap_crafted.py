@@ -205,3 +205,78 @@ def test_websocket_frames_after_a_gap_are_resynchronised(tmp_path: Path) -> None
     assert sorted(_texts(records)) == sorted([("s2c", "one"), ("c2s", "still"), ("s2c", "two"), ("s2c", "three"),
                                               ("s2c", "four")])
     assert "resynchronised" in err and "after the gap; 2004 byte(s)" in err
+
+
+def test_the_pretty_view_names_directions_as_the_ndjson_does(tmp_path: Path) -> None:
+    cap = Capture()
+    _ws_session(cap)
+    h2 = Conversation(cap, client=("127.0.0.1", 40002))
+    h2.handshake()
+    h2.send("c2s", H2_PREFACE + _h2_frame(4, 0, 0, b"") + _h2_frame(1, 5, 1, bytes([0x82, 0x86, 0x84, 0x41, 1, 0x61])))
+    h2.send("s2c", _h2_frame(4, 0, 0, b"") + _h2_frame(1, 5, 1, bytes([0x88])))
+    h2.close()
+    path = tmp_path / "both.pcap"
+    path.write_bytes(cap.pcap())
+    result = run_cli(["frame", "decode", "--pcap", str(path)])
+    assert result.exit_code == 0, result.stderr
+    shown = result.stdout
+    assert "c2s" in shown and "s2c" in shown, shown
+    assert " send " not in shown and " recv " not in shown, shown
+    assert "accept check" in shown  # the handshake's answer is still recognised as the server's
+
+
+def test_http2_frames_after_a_gap_are_resynchronised_with_the_lost_hpack_table_named(tmp_path: Path) -> None:
+    from hpack import Encoder
+
+    enc_c, enc_s = Encoder(), Encoder()
+    cap = Capture()
+    conv = Conversation(cap)
+    conv.handshake()
+    conv.send("c2s", H2_PREFACE + _h2_frame(4, 0, 0, b"") + _h2_frame(1, 5, 1, enc_c.encode(
+        [(":method", "GET"), (":scheme", "http"), (":path", "/a"), (":authority", "h")])))
+    conv.send("s2c", _h2_frame(4, 0, 0, b"") + _h2_frame(4, 1, 0, b"") + _h2_frame(1, 4, 1, enc_s.encode(
+        [(":status", "200"), ("x-session", "kept-in-the-table")])) + _h2_frame(0, 1, 1, b"first"))
+    lost = _h2_frame(1, 4, 3, enc_s.encode([(":status", "200"), ("x-session", "kept-in-the-table"),
+                                             ("x-lost", "added-in-the-gap")])) + _h2_frame(0, 0, 3, b"L" * 3000)
+    conv.seq["s2c"] += 100 + len(lost)  # the capture lost 100 bytes of a DATA frame, and the frames above
+    conv.send("s2c", b"L" * 400 + _h2_frame(1, 4, 5, enc_s.encode(
+        [(":status", "404"), ("x-session", "kept-in-the-table"), ("x-lost", "added-in-the-gap"), ("x-new", "n")]))
+        + _h2_frame(0, 1, 5, b"second") + _h2_frame(6, 0, 0, b"8" * 8) + _h2_frame(1, 5, 7, enc_s.encode(
+            [(":status", "200"), ("x-new", "n")])))
+    conv.send("c2s", _h2_frame(6, 1, 0, b"8" * 8))
+    conv.close()
+    path = tmp_path / "h2gap.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    assert records[0]["protocol"] == "h2" and len(records[0]["gaps"]) == 1
+    frames = [r for r in records if r["type"] == "frame"]
+    s2c = [(r["frame_type"], r["stream_id"]) for r in frames if r["dir"] == "s2c"]
+    assert s2c == [("SETTINGS", 0), ("SETTINGS", 0), ("HEADERS", 1), ("DATA", 1), ("HEADERS", 5), ("DATA", 5),
+                   ("PING", 0), ("HEADERS", 7)]
+    after = [r for r in frames if r["dir"] == "s2c" and r["frame_type"] == "HEADERS"][1:]
+    lost62 = "<lost: dynamic table entry 62 (added before what the capture holds)>"
+    lost63 = "<lost: dynamic table entry 63 (added before what the capture holds)>"
+    assert [tuple(h) for h in after[0]["headers"]] == [(":status", "404"), (lost63, "<lost>"), (lost62, "<lost>"),
+                                                       ("x-new", "n")]
+    assert [tuple(h) for h in after[1]["headers"]] == [(":status", "200"), ("x-new", "n")]  # learnt after the gap
+    assert not any(v["code"].startswith("hpack") for r in frames for v in r.get("violations", []))
+    assert [r["frame_type"] for r in frames if r["dir"] == "c2s"] == ["SETTINGS", "HEADERS", "PING"]
+    assert "s2c: bytes missing at stream offset" in err and "resynchronised" in err
+    assert err.count("dynamic table entries lost with the gap") == 1 and "Traceback" not in err
+
+
+def test_a_mid_connection_h2_capture_names_the_hpack_entries_it_never_saw(tmp_path: Path) -> None:
+    cap = Capture()
+    conv = Conversation(cap)  # no handshake: the peers built their tables before the capture began
+    conv.send("s2c", _h2_frame(0, 0, 1, b"d" * 500)[200:] + _h2_frame(1, 4, 3, bytes([0x88, 0xbf, 0x40, 1, 0x61, 1, 0x62]))
+              + _h2_frame(6, 1, 0, b"8" * 8) + _h2_frame(1, 4, 5, bytes([0x88, 0xbe])))
+    conv.send("c2s", _h2_frame(6, 0, 0, b"8" * 8) + _h2_frame(8, 0, 0, b"\0\0\1\0") + _h2_frame(3, 0, 1, b"\0" * 4))
+    path = tmp_path / "mid.pcap"
+    path.write_bytes(cap.pcap())
+    code, records, err = _records(path)
+    assert code == 0, err
+    headers = [[tuple(h) for h in r["headers"]] for r in records if r["type"] == "frame" and r["frame_type"] == "HEADERS"]
+    lost = "<lost: dynamic table entry 63 (added before what the capture holds)>"
+    assert headers == [[(":status", "200"), (lost, "<lost>"), ("a", "b")], [(":status", "200"), ("a", "b")]]
+    assert "s2c: 1 header field(s) refer to HPACK dynamic table entries lost before the capture began" in err

@@ -198,6 +198,15 @@ class H2FrameView:
         """Current size of the HPACK dynamic table of ``direction`` (RFC 7541 §4.1)."""
         return self._dirs[direction].hpack.table_size
 
+    def lose_hpack_table(self, direction: str) -> None:
+        """``direction`` is watched from past its start (a capture's gap, or one begun mid-connection): its
+        HPACK table's earlier entries are unknown, so references to them are named, not refused."""
+        self._dirs[direction].hpack.lose_table()
+
+    def lost_hpack_refs(self, direction: str) -> int:
+        """How many header fields of ``direction`` referred to entries lost with :meth:`lose_hpack_table`."""
+        return self._dirs[direction].hpack.lost_refs
+
     # -- preface -------------------------------------------------------------------------------------
     def _preface(self, d: _Direction, src: bytes | bytearray, out: list[Record]) -> int:
         n = min(len(src), len(PREFACE))

@@ -4,11 +4,13 @@ Under ``--json`` every line gets ``"conn":N`` and the ``dir`` of the capture dec
 the client's and the server's bytes) becomes ``c2s``/``s2c``, as the contract names the directions of a
 connection we only watch. The protocols' fast line writers are kept: the line is patched, not rebuilt, when
 its start is the fixed ``{"proto":..,"type":..,"t":N,"dir":".."`` that no peer byte can reach; any other line
-is rebuilt from ``to_json()``. The pretty view draws one header line per connection, then the live views.
+is rebuilt from ``to_json()``. The pretty view draws one header line per connection, then the live views,
+with the directions named ``c2s``/``s2c`` there too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING
 
@@ -50,7 +52,7 @@ class ConnEmitter:
             if type(record) is TcpConnection:
                 _render_connection(record, out)
             else:
-                out.emit(record)
+                out.emit(_on_the_wire(record))
             return
         line = out.json_line(record)
         if line is None:
@@ -67,6 +69,18 @@ class ConnEmitter:
             obj["conn"] = conn
             line = out.dumps(obj) + "\n"
         out.write_line(line)
+
+
+def _on_the_wire(record: Record) -> Record:
+    """``record`` with its ``send``/``recv`` said as ``c2s``/``s2c``: we only watched this connection, so the
+    pretty view names the directions as the NDJSON does (the live views draw both spellings)."""
+    wire = WIRE_DIR.get(getattr(record, "dir", None))  # type: ignore[arg-type]
+    if wire is None or not dataclasses.is_dataclass(record):
+        return record
+    try:
+        return dataclasses.replace(record, dir=wire)  # type: ignore[type-var]
+    except (TypeError, ValueError):  # a record whose dir is not an init field: drawn as it is
+        return record
 
 
 def _render_connection(rec: TcpConnection, out: Output) -> None:

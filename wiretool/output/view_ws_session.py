@@ -95,7 +95,7 @@ def _handshake(record: WsHandshake) -> Text:
     for name, value in record.headers:
         text.append(f"    {safe_text(name)}: ", style="bold")
         text.append(f"{safe_text(value)}\n")
-    if record.dir == "recv" and record.status is not None:
+    if record.dir in ("recv", "s2c") and record.status is not None:
         if record.accept_received is not None or record.status == 101:
             verdict = "OK" if record.accept_ok else "MISMATCH"
             text.append(f"    accept check: expected {record.accept_expected}, got "

@@ -29,6 +29,8 @@ _TRUNCATED = frozenset({"truncated-frame", "truncated_frame", "truncated_preface
 CUT_SHORT = "the capture ends inside a frame: the capture was cut short (no FIN, or a gap, before it)"
 WIRE = {"send": "c2s", "recv": "s2c"}
 """Where the records go: ``emit(conn, record)``."""
+_RESYNC = frozenset({"ws", "h2"})
+"""The protocols whose directions are resynchronised after a gap, on the next plausible frame boundary."""
 
 
 @dataclass
@@ -163,7 +165,7 @@ class PcapDecoder:
         cap = Capture(header={"capture": "pcap", "proto": det.proto, "url": det.url}, chunks=chunks)
         records = decoder(cap, hpack_entries=self.hpack_entries, show_secrets=self.show_secrets)
         if after:
-            records = itertools.chain(records, self._resync(conn.conn, after))
+            records = itertools.chain(records, self._resync(conn.conn, det.proto, after))
         emit = self.emit
         for rec in records:
             if cut and getattr(rec, "violations", None) and getattr(rec, "dir", None) in cut:
@@ -186,8 +188,8 @@ class PcapDecoder:
     def _usable(self, conn: int, chunks: list[Chunk], det: Detected) -> tuple[list[Chunk], list[tuple[str, list[Chunk]]]]:
         """``(chunks, after)``: the chunks the decoder can read, each direction up to its first gap (said in a
         note), minus the bytes ``det`` says to pass over (an h2c upgrade's heads); and for WebSocket, the
-        ``(dir, chunks)`` of every stretch between one gap and the next, to resynchronise on (HTTP/2 cannot
-        be: the HPACK state is lost with the gap)."""
+        ``(dir, chunks)`` of every stretch between one gap and the next, to resynchronise on (WebSocket and
+        HTTP/2; for HTTP/2 the HPACK table is lost with the gap, see :mod:`wiretool.pcap.midstream`)."""
         out: list[Chunk] = []
         after: list[tuple[str, list[Chunk]]] = []
         stretch: dict[str, list[Chunk]] = {}
@@ -197,20 +199,21 @@ class PcapDecoder:
         for c in chunks:
             if not c.data:  # a gap: the decoder cannot know where the next frame starts
                 stopped[c.dir] = stopped.get(c.dir, 0) + 1
-                if det.proto == "ws":
+                if det.proto in _RESYNC:
                     stretch[c.dir] = []
                     after.append((c.dir, stretch[c.dir]))
                 if stopped[c.dir] == 1:
-                    rest = ("the rest is resynchronised on the next frame boundary" if det.proto == "ws" else
-                            "the rest of this direction is not decoded" + (
-                                " (the HPACK state is lost with the gap)" if det.proto == "h2" else ""))
+                    rest = ("the rest is resynchronised on the next frame boundary" + (
+                            " (the HPACK table is lost with the gap: references to it are named, not guessed)"
+                            if det.proto == "h2" else "") if det.proto in _RESYNC else
+                            "the rest of this direction is not decoded")
                     self.emit(conn, Note(t=c.t, proto_name=det.proto, level="warn", text=(
                         f"conn {conn} {WIRE[c.dir]}: bytes missing at stream offset {offset[c.dir]} (a gap in "
                         f"the capture): {rest}")))
                 continue
             offset[c.dir] += len(c.data)
             if c.dir in stopped:
-                if det.proto == "ws":
+                if det.proto in _RESYNC:
                     stretch[c.dir].append(c)
                 continue
             n = skip.get(c.dir, 0)
@@ -223,8 +226,10 @@ class PcapDecoder:
             out.append(c)
         return out, after
 
-    def _resync(self, conn: int, after: list[tuple[str, list[Chunk]]]) -> Iterator[Record]:
-        """Each stretch of a WebSocket direction between two gaps, from the first frame boundary found in it."""
+    def _resync(self, conn: int, proto: str, after: list[tuple[str, list[Chunk]]]) -> Iterator[Record]:
+        """Each stretch of a WebSocket or HTTP/2 direction between two gaps, from the first frame boundary
+        found in it."""
+        kw = {"hpack_entries": self.hpack_entries, "show_secrets": self.show_secrets} if proto == "h2" else {}
         from wiretool.pcap import midstream
         from wiretool.pcap.resync import boundary
 
@@ -232,12 +237,12 @@ class PcapDecoder:
             if not chunks:
                 continue
             head = b"".join(c.data for c in chunks)[:midstream.SEARCH]
-            start = boundary(head, "ws", masked=(d == "send"), rsv1=True)
+            start = boundary(head, "h2") if proto == "h2" else boundary(head, "ws", masked=(d == "send"), rsv1=True)
             if start is None:
-                yield Note(t=chunks[0].t, proto_name="ws", level="warn", text=(
+                yield Note(t=chunks[0].t, proto_name=proto, level="warn", text=(
                     f"conn {conn} {WIRE[d]}: no frame boundary found after the gap; the rest is not decoded"))
                 continue
-            yield from midstream.decode(conn, "ws", {d: start}, chunks, why="after the gap")
+            yield from midstream.decode(conn, proto, {d: start}, chunks, why="after the gap", **kw)
 
     def _decrypt(self, conn: Connection, client: Endpoint, notes: list[Record]) -> tuple[str, list[Chunk] | None]:
         """``(TLS status, plaintext chunks or None)``; None when there are no keys or they do not fit."""

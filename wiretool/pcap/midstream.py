@@ -3,7 +3,9 @@
 The capture decoders need the start of a connection (the HTTP/1.1 heads of a WebSocket, the h2 preface);
 here the frame codecs are fed directly from the boundary :mod:`wiretool.pcap.resync` finds. What came before
 the capture is unknown and said so: permessage-deflate is not known (compressed frames are shown, not
-inflated), nor the HPACK dynamic table the peers built (a header block that refers to it is named by the codec).
+inflated), nor the HPACK dynamic table the peers built: header blocks are decoded with what is known (the
+static table, literals, the entries added since) and a reference to an entry from before is shown as
+:data:`~wiretool.codec.h2hpack.LOST_NAME`, never guessed, and said once per direction in a note.
 """
 
 from __future__ import annotations
@@ -49,11 +51,20 @@ def decode(conn: int, proto: str, starts: dict[str, int], chunks: list[Chunk], *
         now = [0.0]
         view = H2FrameView(clock=lambda: now[0], hpack_entries=hpack_entries, offsets=True, grpc=True,
                            show_secrets=show_secrets, preface={"send": "none", "recv": "none"})
+        for d in starts:
+            view.lose_hpack_table(d)
         for c in _after(chunks, skip):
             now[0] = c.t
             yield from view.feed(c.dir, c.data)
         for d in ("send", "recv"):
             yield from view.finish(d)
+        for d in starts:
+            lost = view.lost_hpack_refs(d)
+            if lost:
+                yield Note(t=now[0], proto_name=proto, level="warn", text=(
+                    f"conn {conn} {'c2s' if d == 'send' else 's2c'}: {lost} header field(s) refer to HPACK "
+                    f"dynamic table entries lost {'with the gap' if why == 'after the gap' else 'before the capture began'}"
+                    ", shown as <lost: ...>, not guessed"))
         return
     from wiretool.codec.wsframe import WsFrameParser
 
