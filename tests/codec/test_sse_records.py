@@ -1,4 +1,4 @@
-"""SSE records: the fast NDJSON line of an event is exactly what the generic Output encoder writes."""
+"""SSE records: the NDJSON line Output writes for an event (msgspec) is the documented object, keys in order."""
 
 from __future__ import annotations
 
@@ -12,17 +12,29 @@ from wiretool.output.env import Environment
 from wiretool.output.sink import Output
 from wiretool.records.sse import SseChunk, SseComment, SseConnect, SseEvent
 
+EVENT_KEYS = ["proto", "type", "t", "dir", "event", "data", "id", "retry"]
+
 
 @settings(deadline=None, max_examples=200)
 @given(event=st.text(max_size=20), data=st.text(max_size=60), id_=st.text(max_size=10),
        retry=st.none() | st.integers(0, 10**12), t=st.floats(0, 1e6), ts=st.none() | st.text(max_size=30))
-def test_sse_event_ndjson_line_matches_output_encoder(event: str, data: str, id_: str, retry: int | None,
-                                                       t: float, ts: str | None) -> None:
+def test_sse_event_ndjson_line_is_the_documented_object(event: str, data: str, id_: str, retry: int | None,
+                                                        t: float, ts: str | None) -> None:
     rec = SseEvent(t=t, event=event, data=data, id=id_, retry=retry, ts=ts)
     stream = io.StringIO()
     Output(Environment(stdout=stream, json=True), proto="sse").emit(rec)
-    assert rec.ndjson() == stream.getvalue()
-    assert json.loads(rec.ndjson()) == rec.to_json()
+    line = stream.getvalue()
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert json.loads(line) == rec.to_json()
+    assert list(json.loads(line)) == EVENT_KEYS + (["ts"] if ts is not None else [])
+
+
+def test_an_event_msgspec_refuses_is_still_written() -> None:
+    """A lone surrogate (not UTF-8) goes through the stdlib encoder instead of failing the run."""
+    stream = io.StringIO()
+    out = Output(Environment(stdout=stream, json=True), proto="sse")
+    out.emit_many([SseEvent(t=0.5, data="ok"), SseEvent(t=0.5, data="bad \ud800")])
+    assert [json.loads(x)["data"] for x in stream.getvalue().splitlines()] == ["ok", "bad \ud800"]
 
 
 def test_sse_records_have_the_contract_fields() -> None:

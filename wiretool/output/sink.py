@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from wiretool import protocols
 from wiretool.output.env import Environment
 from wiretool.output.sanitize import safe_text
@@ -25,6 +27,33 @@ Renderer = Callable[[Record, "Output"], None]
 
 _BATCH = 512
 """Lines written together inside :meth:`Output.batched`."""
+
+_ENCODER = msgspec.json.Encoder()
+_stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(obj: Any) -> str:
+    """``obj`` as compact JSON (msgspec; docs/design.md "NDJSON encoding" says why).
+
+    msgspec refuses what json would write with a detour (a lone surrogate in a str, an unknown type): those rare
+    objects go through the stdlib encoder, so a hostile peer's bytes can never crash the output.
+    """
+    try:
+        return _ENCODER.encode(obj).decode()
+    except (TypeError, ValueError, OverflowError):
+        return _stdlib_dumps(obj)
+
+
+def _lines(objs: list[Any]) -> str:
+    """NDJSON of ``objs``, one encoder call for all of them (a socket read's records)."""
+    try:
+        return _ENCODER.encode_lines(objs).decode()
+    except (TypeError, ValueError, OverflowError):
+        return "".join([_dumps(obj) + "\n" for obj in objs])
+
+
+def _record_line(record: Record) -> str:
+    return _dumps(record.to_json()) + "\n"
 
 
 class Output:
@@ -39,7 +68,7 @@ class Output:
         self._renderers: dict[str, Renderer] = {}
         self._json_writers: dict[type, Callable[[Record], str]] = {}
         self._pending: list[str] | None = None
-        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._dumps = _dumps
         self.options: dict[str, Any] = {}
         """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
         self.cut: Callable[[Record], Record] | None = None
@@ -89,8 +118,8 @@ class Output:
         if self.cut is not None:
             records = list(map(self.cut, records))
         writers = self._json_writers
-        lines = []
-        append = lines.append
+        parts: list[str] = []
+        objs: list[Any] = []
         last: type | None = None
         writer: Callable[[Record], str] | None = None
         for record in records:
@@ -102,15 +131,23 @@ class Output:
                         continue
                     found = self._json_writer(record)
                 last, writer = kind, found
-            append(writer(record))  # type: ignore[misc]
-        if not lines:
+            if writer is _record_line:
+                objs.append(record.to_json())
+                continue
+            if objs:
+                parts.append(_lines(objs))
+                objs = []
+            parts.append(writer(record))  # type: ignore[misc]
+        if objs:
+            parts.append(_lines(objs))
+        if not parts:
             return
         if self._pending is not None:
-            for line in lines:
-                self._write_line(line)
+            for part in parts:
+                self._write_line(part)
             return
         out = self.env.stdout
-        out.write("".join(lines))
+        out.write("".join(parts) if len(parts) > 1 else parts[0])
         out.flush()
 
     def json_line(self, record: Record) -> str | None:
@@ -169,7 +206,8 @@ class Output:
             self.env.stdout.flush()
 
     def _json_writer(self, record: Record) -> Callable[[Record], str]:
-        """The line writer of a record type: the protocol's fast one (registry ``ndjson_writers``), else ``to_json()``.
+        """The line writer of a record type: a protocol's own (registry ``ndjson_writers``; none has one since
+        msgspec encodes ``to_json()`` faster than the hand-written writers did), else ``to_json()`` encoded.
 
         A protocol without fast writers says so in its entry (None); a writers module that fails to import is
         a bug and raises, rather than quietly costing every line a ``to_json()``.
@@ -177,11 +215,7 @@ class Output:
         writers = protocols.part(record.proto, "ndjson_writers")
         writer = writers.get(type(record)) if writers else None
         if writer is None:
-            dumps = self._dumps
-
-            def writer(rec: Record) -> str:
-                return dumps(rec.to_json()) + "\n"
-
+            writer = _record_line
         self._json_writers[type(record)] = writer
         return writer
 
