@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +14,11 @@ class Tcpdump:
 
     def __init__(self, path: Path, port: int) -> None:
         self.path = path
-        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-n", "-w", str(path), f"tcp port {port}"],
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        probe_port = probe.getsockname()[1]
+        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-Z", "root", "-s", "0", "-n",
+                                      "-w", str(path), f"tcp port {port} or udp port {probe_port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
         deadline = time.monotonic() + 10
@@ -21,6 +26,15 @@ class Tcpdump:
             line = self.proc.stderr.readline()
             if not line or b"listening on" in line:
                 break
+        # "listening" can come a moment before packets are written: send UDP datagrams to ourselves until one
+        # is in the file (past the 24-byte pcap header), so the session's first SYN is captured. TCP stream 0,
+        # which tshark follows, is still the session's.
+        with probe:
+            while time.monotonic() < deadline:
+                probe.sendto(b"armed?", ("127.0.0.1", probe_port))
+                time.sleep(0.05)
+                if path.exists() and path.stat().st_size > 24:
+                    break
 
     def stop(self) -> Path:
         # tcpdump is behind the kernel by some packets: wait until the file stops growing (bounded)
