@@ -14,7 +14,6 @@ import fnmatch
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from wiretool import protocols
 from wiretool.output.safe_line import SafeLine
 from wiretool.output.sanitize import hexdump
 from wiretool.records import Record
@@ -54,7 +53,6 @@ class ProxyView:
         self.host = host
         self.show = show
         self._hosts: dict[int, str] = {}
-        self._writers: dict[type, Callable[[Record], str]] = {}
         self._console: _PrefixConsole | None = None
 
     # -- filtering -------------------------------------------------------------------------------
@@ -119,9 +117,7 @@ class ProxyView:
             self.out.emit(rec)
             return
         if self.out.env.json:
-            inner = rec.record
-            writer = self._writers.get(type(inner)) or self._writer(inner)
-            self.out._write_line(f'{writer(inner)[:-2]},"conn":{rec.conn}}}\n')
+            self.out.write_line(self._conn_line(rec))
             return
         console = self._prefixed()
         inner = rec.record
@@ -150,23 +146,15 @@ class ProxyView:
             if not isinstance(rec, OnConn):
                 self.out.emit(rec)
                 continue
-            inner = rec.record
-            writer = self._writers.get(type(inner)) or self._writer(inner)
-            lines.append(f'{writer(inner)[:-2]},"conn":{rec.conn}}}\n')
+            lines.append(self._conn_line(rec))
         if lines:
-            self.out._write_line("".join(lines))
+            self.out.write_line("".join(lines))
 
-    def _writer(self, inner: Record) -> Callable[[Record], str]:
-        writers = protocols.part(inner.proto, "ndjson_writers") if inner.proto in protocols.PROTOCOLS else None
-        writer = writers.get(type(inner)) if writers else None
-        if writer is None:
-            dumps = self.out._dumps
-
-            def writer(r: Record) -> str:
-                return dumps(r.to_json()) + "\n"
-
-        self._writers[type(inner)] = writer
-        return writer
+    def _conn_line(self, rec: OnConn) -> str:
+        """The record's NDJSON line, as Output writes it, with the connection's ``conn`` added last."""
+        inner = rec.record
+        line = self.out.json_line(inner) or self.out.dumps(inner.to_json()) + "\n"  # (a note too)
+        return f'{line[:-2]},"conn":{rec.conn}}}\n'
 
     def _prefixed(self) -> _PrefixConsole:
         if self._console is None:
