@@ -37,12 +37,12 @@ def tcpdump(path: Path, port: int, iface: str = "lo", linktype: str | None = Non
         yield path
     finally:
         size, still = -1, 0
-        for _ in range(50):  # until the file has stopped growing for 0.3 s (the last FIN and ACK are in)
-            time.sleep(0.1)
+        for _ in range(100):  # until the file has stopped growing for 1 s (the last GOAWAY, FIN and ACK are in:
+            time.sleep(0.1)  # on a loaded machine `-i any` once lagged past a 0.3 s pause and lost them)
             now = path.stat().st_size if path.exists() else 0
             still = still + 1 if now == size else 0
             size = now
-            if still >= 3:
+            if still >= 10:
                 break
         proc.terminate()
         proc.communicate(timeout=10)
