@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.pcap.oracle import BUFFER_KIB  # a ring big enough that the kernel drops nothing (see there)
+
 
 class Tcpdump:
     """``tcpdump -i lo -U -w FILE tcp port PORT``, started and stopped by this test only."""
@@ -17,7 +19,8 @@ class Tcpdump:
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         probe.bind(("127.0.0.1", 0))
         probe_port = probe.getsockname()[1]
-        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-Z", "root", "-s", "0", "-n",
+        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-B", BUFFER_KIB, "-Z", "root",
+                                      "-s", "0", "-n",
                                       "-w", str(path), f"tcp port {port} or udp port {probe_port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
