@@ -13,8 +13,12 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from h2.connection import H2Connection
 
 BIN = Path(sys.executable).parent
 WIRETOOL = str(BIN / "wiretool")
@@ -184,6 +188,29 @@ def canned_server(answer: Callable[[socket.socket], None], *, conn_timeout: floa
         stop.set()
         thread.join(5)
         srv.close()
+
+
+def h2c_until_request(conn: socket.socket, *, whole: bool = True, **config: bool) -> H2Connection | None:
+    """The server side of an h2c connection on ``conn`` (an ``h2`` H2Connection), once the client's first request
+    has come: its headers (``whole=False``) or its end (``whole=True``); None if the client hung up first.
+
+    For the canned servers of hostile tests, which then answer with whatever the case needs."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, **config))
+    h2c.initiate_connection()
+    conn.sendall(h2c.data_to_send())
+    wanted = h2.events.StreamEnded if whole else h2.events.RequestReceived
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        events = h2c.receive_data(data)
+        conn.sendall(h2c.data_to_send())
+        if any(isinstance(e, wanted) for e in events):
+            return h2c
 
 
 def read_head(conn: socket.socket) -> bytes:

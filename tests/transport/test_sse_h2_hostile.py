@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import h2.config
 import h2.connection
 import h2.events
-from conftest import answer_http1, canned_server, run_cli, run_wiretool
+from conftest import answer_http1, canned_server, h2c_until_request, run_cli, run_wiretool
 
 
 @contextmanager
@@ -29,17 +29,9 @@ def canned_http(answer: Callable[[socket.socket], None]) -> Iterator[str]:
 def _grpc_trailers(trailers: list[tuple[bytes, bytes]]) -> Callable[[socket.socket], None]:
     """An h2c server answering one gRPC call with an empty message and ``trailers``."""
     def answer(conn: socket.socket) -> None:
-        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        h2c.initiate_connection()
-        conn.sendall(h2c.data_to_send())
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                return
-            events = h2c.receive_data(data)
-            conn.sendall(h2c.data_to_send())
-            if any(isinstance(e, h2.events.StreamEnded) for e in events):
-                break
+        h2c = h2c_until_request(conn)
+        if h2c is None:
+            return
         h2c.send_headers(1, [(b":status", b"200"), (b"content-type", b"application/grpc")])
         h2c.send_data(1, b"\x00\x00\x00\x00\x00")
         h2c.send_headers(1, trailers, end_stream=True)
@@ -161,17 +153,9 @@ def test_grpc_status_too_large_does_not_overflow_the_exit_status() -> None:
 
 def test_h2_non_digit_status_is_no_traceback() -> None:
     def answer(conn: socket.socket) -> None:
-        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, validate_outbound_headers=False))
-        h2c.initiate_connection()
-        conn.sendall(h2c.data_to_send())
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                return
-            events = h2c.receive_data(data)
-            conn.sendall(h2c.data_to_send())
-            if any(isinstance(e, h2.events.StreamEnded) for e in events):
-                break
+        h2c = h2c_until_request(conn, validate_outbound_headers=False)
+        if h2c is None:
+            return
         h2c.send_headers(1, [(b":status", "\u00b2\u00b2\u00b2".encode())], end_stream=True)
         conn.sendall(h2c.data_to_send())
         conn.recv(65536)

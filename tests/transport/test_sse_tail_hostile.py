@@ -17,7 +17,15 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
-from conftest import answer_http1, canned_server, free_port, read_head, run_measured, run_wiretool
+from conftest import (
+    answer_http1,
+    canned_server,
+    free_port,
+    h2c_until_request,
+    read_head,
+    run_measured,
+    run_wiretool,
+)
 
 SSE = ["sse", "tail", "--timeout", "20", "--json"]
 
@@ -141,17 +149,9 @@ def test_a_deflate_body_in_tiny_reads_and_a_raw_deflate_body_still_decode() -> N
 def _h2c_stream_then(end: Callable[[h2.connection.H2Connection], None]) -> Callable[[socket.socket], None]:
     """An h2c server answering stream 1 with an event, then ``end`` (a reset or a GOAWAY)."""
     def answer(conn: socket.socket) -> None:
-        h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        h2c.initiate_connection()
-        conn.sendall(h2c.data_to_send())
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                return
-            events = h2c.receive_data(data)
-            conn.sendall(h2c.data_to_send())
-            if any(isinstance(e, h2.events.RequestReceived) for e in events):
-                break
+        h2c = h2c_until_request(conn, whole=False)
+        if h2c is None:
+            return
         h2c.send_headers(1, [(b":status", b"200"), (b"content-type", b"text/event-stream")])
         h2c.send_data(1, b"data: one\n\n")
         conn.sendall(h2c.data_to_send())
