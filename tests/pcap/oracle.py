@@ -39,16 +39,16 @@ def tcpdump(path: Path, port: int, iface: str = "lo", linktype: str | None = Non
     try:
         yield path
     finally:
-        _wait_for_the_ends(path)
+        wait_for_the_ends(path)
         proc.terminate()
         _, err = proc.communicate(timeout=10)
         said = err.decode(errors="replace")
         dropped = re.search(r"(\d+) packets? dropped by kernel", said)
-        if (dropped and int(dropped.group(1))) or not _all_ended(path):  # say so here, not as "missing frames"
+        if (dropped and int(dropped.group(1))) or not all_ended(path):  # say so here, not as "missing frames"
             raise AssertionError(f"tcpdump lost packets of the session: {said!r}")
 
 
-def _wait_for_the_ends(path: Path, timeout: float = 15.0) -> None:
+def wait_for_the_ends(path: Path, timeout: float = 15.0) -> None:
     """Until every TCP connection in the file has its FIN or RST and the file has then been still for 0.3 s.
 
     A quiet file alone is not enough: a CI run once stopped `-i any` after a 1 s pause and the file held no
@@ -60,11 +60,11 @@ def _wait_for_the_ends(path: Path, timeout: float = 15.0) -> None:
         now = path.stat().st_size if path.exists() else 0
         still = still + 1 if now == size else 0
         size = now
-        if still >= 3 and _all_ended(path):
+        if still >= 3 and all_ended(path):
             return
 
 
-def _all_ended(path: Path) -> bool:
+def all_ended(path: Path) -> bool:
     """tshark's word: each ``tcp.stream`` of the file has a packet with FIN or RST."""
     if not path.exists() or path.stat().st_size <= 24:
         return False

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-from tests.pcap.oracle import BUFFER_KIB  # a ring big enough that the kernel drops nothing (see there)
+from tests.pcap.oracle import BUFFER_KIB, all_ended, wait_for_the_ends  # BUFFER_KIB: see there
 
 
 class Tcpdump:
@@ -40,16 +41,14 @@ class Tcpdump:
                     break
 
     def stop(self) -> Path:
-        # tcpdump is behind the kernel by some packets: wait until the file stops growing (bounded)
-        size, deadline = -1, time.monotonic() + 5
-        while time.monotonic() < deadline:
-            time.sleep(0.3)
-            now = self.path.stat().st_size if self.path.exists() else 0
-            if now == size:
-                break
-            size = now
+        """Once every connection's FIN or RST is in the file (tcpdump is behind the kernel by some packets), stop
+        tcpdump; fail naming its drop count if the kernel dropped any."""
+        wait_for_the_ends(self.path)
         self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(10)
+        _, err = self.proc.communicate(timeout=10)
+        said = err.decode(errors="replace")
+        dropped = re.search(r"(\d+) packets? dropped by kernel", said)
+        assert not (dropped and int(dropped.group(1))) and all_ended(self.path), f"tcpdump lost packets: {said!r}"
         return self.path
 
 
