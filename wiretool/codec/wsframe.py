@@ -74,7 +74,7 @@ class WsFrameParser:
 
     def __init__(self, sender: str | None = None, dir: str | None = None, *, rsv1_allowed: bool = False,
                  deflate: bool = False, no_context_takeover: bool = False, messages: bool = True,
-                 max_inflated: int | None = None, frames: bool = True) -> None:
+                 max_inflated: int | None = None, frames: bool = True, whole_messages: bool = True) -> None:
         if sender not in (None, "client", "server"):
             raise ValueError(f"sender must be 'client', 'server' or None, got {sender!r}")
         self.sender = sender
@@ -92,6 +92,12 @@ class WsFrameParser:
         a whole message gives only its message record (the view would drop the frame record unseen); every
         other frame still gives its frame record. :attr:`skipped` counts the frames left out."""
         self.skipped = 0
+        self.whole_messages = whole_messages or not frames
+        """Make the message record of a plain whole data frame too. False (``ws connect``'s frames view, which
+        would drop it unseen): a data frame of the short path (FIN, TEXT or BINARY, 7-bit length, masked as its
+        sender must, ASCII text) gives its frame record only; :attr:`plain` counts those frames. Every other
+        message still gives its message record."""
+        self.plain = 0
         # the MASK bit value that is a violation for this sender (-1: none is)
         self._bad_mask = {"client": 0, "server": 0x80}.get(sender or "", -1)
         self._buf = bytearray()
@@ -221,7 +227,10 @@ class WsFrameParser:
         base = self._base
         fast = self.fast and not self._closed
         frames = self.frames
+        if not self.whole_messages:
+            messages = False  # (only the short path below reads it; the general path reassembles every message)
         skipped = 0  # plain messages without a frame record (added to self.skipped at each return)
+        plain = 0  # plain frames without a message record (added to self.plain at each return)
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
@@ -241,6 +250,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 2 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = data[pos + 2 : end]
                     if b0 == 0x81 and not payload.isascii():
@@ -269,6 +279,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 6 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
                     head = data[pos : pos + 6]
@@ -277,6 +288,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 2 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
@@ -306,7 +318,9 @@ class WsFrameParser:
                     sv(r, ())
                     sm(r, 0)
                     append(r)
-                    if messages:  # new_message(t, direction, b0 & 0x0F, payload), inlined
+                    if not messages:
+                        plain += 1
+                    else:  # new_message(t, direction, b0 & 0x0F, payload), inlined
                         r = new(WsMessage)
                         mt(r, t)
                         md(r, direction)
@@ -323,12 +337,14 @@ class WsFrameParser:
             end = self._general(data, pos, n, t, out)
             if end < 0:
                 self.skipped += skipped
+                self.plain += plain
                 return pos
             pos = end
             fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
             quiet = quiet and fast
         self._need = 2
         self.skipped += skipped
+        self.plain += plain
         return pos
 
     def _general(self, data: bytes, pos: int, n: int, t: float, out: list[Record]) -> int:

@@ -7,10 +7,12 @@ print directly; that keeps ``--json`` clean and every terminal write sanitised.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -44,10 +46,11 @@ def _dumps(obj: Any) -> str:
         return _stdlib_dumps(obj)
 
 
-def _lines(objs: list[Any]) -> str:
-    """NDJSON of ``objs``, one encoder call for all of them (a socket read's records)."""
+def _lines(objs: list[Any]) -> bytes | str:
+    """NDJSON of ``objs`` as UTF-8 bytes, one encoder call for all of them (a socket read's records); when
+    msgspec refuses one, the text of them all (see :func:`_dumps`), which the text layer then writes as before."""
     try:
-        return _ENCODER.encode_lines(objs).decode()
+        return _ENCODER.encode_lines(objs)
     except (TypeError, ValueError, OverflowError):
         return "".join([_dumps(obj) + "\n" for obj in objs])
 
@@ -68,6 +71,8 @@ class Output:
         self._renderers: dict[str, Renderer] = {}
         self._json_writers: dict[type, Callable[[Record], str]] = {}
         self._pending: list[str] | None = None
+        self._binary: Any = _UNKNOWN
+        """stdout's byte stream (see :func:`_byte_stream`), found at the first write."""
         self._dumps = _dumps
         self.options: dict[str, Any] = {}
         """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
@@ -110,7 +115,11 @@ class Output:
 
     def emit_many(self, records: Sequence[Record]) -> None:
         """Show the records of one socket read: under ``--json`` their lines go out in one write and one
-        flush (a flood of small frames is bound by that, not by the decoding); else each is drawn."""
+        flush (a flood of small frames is bound by that, not by the decoding); else each is drawn.
+
+        The lines are encoded by one msgspec call over each run of records of one type (``json_many``: Structs
+        for ws frames and messages) and written as bytes to stdout's byte stream when it has one that takes
+        UTF-8, skipping a decode to str and the text layer's encode back (three copies of every line)."""
         if not self.env.json:
             for record in records:
                 self.emit(record)
@@ -118,36 +127,35 @@ class Output:
         if self.cut is not None:
             records = list(map(self.cut, records))
         writers = self._json_writers
-        parts: list[str] = []
+        parts: list[bytes | str] = []
         objs: list[Any] = []
-        last: type | None = None
-        writer: Callable[[Record], str] | None = None
-        for record in records:
-            kind = type(record)
-            if kind is not last:
-                found = writers.get(kind)
-                if found is None:
-                    if isinstance(record, Note):
-                        continue
-                    found = self._json_writer(record)
-                last, writer = kind, found
+        for kind, group in groupby(records, type):
+            run = list(group)
+            writer = writers.get(kind)
+            if writer is None:
+                if isinstance(run[0], Note):
+                    continue
+                writer = self._json_writer(run[0])
             if writer is _record_line:
-                objs.append(record.to_json())
+                objs += kind.json_many(run)  # type: ignore[attr-defined]
                 continue
             if objs:
                 parts.append(_lines(objs))
                 objs = []
-            parts.append(writer(record))  # type: ignore[misc]
+            parts.extend(writer(record) for record in run)
         if objs:
             parts.append(_lines(objs))
         if not parts:
             return
+        if self._pending is None and all(type(part) is bytes for part in parts):
+            self._write_bytes(b"".join(parts) if len(parts) > 1 else parts[0])  # type: ignore[arg-type]
+            return
+        text = "".join([part if type(part) is str else part.decode() for part in parts])  # type: ignore[union-attr]
         if self._pending is not None:
-            for part in parts:
-                self._write_line(part)
+            self._write_line(text)
             return
         out = self.env.stdout
-        out.write("".join(parts) if len(parts) > 1 else parts[0])
+        out.write(text)
         out.flush()
 
     def json_line(self, record: Record) -> str | None:
@@ -179,6 +187,21 @@ class Output:
         out = self.env.stdout
         out.write(line)
         out.flush()
+
+    def _write_bytes(self, data: bytes) -> None:
+        """Write whole NDJSON lines (UTF-8) and flush: to stdout's byte stream when it has a UTF-8 one (the text
+        layer flushed first, so nothing written before is overtaken), else decoded, through its text layer."""
+        binary = self._binary
+        if binary is _UNKNOWN:
+            binary = self._binary = _byte_stream(self.env.stdout)
+        out = self.env.stdout
+        if binary is None:
+            out.write(data.decode())
+            out.flush()
+            return
+        out.flush()
+        binary.write(data)
+        binary.flush()
 
     def _drain(self) -> None:
         if self._pending:
@@ -247,6 +270,24 @@ class Output:
             fn = protocols.part(proto, "renderer") or protocols.load(protocols.COMMON_RENDERER)
             self._renderers[proto] = fn
         return fn
+
+
+_UNKNOWN = object()
+
+
+def _byte_stream(stream: Any) -> Any:
+    """The byte stream under a text stream that encodes to UTF-8 (``sys.stdout.buffer``), or None (a StringIO,
+    another encoding): NDJSON bytes written there are exactly what writing their text would have written."""
+    binary = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None)
+    if binary is None or not isinstance(encoding, str) or not callable(getattr(binary, "write", None)):
+        return None
+    try:
+        if codecs.lookup(encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return binary
 
 
 def _make_console(stream: Any, color: bool) -> Console:
