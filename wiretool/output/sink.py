@@ -55,6 +55,26 @@ def _lines(objs: list[Any]) -> bytes | str:
         return "".join([_dumps(obj) + "\n" for obj in objs])
 
 
+_KEEP = 1 << 24
+"""The encoding buffer is kept between reads up to this size (bounded memory after one huge line)."""
+
+_INTO = 8
+"""A socket read of at most this many records is encoded object by object into one reused buffer (big frames:
+no output buffer grown afresh by doubling for every 3 MiB line); more, with one ``encode_lines`` call."""
+
+
+def _encode_into(objs: list[Any], buf: bytearray) -> bytearray | str:
+    """NDJSON of a few ``objs`` into ``buf`` (emptied first), or their text when msgspec refuses one."""
+    try:
+        del buf[:]
+        for obj in objs:
+            _ENCODER.encode_into(obj, buf, -1)
+            buf.append(10)
+        return buf
+    except (TypeError, ValueError, OverflowError):
+        return "".join([_dumps(obj) + "\n" for obj in objs])
+
+
 def _record_line(record: Record) -> str:
     return _dumps(record.to_json()) + "\n"
 
@@ -72,6 +92,8 @@ class Output:
         self._json_writers: dict[type, Callable[[Record], str]] = {}
         self._pending: list[str] | None = None
         self._binary: Any = _UNKNOWN
+        self._out = bytearray()
+        """The buffer the lines of a small batch are encoded into (see :data:`_INTO`)."""
         """stdout's byte stream (see :func:`_byte_stream`), found at the first write."""
         self._dumps = _dumps
         self.options: dict[str, Any] = {}
@@ -144,7 +166,16 @@ class Output:
                 objs = []
             parts.extend(writer(record) for record in run)
         if objs:
-            parts.append(_lines(objs))
+            if not parts and len(objs) <= _INTO and self._pending is None:
+                data = _encode_into(objs, self._out)
+                if type(data) is bytearray:
+                    self._write_bytes(data)
+                    if len(data) > _KEEP:
+                        self._out = bytearray()
+                    return
+                parts.append(data)
+            else:
+                parts.append(_lines(objs))
         if not parts:
             return
         if self._pending is None and all(type(part) is bytes for part in parts):
@@ -188,7 +219,7 @@ class Output:
         out.write(line)
         out.flush()
 
-    def _write_bytes(self, data: bytes) -> None:
+    def _write_bytes(self, data: bytes | bytearray) -> None:
         """Write whole NDJSON lines (UTF-8) and flush: to stdout's byte stream when it has a UTF-8 one (the text
         layer flushed first, so nothing written before is overtaken), else decoded, through its text layer."""
         binary = self._binary
