@@ -101,6 +101,10 @@ class WsFrameParser:
         # the MASK bit value that is a violation for this sender (-1: none is)
         self._bad_mask = {"client": 0, "server": 0x80}.get(sender or "", -1)
         self._buf = bytearray()
+        self._more: list[bytes] = []
+        """Reads after the first of a big frame (``_need`` >= 64 KiB), kept as they came, not appended to
+        ``_buf``: the payload is then joined once from all of them (see :meth:`_take_big`)."""
+        self._more_len = 0
         self._base = 0  # stream offset of the first byte not yet parsed
         self._need = 2  # bytes (from the start of _buf) needed before parsing can progress
         self._inflater: Any = None
@@ -119,13 +123,18 @@ class WsFrameParser:
             return out
         try:
             if self._buf:
-                self._buf += data
-                if len(self._buf) < self._need:
-                    return out
-                if self._need >= _BIG:
-                    self._take_big(t, out)  # the big frame waited for: its payload copied once
+                if self._need >= _BIG:  # a big frame whose header is in: its later reads kept as they came
+                    if len(self._buf) + self._more_len + len(data) < self._need:
+                        self._more.append(data if type(data) is bytes else bytes(data))
+                        self._more_len += len(data)
+                        return out
+                    self._take_big(data, t, out)  # the big frame waited for: its payload joined once
                     if not self._buf:
                         return out
+                    if len(self._buf) < self._need:
+                        return out
+                else:
+                    self._buf += data
                     if len(self._buf) < self._need:
                         return out
                 data = bytes(self._buf)
@@ -148,6 +157,8 @@ class WsFrameParser:
             self._base += pos
         except Exception as exc:  # a bug must not kill a capture: report it on what is left, start over
             self._buf = bytearray()
+            self._more = []
+            self._more_len = 0
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
                                  (parser_error(exc),)))
             self._reset_message()
@@ -162,13 +173,15 @@ class WsFrameParser:
         out: list[Record] = []
         try:
             if self._buf:
-                self._truncated(bytes(self._buf), t, out)
+                self._truncated(b"".join((self._buf, *self._more)), t, out)
             if self._mop is not None:
                 self._abandon(t, out, ())
         except Exception as exc:
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
                                  (parser_error(exc),)))
         self._buf = bytearray()
+        self._more = []
+        self._more_len = 0
         self._base = 0
         self._need = 2
         self._mop = None
@@ -179,12 +192,12 @@ class WsFrameParser:
     @property
     def pending(self) -> int:
         """Bytes received but not yet part of a whole frame."""
-        return len(self._buf)
+        return len(self._buf) + self._more_len
 
     @property
     def fed(self) -> int:
         """Bytes of the stream fed so far (parsed or buffered)."""
-        return self._base + len(self._buf)
+        return self._base + len(self._buf) + self._more_len
 
     @property
     def message_in_progress(self) -> tuple[int, int, int] | None:
@@ -213,7 +226,7 @@ class WsFrameParser:
 
     def frame_in_progress(self) -> tuple[int, int] | None:
         """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
-        if not self._buf or self._need <= len(self._buf):
+        if not self._buf or self._need <= len(self._buf) + self._more_len:
             return None
         return self._base, self._need
 
@@ -371,9 +384,10 @@ class WsFrameParser:
         self._frame(t, self._base + pos, head, payload, 0, out)
         return end
 
-    def _take_big(self, t: float, out: list[Record]) -> None:
-        """The buffer starts with a whole frame of ``_need`` (>= 64 KiB) bytes: parse it without first joining
-        the buffer into bytes and slicing the payload out of that (two copies of a big payload); keep the rest."""
+    def _take_big(self, data: bytes | bytearray | memoryview, t: float, out: list[Record]) -> None:
+        """``_buf`` (the header and the first bytes), ``_more`` and ``data`` hold a whole frame of ``_need``
+        (>= 64 KiB) bytes: parse it with its payload joined once from those parts (not appended read by read to
+        a growing buffer, then copied out of it); keep what follows it in ``_buf``."""
         buf = self._buf
         need = self._need
         b1 = buf[1]
@@ -381,13 +395,18 @@ class WsFrameParser:
         key_at = 2 if ln < 126 else 4 if ln == 126 else 10
         hl = key_at + 4 if b1 & 0x80 else key_at
         head = bytes(buf[:hl])
+        take = need - len(buf) - self._more_len  # bytes of ``data`` that end the frame
         view = memoryview(buf)
-        payload = bytes(view[hl:need])
-        rest = bytearray(view[need:]) if len(buf) > need else bytearray()
+        tail = memoryview(data)
+        payload = b"".join((view[hl:], *self._more, tail[:take]))
+        rest = bytearray(tail[take:]) if len(data) > take else bytearray()
         view.release()
+        tail.release()
         if b1 & 0x80:
             payload = apply_mask(payload, head[key_at:])
         self._buf = rest
+        self._more = []
+        self._more_len = 0
         self._need = 2
         offset = self._base
         self._base += need
