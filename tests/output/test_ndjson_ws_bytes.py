@@ -52,18 +52,29 @@ def test_a_stream_in_another_encoding_gets_text() -> None:
         json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":")) for r in records]
 
 
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=30)
 @given(size=st.sampled_from([(1 << 14) - 1, 1 << 14, 70_000]), opcode=st.sampled_from([1, 2]),
-       ascii_only=st.booleans(), count=st.integers(1, 12))
-def test_big_payload_lines_equal_to_json(size: int, opcode: int, ascii_only: bool, count: int) -> None:
-    unit = b"ab\"\\\n" if ascii_only else "é\x01ÿ".encode() + b"\xff"
+       unit=st.sampled_from([b"ab\"\\\n", "é\x01ÿ".encode(), "é\x01ÿ".encode() + b"\xff"]),
+       count=st.integers(1, 12), small=st.integers(0, 3), path=st.sampled_from(["bytes", "text", "batched"]))
+def test_big_payload_lines_equal_to_json(size: int, opcode: int, unit: bytes, count: int, small: int,
+                                         path: str) -> None:
+    """Big payloads' hex is spliced in at marks of 0x01 (msgspec escapes every 0x01 of a text, as here)."""
     payload = (unit * (size // len(unit) + 1))[:size]
-    records = _records(b"".join(build_frame(opcode, payload) for _ in range(count)))
+    wire = b"".join(build_frame(opcode, payload) + build_frame(1, b"\x01" * small) for _ in range(count))
+    records = _records(wire)
     assert {type(r) for r in records} == {WsFrame, WsMessage}
     raw = io.BytesIO()
-    stream = io.TextIOWrapper(raw, encoding="utf-8")
-    Output(Environment(stdout=stream, stderr=io.StringIO(), json=True)).emit_many(records)
+    stream: io.TextIOBase = io.StringIO() if path == "text" else io.TextIOWrapper(raw, encoding="utf-8")
+    out = Output(Environment(stdout=stream, stderr=io.StringIO(), json=True))
+    if path == "batched":
+        with out.batched():
+            out.emit_many(records)
+    else:
+        out.emit_many(records)
     stream.flush()
-    got = _lines(raw.getvalue())
+    got = _lines(stream.getvalue().encode() if path == "text" else raw.getvalue())
     assert got == [r.to_json() for r in records]
     assert [list(x) for x in got] == [list(r._to_json()) for r in records]
+    from wiretool.output import sink
+
+    assert sink._SPLICED == []

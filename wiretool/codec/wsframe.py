@@ -9,8 +9,9 @@ input, :meth:`WsFrameParser.finish` reports a frame cut short with how many byte
 Speed matters (a debugger tapping a busy socket, ``frame decode`` on megabytes): the common frame (FIN,
 TEXT or BINARY, no RSV, 7-bit length, masked as its sender must, ASCII text) takes a short inline path
 and everything else the general one; both give identical records (a test checks it). Buffered input is
-kept in one bytearray and only joined once a whole frame is there, so a large frame arriving in many
-small reads costs linear time, and unmasking uses websockets' C ``apply_mask``.
+kept in one bytearray and only joined once a whole frame is there; the reads of a big frame (64 KiB or more)
+after its header are kept as they came and its payload joined from them once, so a large frame arriving in
+many small reads costs linear time and one copy, and unmasking uses websockets' C ``apply_mask``.
 """
 
 from __future__ import annotations

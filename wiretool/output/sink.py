@@ -7,6 +7,7 @@ print directly; that keeps ``--json`` clean and every terminal write sanitised.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import contextlib
 import json
@@ -20,7 +21,7 @@ import msgspec
 from wiretool import protocols
 from wiretool.output.env import Environment
 from wiretool.output.sanitize import safe_text
-from wiretool.records import ErrorRecord, Note, Record, Summary
+from wiretool.records import ErrorRecord, HexOf, Note, Record, Summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,8 +31,34 @@ Renderer = Callable[[Record, "Output"], None]
 _BATCH = 512
 """Lines written together inside :meth:`Output.batched`."""
 
-_ENCODER = msgspec.json.Encoder()
-_stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_MARK = msgspec.Raw(b'"\x01"')
+"""What a :class:`~wiretool.records.HexOf` is encoded as: a raw 0x01 byte, which msgspec never writes otherwise
+(it escapes every control character inside a string), marks where its hex goes."""
+
+_SPLICED: list[HexOf] = []
+"""The :class:`HexOf` values of the encoding under way, in the order of their marks (one thread encodes)."""
+
+
+def _splice_hook(obj: Any) -> Any:
+    if type(obj) is HexOf:
+        _SPLICED.append(obj)
+        return _MARK
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+def _plain(obj: Any) -> Any:
+    """What the stdlib encoder writes for what only msgspec knows (a line Struct, raw JSON, a HexOf)."""
+    if isinstance(obj, msgspec.Struct):
+        return msgspec.structs.asdict(obj)
+    if isinstance(obj, msgspec.Raw):
+        return json.loads(bytes(obj))
+    if isinstance(obj, HexOf):
+        return obj.data.hex()
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_splice_hook)
+_stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
 
 
 def _dumps(obj: Any) -> str:
@@ -40,18 +67,63 @@ def _dumps(obj: Any) -> str:
     msgspec refuses what json would write with a detour (a lone surrogate in a str, an unknown type): those rare
     objects go through the stdlib encoder, so a hostile peer's bytes can never crash the output.
     """
+    mark = len(_SPLICED)
     try:
-        return _ENCODER.encode(obj).decode()
+        line = _ENCODER.encode(obj)
     except (TypeError, ValueError, OverflowError):
+        del _SPLICED[mark:]
         return _stdlib_dumps(obj)
+    if len(_SPLICED) > mark:
+        return _spliced_text(line)
+    return line.decode()
+
+
+def _spliced_text(data: bytes | bytearray) -> str:
+    """The text of encoded lines with the hex of each of their :class:`HexOf` at its mark (the text path)."""
+    if not _SPLICED:
+        return data.decode()
+    view, pieces = _spliced_pieces(data)
+    text = "".join([bytes(p).decode() if type(p) is memoryview else p.decode() for p in pieces])
+    _release(view, pieces)
+    return text
+
+
+def _spliced_pieces(data: bytes | bytearray) -> tuple[memoryview, list[Any]]:
+    """``data`` (encoded lines) cut at its marks: views of what msgspec wrote, with the hex of each mark's
+    :class:`HexOf` between them (taken off the front of :data:`_SPLICED`, one per mark in ``data``)."""
+    view = memoryview(data)
+    pieces: list[Any] = []
+    start = 0
+    taken = 0
+    while True:
+        at = data.find(1, start)  # the 0x01 between a mark's quotes
+        if at < 0:
+            break
+        pieces.append(view[start:at])
+        pieces.append(binascii.hexlify(_SPLICED[taken].data))
+        taken += 1
+        start = at + 1
+    pieces.append(view[start:])
+    del _SPLICED[:taken]
+    return view, pieces
+
+
+def _release(view: memoryview, pieces: list[Any]) -> None:
+    """Let go of the views into an encoding buffer (a bytearray with views on it cannot be resized)."""
+    for piece in pieces:
+        if type(piece) is memoryview:
+            piece.release()
+    view.release()
 
 
 def _lines(objs: list[Any]) -> bytes | str:
     """NDJSON of ``objs`` as UTF-8 bytes, one encoder call for all of them (a socket read's records); when
     msgspec refuses one, the text of them all (see :func:`_dumps`), which the text layer then writes as before."""
+    mark = len(_SPLICED)
     try:
         return _ENCODER.encode_lines(objs)
     except (TypeError, ValueError, OverflowError):
+        del _SPLICED[mark:]
         return "".join([_dumps(obj) + "\n" for obj in objs])
 
 
@@ -65,6 +137,7 @@ no output buffer grown afresh by doubling for every 3 MiB line); more, with one 
 
 def _encode_into(objs: list[Any], buf: bytearray) -> bytearray | str:
     """NDJSON of a few ``objs`` into ``buf`` (emptied first), or their text when msgspec refuses one."""
+    mark = len(_SPLICED)
     try:
         del buf[:]
         for obj in objs:
@@ -72,6 +145,7 @@ def _encode_into(objs: list[Any], buf: bytearray) -> bytearray | str:
             buf.append(10)
         return buf
     except (TypeError, ValueError, OverflowError):
+        del _SPLICED[mark:]
         return "".join([_dumps(obj) + "\n" for obj in objs])
 
 
@@ -181,7 +255,7 @@ class Output:
         if self._pending is None and all(type(part) is bytes for part in parts):
             self._write_bytes(b"".join(parts) if len(parts) > 1 else parts[0])  # type: ignore[arg-type]
             return
-        text = "".join([part if type(part) is str else part.decode() for part in parts])  # type: ignore[union-attr]
+        text = "".join([part if type(part) is str else _spliced_text(part) for part in parts])  # type: ignore[arg-type]
         if self._pending is not None:
             self._write_line(text)
             return
@@ -227,11 +301,17 @@ class Output:
             binary = self._binary = _byte_stream(self.env.stdout)
         out = self.env.stdout
         if binary is None:
-            out.write(data.decode())
+            out.write(_spliced_text(data))
             out.flush()
             return
         out.flush()
-        binary.write(data)
+        if _SPLICED:  # big payloads: their hex written between the pieces msgspec encoded, straight from hexlify
+            view, pieces = _spliced_pieces(data)
+            for piece in pieces:
+                binary.write(piece)
+            _release(view, pieces)
+        else:
+            binary.write(data)
         binary.flush()
 
     def _drain(self) -> None:

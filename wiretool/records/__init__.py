@@ -32,6 +32,17 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+class HexOf:
+    """A value in a ``json_many`` object: the JSON string of ``data`` in hex, which the output writes straight
+    from ``binascii.hexlify`` between the bytes msgspec encoded around it, never held in the line (a big payload's
+    ``payload_hex``: two copies of twice its size saved, see docs/design.md "NDJSON encoding")."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Record:
     """Base of every record: ``proto`` and ``type`` name it in NDJSON, ``t`` places it in time."""
