@@ -5,7 +5,8 @@
 Machines are noisy, so the two sides run interleaved, script by script, in one process: a busy moment hits
 both alike. A busy minute can still land on one side only (a script runs for a while), so ``--rounds K``
 runs each script K times, alternating the sides (base, ours, ours, base, ...), prints every round's ratio,
-and compares each side's best (lowest) ratio, as the scripts themselves keep the best of their rounds. Each script prints its own figures and PASS/MISS lines; this prints, for every line that names a
+and compares each side's best ratio (the highest for a ``target >=``, the lowest for a time ratio), as the
+scripts themselves keep the best of their rounds. Each script prints its own figures and PASS/MISS lines; this prints, for every line that names a
 target (``PASS``/``MISS``), the baseline's line and ours one above the other, then one table of the ratios
 each side reached (the first ``N.NNx`` of the line) and how far ours moved. A script the baseline lacks runs
 on our side only.
@@ -85,9 +86,13 @@ def main(argv: list[str]) -> int:
 
 
 def _best(lines: list[str]) -> float | None:
-    """The lowest ratio (the first ``N.NNx``) among a side's rounds of one target; None if no line has one."""
+    """A side's best ratio (the first ``N.NNx``) among its rounds of one target: the highest where the target
+    asks for at least (``target >= ...``: a speed against a peer), else the lowest (a time ratio); None if no
+    line has one."""
     found = [float(m.group(1)) for m in map(_RATIO.search, lines) if m]
-    return min(found) if found else None
+    if not found:
+        return None
+    return max(found) if any("target >=" in line for line in lines) else min(found)
 
 
 if __name__ == "__main__":

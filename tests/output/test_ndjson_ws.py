@@ -26,7 +26,7 @@ def test_fast_lines_equal_to_json(frames: list[tuple[int, bytes, bool, bool]], s
     records = parser.feed(wire, 1.25) + parser.finish(1.5)
     stream = io.StringIO()
     Output(Environment(stdout=stream, stderr=io.StringIO(), json=True)).emit_many(records)
-    lines = stream.getvalue().splitlines()
+    lines = stream.getvalue().split("\n")[:-1]
     assert len(lines) == len(records)
     for rec, line in zip(records, lines, strict=True):
         assert json.loads(line) == rec.to_json() == rec._to_json()
@@ -47,7 +47,7 @@ def test_output_batched_writes_everything_once_and_in_order() -> None:
         for rec in WsFrameParser(messages=False).feed(wire):
             out.emit(rec)
         out.summary(0, frames=1200)
-    lines = [json.loads(x) for x in stdout.getvalue().splitlines()]
+    lines = [json.loads(x) for x in stdout.getvalue().split("\n")[:-1]]
     assert [x["payload_text"] for x in lines[:-1]] == [f"m{i}" for i in range(1200)]
     assert lines[-1]["type"] == "summary"
 

@@ -9,8 +9,9 @@ input, :meth:`WsFrameParser.finish` reports a frame cut short with how many byte
 Speed matters (a debugger tapping a busy socket, ``frame decode`` on megabytes): the common frame (FIN,
 TEXT or BINARY, no RSV, 7-bit length, masked as its sender must, ASCII text) takes a short inline path
 and everything else the general one; both give identical records (a test checks it). Buffered input is
-kept in one bytearray and only joined once a whole frame is there, so a large frame arriving in many
-small reads costs linear time, and unmasking uses websockets' C ``apply_mask``.
+kept in one bytearray and only joined once a whole frame is there; the reads of a big frame (64 KiB or more)
+after its header are kept as they came and its payload joined from them once, so a large frame arriving in
+many small reads costs linear time and one copy, and unmasking uses websockets' C ``apply_mask``.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class WsFrameParser:
 
     def __init__(self, sender: str | None = None, dir: str | None = None, *, rsv1_allowed: bool = False,
                  deflate: bool = False, no_context_takeover: bool = False, messages: bool = True,
-                 max_inflated: int | None = None, frames: bool = True) -> None:
+                 max_inflated: int | None = None, frames: bool = True, whole_messages: bool = True) -> None:
         if sender not in (None, "client", "server"):
             raise ValueError(f"sender must be 'client', 'server' or None, got {sender!r}")
         self.sender = sender
@@ -92,9 +93,19 @@ class WsFrameParser:
         a whole message gives only its message record (the view would drop the frame record unseen); every
         other frame still gives its frame record. :attr:`skipped` counts the frames left out."""
         self.skipped = 0
+        self.whole_messages = whole_messages or not frames
+        """Make the message record of a plain whole data frame too. False (``ws connect``'s frames view, which
+        would drop it unseen): a data frame of the short path (FIN, TEXT or BINARY, 7-bit length, masked as its
+        sender must, ASCII text) gives its frame record only; :attr:`plain` counts those frames. Every other
+        message still gives its message record."""
+        self.plain = 0
         # the MASK bit value that is a violation for this sender (-1: none is)
         self._bad_mask = {"client": 0, "server": 0x80}.get(sender or "", -1)
         self._buf = bytearray()
+        self._more: list[bytes] = []
+        """Reads after the first of a big frame (``_need`` >= 64 KiB), kept as they came, not appended to
+        ``_buf``: the payload is then joined once from all of them (see :meth:`_take_big`)."""
+        self._more_len = 0
         self._base = 0  # stream offset of the first byte not yet parsed
         self._need = 2  # bytes (from the start of _buf) needed before parsing can progress
         self._inflater: Any = None
@@ -113,13 +124,18 @@ class WsFrameParser:
             return out
         try:
             if self._buf:
-                self._buf += data
-                if len(self._buf) < self._need:
-                    return out
-                if self._need >= _BIG:
-                    self._take_big(t, out)  # the big frame waited for: its payload copied once
+                if self._need >= _BIG:  # a big frame whose header is in: its later reads kept as they came
+                    if len(self._buf) + self._more_len + len(data) < self._need:
+                        self._more.append(data if type(data) is bytes else bytes(data))
+                        self._more_len += len(data)
+                        return out
+                    self._take_big(data, t, out)  # the big frame waited for: its payload joined once
                     if not self._buf:
                         return out
+                    if len(self._buf) < self._need:
+                        return out
+                else:
+                    self._buf += data
                     if len(self._buf) < self._need:
                         return out
                 data = bytes(self._buf)
@@ -142,6 +158,8 @@ class WsFrameParser:
             self._base += pos
         except Exception as exc:  # a bug must not kill a capture: report it on what is left, start over
             self._buf = bytearray()
+            self._more = []
+            self._more_len = 0
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
                                  (parser_error(exc),)))
             self._reset_message()
@@ -156,13 +174,15 @@ class WsFrameParser:
         out: list[Record] = []
         try:
             if self._buf:
-                self._truncated(bytes(self._buf), t, out)
+                self._truncated(b"".join((self._buf, *self._more)), t, out)
             if self._mop is not None:
                 self._abandon(t, out, ())
         except Exception as exc:
             out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
                                  (parser_error(exc),)))
         self._buf = bytearray()
+        self._more = []
+        self._more_len = 0
         self._base = 0
         self._need = 2
         self._mop = None
@@ -173,12 +193,12 @@ class WsFrameParser:
     @property
     def pending(self) -> int:
         """Bytes received but not yet part of a whole frame."""
-        return len(self._buf)
+        return len(self._buf) + self._more_len
 
     @property
     def fed(self) -> int:
         """Bytes of the stream fed so far (parsed or buffered)."""
-        return self._base + len(self._buf)
+        return self._base + len(self._buf) + self._more_len
 
     @property
     def message_in_progress(self) -> tuple[int, int, int] | None:
@@ -207,7 +227,7 @@ class WsFrameParser:
 
     def frame_in_progress(self) -> tuple[int, int] | None:
         """(stream offset, bytes with its header) of the frame being buffered, once its header is whole."""
-        if not self._buf or self._need <= len(self._buf):
+        if not self._buf or self._need <= len(self._buf) + self._more_len:
             return None
         return self._base, self._need
 
@@ -221,7 +241,10 @@ class WsFrameParser:
         base = self._base
         fast = self.fast and not self._closed
         frames = self.frames
+        if not self.whole_messages:
+            messages = False  # (only the short path below reads it; the general path reassembles every message)
         skipped = 0  # plain messages without a frame record (added to self.skipped at each return)
+        plain = 0  # plain frames without a message record (added to self.plain at each return)
         mask = apply_mask
         new = object.__new__
         st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
@@ -241,6 +264,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 2 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = data[pos + 2 : end]
                     if b0 == 0x81 and not payload.isascii():
@@ -269,6 +293,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 6 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = mask(data[pos + 6 : end], data[pos + 2 : pos + 6])
                     head = data[pos : pos + 6]
@@ -277,6 +302,7 @@ class WsFrameParser:
                     if end > n:
                         self._need = 2 + ln
                         self.skipped += skipped
+                        self.plain += plain
                         return pos
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
@@ -306,7 +332,9 @@ class WsFrameParser:
                     sv(r, ())
                     sm(r, 0)
                     append(r)
-                    if messages:  # new_message(t, direction, b0 & 0x0F, payload), inlined
+                    if not messages:
+                        plain += 1
+                    else:  # new_message(t, direction, b0 & 0x0F, payload), inlined
                         r = new(WsMessage)
                         mt(r, t)
                         md(r, direction)
@@ -323,12 +351,14 @@ class WsFrameParser:
             end = self._general(data, pos, n, t, out)
             if end < 0:
                 self.skipped += skipped
+                self.plain += plain
                 return pos
             pos = end
             fast = self.fast and not self._closed  # after a CLOSE every frame takes the general path
             quiet = quiet and fast
         self._need = 2
         self.skipped += skipped
+        self.plain += plain
         return pos
 
     def _general(self, data: bytes, pos: int, n: int, t: float, out: list[Record]) -> int:
@@ -355,9 +385,10 @@ class WsFrameParser:
         self._frame(t, self._base + pos, head, payload, 0, out)
         return end
 
-    def _take_big(self, t: float, out: list[Record]) -> None:
-        """The buffer starts with a whole frame of ``_need`` (>= 64 KiB) bytes: parse it without first joining
-        the buffer into bytes and slicing the payload out of that (two copies of a big payload); keep the rest."""
+    def _take_big(self, data: bytes | bytearray | memoryview, t: float, out: list[Record]) -> None:
+        """``_buf`` (the header and the first bytes), ``_more`` and ``data`` hold a whole frame of ``_need``
+        (>= 64 KiB) bytes: parse it with its payload joined once from those parts (not appended read by read to
+        a growing buffer, then copied out of it); keep what follows it in ``_buf``."""
         buf = self._buf
         need = self._need
         b1 = buf[1]
@@ -365,13 +396,18 @@ class WsFrameParser:
         key_at = 2 if ln < 126 else 4 if ln == 126 else 10
         hl = key_at + 4 if b1 & 0x80 else key_at
         head = bytes(buf[:hl])
+        take = need - len(buf) - self._more_len  # bytes of ``data`` that end the frame
         view = memoryview(buf)
-        payload = bytes(view[hl:need])
-        rest = bytearray(view[need:]) if len(buf) > need else bytearray()
+        tail = memoryview(data)
+        payload = b"".join((view[hl:], *self._more, tail[:take]))
+        rest = bytearray(tail[take:]) if len(data) > take else bytearray()
         view.release()
+        tail.release()
         if b1 & 0x80:
             payload = apply_mask(payload, head[key_at:])
         self._buf = rest
+        self._more = []
+        self._more_len = 0
         self._need = 2
         offset = self._base
         self._base += need

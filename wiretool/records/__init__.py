@@ -11,6 +11,7 @@ module stays small and each protocol owns its fields; this package holds what th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -31,6 +32,17 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+class HexOf:
+    """A value in a ``json_many`` object: the JSON string of ``data`` in hex, which the output writes straight
+    from ``binascii.hexlify`` between the bytes msgspec encoded around it, never held in the line (a big payload's
+    ``payload_hex``: two copies of twice its size saved, see docs/design.md "NDJSON encoding")."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Record:
     """Base of every record: ``proto`` and ``type`` name it in NDJSON, ``t`` places it in time."""
@@ -46,6 +58,14 @@ class Record:
         for f in dataclasses.fields(self):
             out[f.name] = jsonable(getattr(self, f.name))
         return out
+
+    @classmethod
+    def json_many(cls, records: Sequence[Record]) -> list[Any]:
+        """What NDJSON encodes for ``records`` (all of exactly this type, a socket read's run of them): objects that
+        msgspec encodes as their ``to_json()``. This is that list of dicts; a type a flood is made of (ws frames
+        and messages) returns msgspec Structs of the same keys in the same order, built in one loop, because
+        building a dict per record was most of what ``--json`` cost per small frame."""
+        return [r.to_json() for r in records]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

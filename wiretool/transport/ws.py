@@ -123,6 +123,10 @@ class WsClient(asyncio.Protocol):
         """The receive side's frame codec (kept when the tap stops decoding, for its counts)."""
         self._skipped_seen = 0
         """The codec's :attr:`skipped` count when its records were last handed on."""
+        self._plain_seen = 0
+        """The codec's :attr:`plain` count when its records were last handed on."""
+        self._frames_only = False
+        """The receive codec makes no message record for a plain whole frame (the frames view)."""
         self._in_fragment = False
         """A fragmented data message is open on the frames handed on so far (a CLOSE inside it is an error)."""
         self._cur_size: int | None = None
@@ -383,6 +387,19 @@ class WsClient(asyncio.Protocol):
             self.messages_in += plain
             self._emit_all(records)
             return
+        plain = codec.plain - self._plain_seen
+        self._plain_seen = codec.plain
+        if plain == len(records) and self._frames_only:
+            # the frames view of a flood: every record is a plain whole frame of the short path (a whole valid
+            # message, below --max-size, no control frame): shown as it is, nothing for websockets to see
+            view = self.recv_view
+            view.frames += plain
+            view.count += plain
+            self.messages_in += plain
+            self._in_fragment = False
+            self._cur_size = None
+            self._emit_all(records)
+            return
         shown, found = self.recv_view.select(records)
         self._emit_all(shown)
         if self.violation is None:
@@ -397,6 +414,7 @@ class WsClient(asyncio.Protocol):
         through the view's violations (:meth:`_violated`), so nothing after it is handed on."""
         proto = self.proto
         max_size = self.opts.max_size
+        frames_only = self._frames_only
         counted = 0
         for rec in records:
             kind = type(rec)
@@ -440,6 +458,9 @@ class WsClient(asyncio.Protocol):
                 break
             self._in_fragment = not fin
             self._cur_size = None if fin else size
+            if frames_only and fin and len(head) == 2 and (head[0] == 0x82 or (head[0] == 0x81 and  # type: ignore[attr-defined]
+                                                                              rec.payload.isascii())):
+                counted += 1  # a plain whole frame of the codec's short path: its message has no record
         self.messages_in += counted
         codec = self.recv_tap.codec
         if self.violation is None and codec is not None:
@@ -625,10 +646,14 @@ class WsClient(asyncio.Protocol):
         max_size = self.opts.max_size
         # --show messages: no frame record for a plain whole message, unless --max-size is below what the
         # codec's short path takes (125 bytes), since the size is checked on the frame records
-        quiet = show == "messages" and not self.opts.recv_messages and (max_size is None or max_size >= 125)
+        small_ok = max_size is None or max_size >= 125
+        quiet = show == "messages" and not self.opts.recv_messages and small_ok
+        # the frames view: no message record for a plain whole frame either (it would be dropped unseen); such
+        # frames are counted as messages from the frames themselves (see _recv_records and _drive)
+        self._frames_only = show == "frames" and not self.opts.recv_messages and small_ok
         self._recv_codec = self.recv_tap.codec = frame_parser(
             sender="server", dir=RECV, deflate=deflate, no_context_takeover=server_nct, max_size=max_size,
-            frames=not quiet)
+            frames=not quiet, whole_messages=not self._frames_only)
 
     def _too_many_frames(self, frames: int) -> None:
         """A message still not over after MAX_MESSAGE_FRAMES frames (empty CONTINUATIONs forever, say): the local

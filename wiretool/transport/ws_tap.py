@@ -32,14 +32,15 @@ def close_code_for(violations: Sequence[Violation]) -> int:
 
 
 def frame_parser(*, sender: str, dir: str, deflate: bool = False, no_context_takeover: bool = False,
-                 max_size: int | None = None, frames: bool = True) -> WsFrameParser:
+                 max_size: int | None = None, frames: bool = True, whole_messages: bool = True) -> WsFrameParser:
     """The frame codec of one direction of a connection (messages reassembled, inflated under deflate);
-    ``frames=False`` leaves out the frame record of a plain whole message (``--show messages``)."""
+    ``frames=False`` leaves out the frame record of a plain whole message (``--show messages``),
+    ``whole_messages=False`` the message record of a plain whole frame (the frames view)."""
     from wiretool.codec.wsframe import WsFrameParser
 
     return WsFrameParser(sender=sender, dir=dir, rsv1_allowed=deflate, deflate=deflate,
                          no_context_takeover=no_context_takeover, messages=True, max_inflated=max_size,
-                         frames=frames)
+                         frames=frames, whole_messages=whole_messages)
 
 
 class WsView:
