@@ -63,9 +63,9 @@ class _BufferedPipe(asyncio.BufferedProtocol, _Pipe):
 
     uvloop's SSL transport takes it as a plain protocol (an :class:`asyncio.Protocol` instance is one for its
     ``_set_app_protocol``) and calls ``data_received`` with each read's records joined. That is kept on
-    purpose: a pipe that is only a BufferedProtocol, which that transport would fill, measured 10-25% more
-    CPU per byte on the h2 TLS download (one fresh ~256 KiB bytes per read: 26,000 page faults per 100 MB),
-    and handing the buffer on uncopied measured no better than this (see docs/proxy.md)."""
+    purpose: a pipe that is only a BufferedProtocol, which that transport would fill, cost more CPU per byte
+    on the h2 TLS download (one fresh ~256 KiB bytes per read: 26,000 page faults per 100 MB; handed on in
+    64 KiB pieces still 10-25% more), and handing the buffer on uncopied measured no better (docs/proxy.md)."""
 
     def __init__(self, relay: QuietPipe, dir: str) -> None:
         _Pipe.__init__(self, relay, dir)
