@@ -1,8 +1,9 @@
 """The quiet relay (``--only none``): two transports joined by protocols, no decoding, no task per chunk.
 
 When nothing is shown, every chunk costs only what the event loop already did to read it: each side's
-transport gets a :class:`_BufferedPipe` protocol (the loop reads, or decrypts, straight into its buffer)
-whose ``buffer_updated`` writes the bytes into the other transport and counts them. There is no :class:`asyncio.StreamReader` buffer in between, no ``await`` per
+transport gets a :class:`_BufferedPipe` protocol (the loop reads, or decrypts, straight into its buffer,
+or, on uvloop's SSL transport, hands it each read's records joined) that writes the bytes into the other
+transport and counts them. There is no :class:`asyncio.StreamReader` buffer in between, no ``await`` per
 chunk and no codec, which is what made the stream-based relay about 3x mitmdump instead of 5x on a TLS
 download (the loop's SSL transports, uvloop's with ``[fast]``, do the TLS itself on large reads).
 
@@ -57,8 +58,14 @@ class _Pipe(asyncio.Protocol):
 
 
 class _BufferedPipe(asyncio.BufferedProtocol, _Pipe):
-    """:class:`_Pipe` reading into one buffer of its own: the loop decrypts (or receives) straight into it,
-    with no bytes object allocated per read and none joined from several; one copy hands the bytes on."""
+    """:class:`_Pipe` reading into one buffer of its own where the loop takes it as a buffered protocol
+    (asyncio's transports, uvloop's plain TCP): it reads or decrypts straight into it, one copy hands the bytes on.
+
+    uvloop's SSL transport takes it as a plain protocol (an :class:`asyncio.Protocol` instance is one for its
+    ``_set_app_protocol``) and calls ``data_received`` with each read's records joined. That is kept on
+    purpose: a pipe that is only a BufferedProtocol, which that transport would fill, cost more CPU per byte
+    on the h2 TLS download (one fresh ~256 KiB bytes per read: 26,000 page faults per 100 MB; handed on in
+    64 KiB pieces still 10-25% more), and handing the buffer on uncopied measured no better (docs/proxy.md)."""
 
     def __init__(self, relay: QuietPipe, dir: str) -> None:
         _Pipe.__init__(self, relay, dir)
