@@ -7,14 +7,18 @@ request, the h2 preface, a ClientHello), else the side talking to the lower port
 
 A connection is handed on (``on_done``) as soon as both directions have ended (FIN or RST) and otherwise at
 the end of the file, so memory holds only the connections still open: at most :data:`MAX_OPEN`, past which
-the oldest is handed on early, said in a warning. Its bytes are kept until it is handed on: the capture
-decoders read a connection whole.
+the oldest is handed on early, said in a warning. Each contiguous piece of a direction goes to ``on_piece``
+as soon as reassembly completes it (``on_open`` is told of a connection at its first packet), so a
+connection's bytes are never held here: what each consumer keeps of them is its own affair (see
+:mod:`wiretool.pcap.decode`). Numbering is deterministic: two tables fed the same packets number and hand
+on their connections the same way, which the two passes of the decoder rely on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wiretool.pcap.link import ACK, FIN, RST, SYN, Segment
 from wiretool.pcap.tcp import Direction, Piece
@@ -35,8 +39,8 @@ class Connection:
     b: Endpoint
     t0: float
     dirs: dict[Endpoint, Direction] = field(default_factory=dict)
-    pieces: list[tuple[Endpoint, Piece]] = field(default_factory=list)
-    """Every contiguous piece of either direction, in the order the capture completed them."""
+    state: Any = None
+    """What the consumer keeps for this connection (set by ``on_open``)."""
     client: Endpoint | None = None
     """Known from the handshake (the SYN's sender); else decided when the connection is handed on."""
     t1: float = 0.0
@@ -60,8 +64,12 @@ class Connection:
 class Flows:
     """The connection table: feed it segments in capture order; finished connections go to ``on_done``."""
 
-    def __init__(self, on_done: Callable[[Connection], None], on_warning: Callable[[str], None]) -> None:
+    def __init__(self, on_done: Callable[[Connection], None], on_warning: Callable[[str], None],
+                 on_piece: Callable[[Connection, Endpoint, Piece], None],
+                 on_open: Callable[[Connection], None] | None = None) -> None:
         self.open: dict[tuple[Endpoint, Endpoint], Connection] = {}
+        self._piece = on_piece
+        self._open = on_open
         self.count = 0
         self._done = on_done
         self._warn = on_warning
@@ -96,6 +104,8 @@ class Flows:
                 self._hand_on(oldest)
             self.count += 1
             conn = self.open[key] = Connection(self.count, src, dst, t)
+            if self._open is not None:
+                self._open(conn)
         conn.packets += 1
         conn.t1 = t
         d = conn.dirs.get(src)
@@ -110,7 +120,7 @@ class Flows:
                 conn.client = dst
         if seg.payload or seg.missing:
             for piece in d.segment(seg.seq + (1 if flags & SYN else 0), seg.payload, t, seg.missing):
-                conn.pieces.append((src, piece))
+                self._piece(conn, src, piece)
         if flags & FIN:
             d.fin = True
         if flags & RST:
@@ -130,5 +140,5 @@ class Flows:
             del self.closed[next(iter(self.closed))]
         for ep, d in conn.dirs.items():
             for piece in d.finish(conn.t1):
-                conn.pieces.append((ep, piece))
+                self._piece(conn, ep, piece)
         self._done(conn)
