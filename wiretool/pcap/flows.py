@@ -26,6 +26,11 @@ from wiretool.pcap.tcp import Direction, Piece
 MAX_OPEN = 20000
 """Connections held open at once; a capture of more long-lived ones than this hands the oldest on early."""
 
+HELD_BUDGET = 64 << 20
+"""Out-of-order bytes held across every open connection: each direction holds at most
+:data:`~wiretool.pcap.tcp.WINDOW`, and past this total the direction that just grew lets what it holds go
+(its holes become gaps, named like any gap), so 20000 connections with holes stay bounded too."""
+
 Endpoint = tuple[str, int]
 
 
@@ -77,6 +82,9 @@ class Flows:
         self.closed: dict[tuple[Endpoint, Endpoint], None] = {}
         """Keys of connections handed on (the latest :data:`MAX_OPEN`): their stray packets start nothing."""
         self.after_close = 0
+        self.held = 0
+        """Out-of-order bytes held by every open direction (at most :data:`HELD_BUDGET`)."""
+        self._warned_held = False
 
     def segment(self, seg: Segment, t: float) -> None:
         """One TCP segment at time ``t`` (seconds since the capture's first packet)."""
@@ -119,14 +127,28 @@ class Flows:
             elif conn.client is None:
                 conn.client = dst
         if seg.payload or seg.missing:
+            before = d.held_bytes
             for piece in d.segment(seg.seq + (1 if flags & SYN else 0), seg.payload, t, seg.missing):
                 self._piece(conn, src, piece)
+            if d.held_bytes != before:
+                self.held += d.held_bytes - before
+                if self.held > HELD_BUDGET:
+                    self._over_budget(conn, src, d, t)
         if flags & FIN:
             d.fin = True
         if flags & RST:
             conn.reset = True
         if conn.ended:
             self._hand_on(key)
+
+    def _over_budget(self, conn: Connection, src: Endpoint, d: Direction, t: float) -> None:
+        if not self._warned_held:
+            self._warned_held = True
+            self._warn(f"more than {HELD_BUDGET >> 20} MiB of out-of-order segments wait across the open "
+                       "connections: holes are declared gaps early (named with each connection)")
+        self.held -= d.held_bytes
+        for piece in d.finish(t):
+            self._piece(conn, src, piece)
 
     def finish(self) -> None:
         """The capture ended: every connection still open is handed on."""
@@ -139,6 +161,7 @@ class Flows:
         if len(self.closed) > MAX_OPEN:
             del self.closed[next(iter(self.closed))]
         for ep, d in conn.dirs.items():
+            self.held -= d.held_bytes
             for piece in d.finish(conn.t1):
                 self._piece(conn, ep, piece)
         self._done(conn)

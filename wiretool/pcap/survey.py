@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from wiretool.pcap.decode import PcapDecoder
     from wiretool.pcap.tcp import Piece
 
+KEPT_BUDGET = 64 << 20
+"""First bytes kept for detection across every open connection: each direction keeps at most
+:data:`HEAD_LIMIT` (plus the piece that crosses it); past this total, what a connection has kept is what its
+detection reads, said in a warning."""
 NO_KEYS = "no keys for this session (give --keylog FILE)"
 WIRE = {"send": "c2s", "recv": "s2c"}
 RESYNC = frozenset({"ws", "h2"})
@@ -71,9 +75,11 @@ class _Side:
 
 
 class _State:
-    __slots__ = ("gap_order", "log", "log_bytes", "sides")
+    __slots__ = ("gap_order", "kept", "log", "log_bytes", "sides")
 
     def __init__(self) -> None:
+        self.kept = 0
+        """Bytes of prefixes and log this connection holds (counted in the survey's :data:`KEPT_BUDGET`)."""
         self.sides: dict[Endpoint, _Side] = {}
         self.gap_order: list[Endpoint] = []
         self.log: list[tuple[Endpoint, Piece]] | None = []
@@ -93,6 +99,9 @@ class Survey:
         self.flows = Flows(self._done, lambda text: None, self._piece, self._open)
         self.ready: dict[int, Summary] = {}
         self._ended = False
+        self.kept = 0
+        """Bytes of first bytes (and TLS logs) kept by every open connection."""
+        self._warned_kept = False
 
     def summary(self, n: int) -> Summary | None:
         """Connection ``n``'s summary, reading ahead until it has ended (None only if it never appears)."""
@@ -125,8 +134,12 @@ class Survey:
             side.nbytes += len(data)
             if side.first_t is None:
                 side.first_t = piece.t
+            if side.open and self.kept + len(data) > KEPT_BUDGET:
+                self._over_budget(st)
             if side.open:
                 side.prefix += data
+                st.kept += len(data)
+                self.kept += len(data)
                 if len(side.prefix) >= HEAD_LIMIT:
                     side.open = False
         else:
@@ -138,6 +151,8 @@ class Survey:
         if st.log is not None:
             st.log.append((ep, piece))
             st.log_bytes += len(data)
+            st.kept += len(data)
+            self.kept += len(data)
             if not side.decided and (len(side.prefix) >= 6 or not side.open):
                 side.decided = True
                 if _is_client_hello(bytes(side.prefix[:6])):
@@ -145,10 +160,22 @@ class Survey:
                     self._start_tls(st, ep, side)  # fed the log, this piece included
             if st.log_bytes > HEAD_LIMIT or (len(st.sides) == 2 and all(s.decided for s in st.sides.values())):
                 st.log = None  # a side silent this long is no ClientHello's sender; decryptors are fed from now
+                self.kept -= st.log_bytes
+                st.kept -= st.log_bytes
         for other_ep, s in st.sides.items():
             if s.tls is not None and s is not started:
                 self.dec.merge_secrets(self.info)  # a Decryption Secrets Block read since is used from now
                 _tls_feed(s, "c2s" if ep == other_ep else "s2c", piece)
+
+    def _over_budget(self, st: _State) -> None:
+        """Too much kept across the open connections: this one keeps what it has, and detection reads that."""
+        if not self._warned_kept:
+            self._warned_kept = True
+            self.dec.warn(f"more than {KEPT_BUDGET >> 20} MiB of first bytes kept for protocol detection across "
+                          "the open connections: some connections are detected from fewer bytes")
+        for side in st.sides.values():
+            side.open = False
+            side.decided = True
 
     def _start_tls(self, st: _State, ep: Endpoint, side: _Side) -> None:
         from wiretool.tls import TlsConnection
@@ -161,6 +188,7 @@ class Survey:
     def _done(self, conn: Connection) -> None:
         st: _State = conn.state
         conn.state = None
+        self.kept -= st.kept
         dec = self.dec
         sides = st.sides
         empty = _Side()
