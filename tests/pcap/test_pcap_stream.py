@@ -240,3 +240,76 @@ def test_detection_bytes_are_bounded_across_connections(tmp_path: Path, monkeypa
     assert sum(1 for w in warnings if "first bytes kept for protocol detection" in w) == 1
     protocols = [r.protocol for r in records if r.type == "connection"]
     assert protocols[0] == "h2" and protocols[-1] != "h2"  # the first kept their heads, the last did not
+
+
+def test_the_ethernet_ipv4_fast_path_reads_what_the_general_path_reads(monkeypatch) -> None:
+    """Untagged Ethernet + IPv4 + TCP takes one unpack; every packet reads the same with it and without it
+    (IP options, fragments, TSO's zero total length, a snaplen cut, a bad data offset, IPv6, UDP)."""
+    from tests.pcap.craft import tcp_packet
+    from wiretool.pcap import link
+
+    c, s = ("10.0.0.1", 40000), ("10.0.0.2", 80)
+    good = tcp_packet(c, s, 7, 0x18, b"payload" * 30)
+    options = bytearray(good[:20] + b"\x01\x01\x01\x00" + good[20:])
+    options[0] = 0x46
+    options[2:4] = struct.pack(">H", len(options))
+    frag = bytearray(good)
+    frag[6:8] = b"\x20\x00"
+    tso = bytearray(good)
+    tso[2:4] = b"\0\0"
+    bad_off = bytearray(good)
+    bad_off[32] = 0x40
+    udp = bytearray(good)
+    udp[9] = 17
+    ip6 = tcp_packet(("::1", 1), ("::2", 2), 9, 0x18, b"six")
+    frames = [b"\0" * 12 + (b"\x86\xdd" if p[0] >> 4 == 6 else b"\x08\x00") + bytes(p)
+              for p in (good, options, frag, tso, bad_off, udp, ip6)]
+    packets = [(memoryview(f), len(f)) for f in frames] + [(memoryview(frames[0][:60]), len(frames[0])),
+                                                          (memoryview(frames[0][:50]), len(frames[0]))]
+
+    def read() -> list:
+        out = []
+        for data, orig in packets:
+            seg = link.segment_of(link.ETHERNET, data, orig)
+            out.append(seg if type(seg) is str else (seg.src, seg.dst, seg.seq, seg.flags, bytes(seg.payload),
+                                                     seg.missing))
+        return out
+
+    fast = read()
+    monkeypatch.setattr(link, "_eth_ip4", lambda data, pos: (0, 0, 0, 0, 0, b"", b""))
+    assert fast == read()
+    assert fast[0][4] == b"payload" * 30 and fast[-2][5] == len(frames[0]) - 60
+
+
+def test_summaries_waiting_behind_a_long_connection_are_kept_on_disk(tmp_path: Path, monkeypatch) -> None:
+    """One connection open across the file while many start and end: the survey holds their records until the
+    long one ends; past MAX_READY (made small here) they wait in a temporary file, and the output is the same."""
+    cap = Capture()
+    long = Conversation(cap, client=("127.0.0.1", 39999))
+    long.handshake()
+    long.send("c2s", UPGRADE)
+    long.send("s2c", SWITCHING)
+    for i in range(30):
+        short = Conversation(cap, client=("127.0.0.1", 41000 + i), t=long.t)
+        short.handshake()
+        short.send("c2s", UPGRADE)
+        short.send("s2c", SWITCHING)
+        short.send("s2c", ws_frame(f"short {i}".encode()))
+        short.close()
+        long.t = short.t
+        long.send("s2c", ws_frame(f"long {i}".encode()))
+    long.close()
+    path = tmp_path / "backlog.pcap"
+    path.write_bytes(cap.pcap())
+
+    def decode() -> list:
+        records: list = []
+        PcapDecoder(lambda conn, rec: records.append((conn, rec.to_json()))).run(str(path))
+        return records
+
+    held = decode()
+    monkeypatch.setattr(survey, "MAX_READY", 5)
+    spilled = decode()
+    assert spilled == held
+    assert sum(1 for _, r in held if r["type"] == "connection") == 31
+    assert [r["text"] for c, r in held if c == 1 and r["type"] == "message"] == [f"long {i}" for i in range(30)]

@@ -25,6 +25,9 @@ class H2Feed:
     capture's chunks."""
 
     def __init__(self, hpack_entries: bool = False, show_secrets: bool = False) -> None:
+        from wiretool.capture.exchanges import SIDE
+
+        self.side = SIDE
         self.hpack_entries = hpack_entries
         self.show_secrets = show_secrets
         self.views: dict[int, Any] = {}
@@ -32,9 +35,7 @@ class H2Feed:
 
     def feed(self, c: Chunk) -> list[Record]:
         """The records chunk ``c`` completes."""
-        from wiretool.capture.exchanges import SIDE
-
-        side = SIDE.get(c.dir)
+        side = self.side.get(c.dir)
         if side is None:
             return []
         view = self.views.get(c.conn)

@@ -71,9 +71,11 @@ class Flows:
 
     def __init__(self, on_done: Callable[[Connection], None], on_warning: Callable[[str], None],
                  on_piece: Callable[[Connection, Endpoint, Piece], None],
-                 on_open: Callable[[Connection], None] | None = None) -> None:
+                 on_open: Callable[[Connection], None] | None = None, *, copy: bool = True) -> None:
         self.open: dict[tuple[Endpoint, Endpoint], Connection] = {}
         self._piece = on_piece
+        self._copy = copy
+        """Whether pieces own their bytes (see :attr:`Direction.copy`)."""
         self._open = on_open
         self.count = 0
         self._done = on_done
@@ -118,8 +120,8 @@ class Flows:
         conn.t1 = t
         d = conn.dirs.get(src)
         if d is None:
-            d = conn.dirs[src] = Direction()
-            conn.dirs.setdefault(dst, Direction())
+            d = conn.dirs[src] = Direction(copy=self._copy)
+            conn.dirs.setdefault(dst, Direction(copy=self._copy))
         if flags & SYN:
             d.syn(seg.seq)
             if not flags & ACK:
@@ -138,7 +140,7 @@ class Flows:
             d.fin = True
         if flags & RST:
             conn.reset = True
-        if conn.ended:
+        if flags & (FIN | RST) and conn.ended:
             self._hand_on(key)
 
     def _over_budget(self, conn: Connection, src: Endpoint, d: Direction, t: float) -> None:

@@ -12,7 +12,9 @@ connection table: the two number and end connections alike) and keeps, per conne
   the notes and the plaintext's first bytes and size are what the record needs; the plaintext is dropped).
 
 :meth:`Survey.summary` reads on until connection ``n`` has ended and hands over its :class:`Summary`; what
-waits is the summaries of the connections that ended while an earlier one stayed open.
+waits is the summaries of the connections that ended while an earlier one stayed open: past
+:data:`MAX_READY` of them (one connection open across a capture of 100k short ones), the rest wait pickled in
+an unnamed temporary file, so memory holds only where each is.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ KEPT_BUDGET = 64 << 20
 """First bytes kept for detection across every open connection: each direction keeps at most
 :data:`HEAD_LIMIT` (plus the piece that crosses it); past this total, what a connection has kept is what its
 detection reads, said in a warning."""
+MAX_READY = 20000
+"""Summaries held in memory while they wait for the decode; more are kept in a temporary file."""
 NO_KEYS = "no keys for this session (give --keylog FILE)"
 WIRE = {"send": "c2s", "recv": "s2c"}
 RESYNC = frozenset({"ws", "h2"})
@@ -96,8 +100,11 @@ class Survey:
         self.info, packets = open_capture(path)
         self._packets: Iterator[Any] = iter(packets)
         self._t0: float | None = None
-        self.flows = Flows(self._done, lambda text: None, self._piece, self._open)
+        self.flows = Flows(self._done, lambda text: None, self._piece, self._open, copy=False)
         self.ready: dict[int, Summary] = {}
+        self.spilled: dict[int, tuple[int, int]] = {}
+        """``conn -> (offset, length)`` of the summaries kept in :attr:`_spill`."""
+        self._spill: Any = None
         self._ended = False
         self.kept = 0
         """Bytes of first bytes (and TLS logs) kept by every open connection."""
@@ -105,9 +112,9 @@ class Survey:
 
     def summary(self, n: int) -> Summary | None:
         """Connection ``n``'s summary, reading ahead until it has ended (None only if it never appears)."""
-        ready, flows = self.ready, self.flows
+        ready, flows, spilled = self.ready, self.flows, self.spilled
         packets = self._packets
-        while n not in ready and not self._ended:
+        while n not in ready and n not in spilled and not self._ended:
             pkt = next(packets, None)
             if pkt is None:
                 self._ended = True
@@ -118,7 +125,27 @@ class Survey:
             seg = segment_of(pkt.linktype, pkt.data, pkt.orig_len)
             if type(seg) is not str:
                 flows.segment(seg, round(pkt.ts - self._t0, 6))  # type: ignore[arg-type]
+        if n in spilled:
+            import pickle
+
+            offset, length = spilled.pop(n)
+            self._spill.seek(offset)
+            return pickle.loads(self._spill.read(length))  # our own unnamed file, written just now
         return ready.pop(n, None)
+
+    def _keep(self, n: int, summary: Summary) -> None:
+        if len(self.ready) < MAX_READY:
+            self.ready[n] = summary
+            return
+        import pickle
+        import tempfile
+
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="wiretool-pcap-")
+        data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+        self._spill.seek(0, 2)
+        self.spilled[n] = (self._spill.tell(), len(data))
+        self._spill.write(data)
 
     # -- the connection table's callbacks ----------------------------------------------------------------
     def _open(self, conn: Connection) -> None:
@@ -260,7 +287,7 @@ class Survey:
         cut = {side for side, d in (("send", cdir), ("recv", sdir))
                if d is not None and (d.gaps or not (d.fin or conn.reset))}
         first_t = {d: s.first_t for d, s in (("send", cs), ("recv", ss)) if s.first_t is not None}
-        self.ready[conn.conn] = Summary(record, notes, det, client, decrypt, resync, first_t, cut)
+        self._keep(conn.conn, Summary(record, notes, det, client, decrypt, resync, first_t, cut))
 
 
 class _TlsWatch:
@@ -291,7 +318,7 @@ def _tls_feed(side: _Side, wire: str, piece: Piece) -> None:
     if piece.gap_before:
         watch.tls.gap(wire, piece.gap_before, piece.t)
     if piece.data:
-        watch.take(watch.tls.feed(wire, piece.data, piece.t))
+        watch.take(watch.tls.feed(wire, bytes(piece.data), piece.t))
 
 
 def _guess_client(conn: Connection, sides: dict[Endpoint, _Side]) -> Endpoint:
