@@ -65,7 +65,8 @@ class ConnStream:
         self.cut = summary.cut
         self.resync_after = det.proto in ("ws", "h2")
         self.skip = dict(det.skip)
-        self.stopped: set[str] = set()
+        self.stopped: dict[str, None] = {}
+        """The directions past their first gap (a dict: smaller than a set, and 20000 connections may be open)."""
         self.stretches: dict[str, _Stretch] = {}
         """Each direction's current stretch (since its last gap)."""
         self.gaps = 0
@@ -112,7 +113,7 @@ class ConnStream:
     def chunk(self, c: Chunk) -> None:
         d = c.dir
         if not c.data:  # a gap: the decoder cannot know where the next frame starts
-            self.stopped.add(d)
+            self.stopped[d] = None
             if self.resync_after:
                 old = self.stretches.get(d)
                 if old is not None:

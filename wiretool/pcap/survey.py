@@ -38,7 +38,7 @@ KEPT_BUDGET = 64 << 20
 """First bytes kept for detection across every open connection: each direction keeps at most
 :data:`HEAD_LIMIT` (plus the piece that crosses it); past this total, what a connection has kept is what its
 detection reads, said in a warning."""
-MAX_READY = 20000
+MAX_READY = 10000
 """Summaries held in memory while they wait for the decode; more are kept in a temporary file."""
 NO_KEYS = "no keys for this session (give --keylog FILE)"
 WIRE = {"send": "c2s", "recv": "s2c"}
@@ -60,7 +60,7 @@ class Summary:
     resync: tuple[str, dict[str, int]] | None
     """A mid-connection start: the protocol found and each direction's first frame boundary."""
     first_t: dict[str, float]
-    cut: set[str]
+    cut: tuple[str, ...]
     """The directions (``send``/``recv``) that may end inside a frame because the capture stopped there."""
 
 
@@ -284,8 +284,8 @@ class Survey:
                 notes.append(Note(t=t, proto_name=det.proto, level="warn", text=(
                     f"conn {conn.conn} {WIRE[d]}: bytes missing at stream offset {offset} (a gap in "
                     f"the capture): {rest}")))
-        cut = {side for side, d in (("send", cdir), ("recv", sdir))
-               if d is not None and (d.gaps or not (d.fin or conn.reset))}
+        cut = tuple(side for side, d in (("send", cdir), ("recv", sdir))
+                    if d is not None and (d.gaps or not (d.fin or conn.reset)))  # a tuple: 100k of them wait
         first_t = {d: s.first_t for d, s in (("send", cs), ("recv", ss)) if s.first_t is not None}
         self._keep(conn.conn, Summary(record, notes, det, client, decrypt, resync, first_t, cut))
 
