@@ -186,9 +186,9 @@ class Survey:
                     started = side
                     self._start_tls(st, ep, side)  # fed the log, this piece included
             if st.log_bytes > HEAD_LIMIT or (len(st.sides) == 2 and all(s.decided for s in st.sides.values())):
-                st.log = None  # a side silent this long is no ClientHello's sender; decryptors are fed from now
-                self.kept -= st.log_bytes
-                st.kept -= st.log_bytes
+                self._drop_log(st)  # a side silent this long is no ClientHello's sender; decryptors are fed from now
+            elif self.kept > KEPT_BUDGET:
+                self._over_budget(st)
         for other_ep, s in st.sides.items():
             if s.tls is not None and s is not started:
                 self.dec.merge_secrets(self.info)  # a Decryption Secrets Block read since is used from now
@@ -203,6 +203,13 @@ class Survey:
         for side in st.sides.values():
             side.open = False
             side.decided = True
+        self._drop_log(st)
+
+    def _drop_log(self, st: _State) -> None:
+        if st.log is not None:
+            st.log = None
+            self.kept -= st.log_bytes
+            st.kept -= st.log_bytes
 
     def _start_tls(self, st: _State, ep: Endpoint, side: _Side) -> None:
         from wiretool.tls import TlsConnection
