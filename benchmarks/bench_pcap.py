@@ -1,8 +1,10 @@
 """Decoding a pcap side by side: wiretool versus ``tshark -T json`` versus scapy's reader, in one run.
 
-    .venv/bin/python benchmarks/bench_pcap.py [--quick] [--mb N] [--only NAME]
+    .venv/bin/python benchmarks/bench_pcap.py [--quick] [--mb N] [--only NAME] [--before SRC]
 
-(``--only "h2c 1 KiB"``: that capture alone, for the one comparison that takes minutes at full size.)
+(``--only "h2c 1 KiB"``: that capture alone, for the one comparison that takes minutes at full size;
+``--before /work/main``: also the wiretool of that source tree, on the same file in the same run, as a
+before/after column; ``--no-peers``: wiretool alone, e.g. ``--mb 300`` to see that memory does not grow.)
 
 Three captures of about 100 MB each (``--quick``: 10 MB) are written first, as tcpdump on loopback writes them
 (Ethernet, IPv4, segments of up to 64 KiB): a WebSocket session (a server sending 1 KiB text frames, a client
@@ -17,7 +19,9 @@ Then, each on the same file:
 - scapy's ``PcapReader`` (PyPI ``scapy``), reading and dissecting every packet down to TCP: no reassembly and
   no WebSocket/HTTP/2 decoding, so it is a floor for a pure-Python reader, not the same work.
 
-The target (issue 14) is wiretool at least 2x tshark's speed. Figures: MB of pcap per second, and ratios.
+The target (issue 14) is wiretool at least 2x tshark's speed. Figures: MB of pcap per second, ratios, and the
+peak resident memory (``ru_maxrss`` of each process alone, from ``wait4``) of wiretool and tshark: each capture
+is one connection, so wiretool's must not grow with ``--mb``.
 """
 
 from __future__ import annotations
@@ -133,13 +137,19 @@ def write_h2(path: Path, mb: int, body: int = 1024) -> None:
     w.close()
 
 
-def timed(args: list[str]) -> float:
+def timed(args: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[float, float]:
+    """``(seconds, peak RSS in MB)`` of one run of ``args`` (its own rusage: ``wait4`` on that child)."""
     start = time.perf_counter()
-    r = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - start
-    if r.returncode not in (0, 5):
-        raise SystemExit(f"{args[:4]} failed ({r.returncode}): {r.stderr.decode()[-300:]}")
-    return elapsed
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 5):
+            err.seek(0)
+            raise SystemExit(f"{args[:4]} failed ({proc.returncode}): {err.read().decode()[-300:]}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 SCAPY = """
@@ -162,7 +172,12 @@ def scapy_time(path: Path) -> float:
     return float(r.stdout.split()[0])
 
 
-def rows(tmp: Path, mb: int, only: str | None = None) -> Iterator[tuple[str, float, float, float, float]]:
+Row = tuple[str, float, tuple[float, float], tuple[float, float] | None, tuple[float, float] | None, float | None]
+
+
+def rows(tmp: Path, mb: int, only: str | None = None, before: str | None = None,
+         peers: bool = True) -> Iterator[Row]:
+    """``(name, MB, wiretool, wiretool before or None, tshark or None, scapy s or None)`` per capture."""
     cases = (("WebSocket", write_ws, "http"), ("h2c 1 KiB", write_h2, "http2"),
              ("h2c 64 KiB", lambda p, m: write_h2(p, m, 65536), "http2"))
     for name, write, proto in cases:
@@ -171,10 +186,13 @@ def rows(tmp: Path, mb: int, only: str | None = None) -> Iterator[tuple[str, flo
         path = tmp / f"{name.replace(' ', '-')}.pcap"
         write(path, mb)
         size = path.stat().st_size / 1e6
-        ours = timed([WIRETOOL, "frame", "decode", "--pcap", str(path), "--json"])
-        theirs = timed(["tshark", "-r", str(path), "-T", "json", "-d", f"tcp.port==8080,{proto}"])
-        scapy = scapy_time(path)
-        yield name, size, ours, theirs, scapy
+        args = ["frame", "decode", "--pcap", str(path), "--json"]
+        ours = timed([WIRETOOL, *args])
+        old = timed([sys.executable, "-m", "wiretool", *args], env={**os.environ, "PYTHONPATH": before},
+                    cwd=before) if before else None  # run from there: ``-m`` puts the working directory first
+        theirs = timed(["tshark", "-r", str(path), "-T", "json", "-d", f"tcp.port==8080,{proto}"]) if peers else None
+        scapy = scapy_time(path) if peers else None
+        yield name, size, ours, old, theirs, scapy
         path.unlink()
 
 
@@ -182,19 +200,28 @@ def main() -> int:
     quick = "--quick" in sys.argv
     mb = int(sys.argv[sys.argv.index("--mb") + 1]) if "--mb" in sys.argv else (10 if quick else 100)
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    if not shutil.which("tshark"):
+    before = sys.argv[sys.argv.index("--before") + 1] if "--before" in sys.argv else None
+    peers = "--no-peers" not in sys.argv
+    if peers and not shutil.which("tshark"):
         raise SystemExit("tshark is needed (Debian package tshark)")
     tmp = Path(tempfile.mkdtemp(prefix="wiretool-bench-pcap-"))
     missed = []
     try:
-        print(f"{'capture':<11} {'MB':>7} {'wiretool s':>11} {'tshark s':>9} {'scapy s':>8} "
-              f"{'wiretool MB/s':>14} {'vs tshark':>10} {'vs scapy':>9}")
-        for name, size, ours, theirs, scapy in rows(tmp, mb, only):
-            ratio = theirs / ours
-            print(f"{name:<11} {size:7.1f} {ours:11.2f} {theirs:9.2f} {scapy:8.2f} {size / ours:14.1f} "
-                  f"{ratio:9.2f}x {scapy / ours:8.2f}x", flush=True)
-            if ratio < 2:
-                missed.append(f"{name}: {ratio:.2f}x tshark (target 2x)")
+        print(f"{'capture':<11} {'MB':>7} {'wiretool s':>11} {'RSS MB':>7}"
+              + (f" {'before s':>9} {'RSS MB':>7} {'vs before':>10}" if before else "")
+              + (f" {'tshark s':>9} {'RSS MB':>7} {'scapy s':>8} {'wiretool MB/s':>14} {'vs tshark':>10} "
+                 f"{'vs scapy':>9}" if peers else ""))
+        for name, size, (ours, rss), old, theirs, scapy in rows(tmp, mb, only, before, peers):
+            line = f"{name:<11} {size:7.1f} {ours:11.2f} {rss:7.0f}"
+            if old is not None:
+                line += f" {old[0]:9.2f} {old[1]:7.0f} {old[0] / ours:9.2f}x"
+            if theirs is not None and scapy is not None:
+                ratio = theirs[0] / ours
+                line += (f" {theirs[0]:9.2f} {theirs[1]:7.0f} {scapy:8.2f} {size / ours:14.1f} {ratio:9.2f}x "
+                         f"{scapy / ours:8.2f}x")
+                if ratio < 2:
+                    missed.append(f"{name}: {ratio:.2f}x tshark (target 2x)")
+            print(line, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for m in missed:

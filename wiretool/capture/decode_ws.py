@@ -45,30 +45,49 @@ def expected_accept(key: str | None) -> str | None:
 
 def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = False) -> Iterator[Record]:
     """Every record the capture's bytes decode to, in the order the chunks were written."""
-    heads: dict[str, Head] = {}
-    pending = {"send": bytearray(), "recv": bytearray()}
-    searched = {"send": 0, "recv": 0}
-    """How far each direction's pending bytes were searched for the blank line: each chunk searches only its
-    own bytes (and the 3 before), so a head that never ends costs linear time, not a re-search per chunk."""
-    parsers: dict[str, WsFrameParser] = {}
+    feed = WsFeed(show_secrets)
     for c in cap.chunks:
+        yield from feed.feed(c)
+    yield from feed.finish(cap.chunks[-1].t if cap.chunks else 0.0)
+
+
+class WsFeed:
+    """The decoder of one WebSocket connection's bytes, a chunk at a time: what a pcap's connection is fed
+    through while it is reassembled (nothing of a chunk is kept once its frames are out, but the frame or
+    head still incomplete), and what :func:`decode_ws` runs over a capture's chunks."""
+
+    def __init__(self, show_secrets: bool = False) -> None:
+        self.show_secrets = show_secrets
+        self.heads: dict[str, Head] = {}
+        self.pending = {"send": bytearray(), "recv": bytearray()}
+        self.searched = {"send": 0, "recv": 0}
+        """How far each direction's pending bytes were searched for the blank line: each chunk searches only
+        its own bytes (and the 3 before), so a head that never ends costs linear time, not a re-search per
+        chunk."""
+        self.parsers: dict[str, WsFrameParser] = {}
+
+    def feed(self, c: Chunk) -> Iterator[Record]:
+        """The records chunk ``c`` completes (a proxy's ``c2s``/``s2c`` legs are its ``send``/``recv``)."""
+        pending = self.pending
         if c.dir not in pending:
             if c.dir not in SIDE:
-                continue
+                return
             c = Chunk(SIDE[c.dir], c.t, c.data, c.conn)  # a proxy's c2s/s2c legs
+        parsers = self.parsers
         if c.dir in parsers:
             yield from parsers[c.dir].feed(c.data, c.t)
-            continue
+            return
         buf = pending[c.dir]
         buf += c.data
-        end = buf.find(b"\r\n\r\n", max(0, searched[c.dir] - 3))
-        searched[c.dir] = len(buf)
+        end = buf.find(b"\r\n\r\n", max(0, self.searched[c.dir] - 3))
+        self.searched[c.dir] = len(buf)
         if end < 0:
-            continue
+            return
+        heads = self.heads
         head, rest = parse_head(bytes(buf[:end])), bytes(buf[end + 4:])
         buf.clear()
         heads[c.dir] = head
-        headers = [[n, redact(n, v, show_secrets)] for n, v in head.headers]
+        headers = [[n, redact(n, v, self.show_secrets)] for n, v in head.headers]
         if c.dir == "send":
             yield WsHandshake(t=c.t, dir="send", request_line=head.start_line, headers=headers)
         else:
@@ -89,8 +108,11 @@ def decode_ws(cap: Capture, hpack_entries: bool = False, show_secrets: bool = Fa
                                        no_context_takeover=server_nct if sender == "server" else client_nct)
         if rest:
             yield from parsers[c.dir].feed(rest, c.t)
-    for p in parsers.values():
-        yield from _cut_short(p.finish(cap.chunks[-1].t if cap.chunks else 0.0))
+
+    def finish(self, t: float) -> Iterator[Record]:
+        """The end of the bytes (``t`` the time of the last chunk): a frame cut short there is said so."""
+        for p in self.parsers.values():
+            yield from _cut_short(p.finish(t))
 
 
 CUT_SHORT = "the capture ends inside a frame: the recording was cut short"

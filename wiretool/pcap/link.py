@@ -24,6 +24,9 @@ FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 
 _u16 = struct.Struct(">H").unpack_from
 _tcp = struct.Struct(">HHIIBB").unpack_from
+_eth_ip4 = struct.Struct(">12xHBxHxxHxB2x4s4s").unpack_from
+"""Ethernet then IPv4 (EtherType, version/IHL, total length, fragment field, protocol, addresses) at once: the
+common packet of a tcpdump file takes one unpack (both passes of the decoder read every packet)."""
 
 
 @dataclass(slots=True)
@@ -94,6 +97,17 @@ def network_of(linktype: int, data: memoryview) -> tuple[int, int] | str:
 
 def segment_of(linktype: int, data: memoryview, orig_len: int) -> Segment | str:
     """The TCP segment a packet carries, or a short reason it carries none (not IP, not TCP, a fragment)."""
+    if linktype == ETHERNET and len(data) >= 54:  # untagged Ethernet, IPv4 without options, TCP: one unpack
+        etype, vihl, total, frag, proto, s4, d4 = _eth_ip4(data, 0)
+        if etype == _ETH_IP4 and vihl == 0x45 and proto == 6 and not frag & 0x3FFF and total >= 20:
+            sport, dport, seq, ack, off, flags = _tcp(data, 34)
+            body = 34 + (off >> 4) * 4
+            if body >= 54:
+                end = 14 + total
+                kept = min(end, len(data))
+                payload = data[body:kept] if kept > body else data[0:0]
+                return Segment((_names.get(s4) or _addr(s4), sport), (_names.get(d4) or _addr(d4), dport), seq, ack,
+                               flags, payload, max(0, end - max(kept, body)))
     net = network_of(linktype, data)
     if isinstance(net, str):
         return net

@@ -7,7 +7,9 @@ reads a whole block into memory whatever length it claims); Decryption Secrets B
 packets; and it is several times faster, which the 100 MB benchmark needs (benchmarks/bench_pcap.py).
 
 The file is mapped (``mmap``), so a packet is a zero-copy ``memoryview`` of it and memory stays bounded
-whatever the file's size. A length field is never trusted: a block or record that claims more than the file
+whatever the file's size: the pages already read are given back every :data:`RELEASE` bytes
+(``MADV_DONTNEED``: they stay in the page cache, but stop counting in the process's resident memory, which a
+file read whole otherwise reaches). A length field is never trusted: a block or record that claims more than the file
 holds, or more than :data:`MAX_PACKET`, ends the reading with a warning saying where.
 """
 
@@ -23,6 +25,9 @@ from wiretool.errors import UsageError
 
 MAX_PACKET = 1 << 18
 """The largest packet a capture holds (tcpdump's default snaplen is 262144): a record claiming more is corrupt."""
+
+RELEASE = 8 << 20
+"""Every this many bytes read, the mapped pages behind the reader are released."""
 
 PCAP_MAGICS = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
@@ -73,14 +78,39 @@ def open_capture(path: str | Path) -> tuple[PcapFile, Iterator[Packet]]:
     info = PcapFile()
     if head in PCAP_MAGICS:
         info.format = "pcap"
-        return info, _pcap(memoryview(buf), info)
+        return info, _pcap(memoryview(buf), info, _Pages(buf))
     if head == PCAPNG_SHB:
         info.format = "pcapng"
-        return info, _pcapng(memoryview(buf), info)
+        return info, _pcapng(memoryview(buf), info, _Pages(buf))
     raise UsageError(f"{path} is not a pcap or pcapng file (it starts with {head.hex()})")
 
 
-def _pcap(view: memoryview, info: PcapFile) -> Iterator[Packet]:
+class _Pages:
+    """The mapped pages behind the reader, released every :data:`RELEASE` bytes (a shared read-only mapping:
+    a page touched again is read back from the file, never lost)."""
+
+    def __init__(self, buf: mmap.mmap) -> None:
+        self.buf = buf
+        self.done = 0
+        self.at = RELEASE
+        """The next position at which to release what lies behind (past the end of the file: never)."""
+        self._how = getattr(mmap, "MADV_DONTNEED", None)
+        if self._how is None:
+            self.at = 1 << 62
+
+    def release(self, pos: int) -> None:
+        upto = pos - pos % mmap.PAGESIZE
+        if upto > self.done:
+            try:
+                self.buf.madvise(self._how, self.done, upto - self.done)  # type: ignore[arg-type]
+            except (OSError, ValueError):  # refused: the pages stay mapped, as without this
+                self.at = 1 << 62
+                return
+            self.done = upto
+        self.at = pos + RELEASE
+
+
+def _pcap(view: memoryview, info: PcapFile, pages: _Pages) -> Iterator[Packet]:
     order, unit = PCAP_MAGICS[bytes(view[:4])]
     size = len(view)
     if size < 24:
@@ -108,12 +138,14 @@ def _pcap(view: memoryview, info: PcapFile) -> Iterator[Packet]:
             incl, end = size - pos - 16, size
         yield Packet(sec + frac * unit, linktype, view[pos + 16:end], max(orig, incl), number)
         pos = end
+        if pos >= pages.at:
+            pages.release(pos)
 
 
 _BT_IDB, _BT_PB, _BT_SPB, _BT_EPB, _BT_DSB = 1, 2, 3, 6, 0x0000000A
 
 
-def _pcapng(view: memoryview, info: PcapFile) -> Iterator[Packet]:
+def _pcapng(view: memoryview, info: PcapFile, pages: _Pages) -> Iterator[Packet]:
     size = len(view)
     pos, number = 0, 0
     order = "<"
@@ -147,6 +179,8 @@ def _pcapng(view: memoryview, info: PcapFile) -> Iterator[Packet]:
                                  f"{blen}: the file is corrupt from there; the rest is not read")
             return
         body = view[pos + 8:pos + blen - 4]
+        if pos >= pages.at:
+            pages.release(pos)  # what lies before this block
         pos += blen
         if btype == _BT_EPB or btype == _BT_PB:
             if len(body) < 20:

@@ -44,6 +44,8 @@ class Direction:
     gaps: list[tuple[int, int]] = field(default_factory=list)
     """``(stream offset, bytes missing)`` of every gap."""
     fin: bool = False
+    copy: bool = True
+    """Pieces own their bytes; False: a piece in order is a view of the packet (the survey only measures)."""
     _order: int = 0
     _missing_at: dict[int, int] = field(default_factory=dict)
     """Where a held segment that the capture cut ends, and how many bytes it lacked (a gap when reached)."""
@@ -55,6 +57,12 @@ class Direction:
 
     def segment(self, seq: int, data: bytes, t: float, missing: int = 0) -> list[Piece]:
         """Take one segment's payload (``missing`` bytes of it cut by the capture); return what became contiguous."""
+        if seq == self.next_seq and not missing and not self.held and self.isn is not None:
+            if not data:  # the common case, in order with nothing waiting: what the general path does, shorter
+                return []
+            self.pos += len(data)
+            self.next_seq = (seq + len(data)) & 0xFFFFFFFF
+            return [Piece(t, bytes(data) if self.copy else data)]
         if self.isn is None:
             self.isn = self.next_seq = seq
             self.started_mid = True
@@ -94,7 +102,7 @@ class Direction:
             else:
                 data = data[cut:]
             start = self.pos
-        out = [Piece(t, bytes(data))] if data else []
+        out = [Piece(t, bytes(data) if self.copy else data)] if data else []
         self._advance(start + len(data))
         if missing > 0:
             self.gaps.append((self.pos, missing))
