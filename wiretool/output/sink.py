@@ -166,9 +166,9 @@ class Output:
         self._json_writers: dict[type, Callable[[Record], str]] = {}
         self._pending: list[str] | None = None
         self._binary: Any = _UNKNOWN
+        """stdout's byte stream (see :func:`_byte_stream`), found at the first write."""
         self._out = bytearray()
         """The buffer the lines of a small batch are encoded into (see :data:`_INTO`)."""
-        """stdout's byte stream (see :func:`_byte_stream`), found at the first write."""
         self._dumps = _dumps
         self.options: dict[str, Any] = {}
         """Per-command view options (e.g. ``show='messages'``) that renderers may read."""
