@@ -29,6 +29,21 @@ def test_sse_event_ndjson_line_is_the_documented_object(event: str, data: str, i
     assert list(json.loads(line)) == EVENT_KEYS + (["ts"] if ts is not None else [])
 
 
+@settings(deadline=None, max_examples=100)
+@given(events=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=40), st.text(max_size=8),
+                                 st.none() | st.integers(0, 10**12), st.none() | st.text(max_size=12)),
+                       min_size=1, max_size=12))
+def test_a_read_of_events_is_written_as_each_ones_documented_object(
+        events: list[tuple[str, str, str, int | None, str | None]]) -> None:
+    """emit_many (a socket read's run: SseEvent.json_many's Structs) writes the lines emit would, keys in order."""
+    records = [SseEvent(t=0.25, event=e, data=d, id=i, retry=r, ts=ts) for e, d, i, r, ts in events]
+    stream = io.StringIO()
+    Output(Environment(stdout=stream, json=True), proto="sse").emit_many(records)
+    lines = [json.loads(x) for x in stream.getvalue().split("\n")[:-1]]
+    assert lines == [r.to_json() for r in records]
+    assert [list(x) for x in lines] == [list(r.to_json()) for r in records]
+
+
 def test_an_event_msgspec_refuses_is_still_written() -> None:
     """A lone surrogate (not UTF-8) goes through the stdlib encoder instead of failing the run."""
     stream = io.StringIO()

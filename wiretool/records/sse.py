@@ -9,7 +9,10 @@ event ID in force) and ``retry`` (the reconnection time in ms the server set, or
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record
 
@@ -68,6 +71,30 @@ class SseEvent(Record):
         if self.ts is not None:
             out["ts"] = self.ts
         return out
+
+    @classmethod
+    def json_many(cls, records: Sequence[Record]) -> list[Any]:
+        """The NDJSON objects of a socket read's events: :class:`_EventLine` Structs (the keys of
+        :meth:`to_json`, in order), cheaper to build and encode than a dict each; an event with ``ts`` (or of
+        a subclass) is its ``to_json()``. Tests check both encode alike."""
+        if cls is not SseEvent:
+            return [r.to_json() for r in records]
+        line = _EventLine
+        return [line("sse", "event", r.t, r.dir, r.event, r.data, r.id, r.retry)  # type: ignore[attr-defined]
+                if r.ts is None else r.to_json() for r in records]  # type: ignore[attr-defined]
+
+
+class _EventLine(msgspec.Struct, gc=False):
+    """The NDJSON object of an event without ``ts``, as msgspec encodes it (:meth:`SseEvent.to_json`'s keys)."""
+
+    proto: str
+    type: str
+    t: float
+    dir: str
+    event: str
+    data: str
+    id: str
+    retry: int | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
