@@ -18,14 +18,8 @@ ws.onerror = () => { document.title = "ws error"; };
 
 
 async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    if scope["type"] == "lifespan":  # not supported: returning says so, and the server goes on without it (ASGI)
+        return
     if scope["type"] == "http":
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/html"), (b"content-length", str(len(PAGE)).encode())]})
