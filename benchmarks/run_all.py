@@ -49,35 +49,40 @@ def _find(out: str, pattern: str) -> re.Match[str] | None:
     return re.search(pattern, out, re.MULTILINE)
 
 
-def startup_target(outs: dict[str, str]) -> Row | None:
-    """Issue 17: start-up of ``frame decode <hex> --json`` <= 1.0x the time to import click and rich."""
-    out = outs.get("bench_wsframe.py")
+def _ratio_target(outs: dict[str, str], script: str, what: str, mine_re: str, ref_re: str, unit: str,
+                  passes: Callable[[float], bool], ref_name: str,
+                  other: tuple[str, str] | None = None) -> Row | None:
+    """A target on our figure over a peer's, both printed by ``script``: the row with the ratio and its verdict
+    (``absent`` when either figure is missing; None when the script did not run). ``other``: the name and pattern
+    of one more peer to show beside it."""
+    out = outs.get(script)
     if out is None:
         return None
-    mine = _find(out, r"wiretool frame decode <frame> --json\s+([\d.,]+) ms")
-    ref = _find(out, r'python -c "import click, rich.console"\s+([\d.,]+) ms')
-    what = "start-up, `frame decode <hex> --json` (target <= 1.0x importing click + rich, issue 17)"
+    mine, ref = _find(out, mine_re), _find(out, ref_re)
     if not (mine and ref):
-        return Row("bench_wsframe.py", what, "", "absent")
+        return Row(script, what, "", "absent")
     ratio = _num(mine[1]) / _num(ref[1])
-    return Row("bench_wsframe.py", f"{what}: {mine[1]} ms, {ratio:.2f}x", f"import click, rich.console {ref[1]} ms",
-               "PASS" if ratio <= 1.0 else "MISS")
+    more = _find(out, other[1]) if other else None
+    peers = f"{ref_name} {ref[1]} {unit}" + (f"; {other[0]} {more[1]}" if other and more else "")
+    return Row(script, f"{what}: {mine[1]} {unit}, {ratio:.2f}x", peers, "PASS" if passes(ratio) else "MISS")
+
+
+def startup_target(outs: dict[str, str]) -> Row | None:
+    """Issue 17: start-up of ``frame decode <hex> --json`` <= 1.0x the time to import click and rich."""
+    return _ratio_target(outs, "bench_wsframe.py",
+                         "start-up, `frame decode <hex> --json` (target <= 1.0x importing click + rich, issue 17)",
+                         r"wiretool frame decode <frame> --json\s+([\d.,]+) ms",
+                         r'python -c "import click, rich.console"\s+([\d.,]+) ms', "ms", lambda r: r <= 1.0,
+                         "import click, rich.console")
 
 
 def sse_target(outs: dict[str, str]) -> Row | None:
     """Issue 17: ``sse tail --json`` >= 1.5x the httpx-sse client writing the same fields."""
-    out = outs.get("bench_sse.py")
-    if out is None:
-        return None
-    mine = _find(out, r"^wiretool sse tail --json\s+([\d,]+) events/s")
-    ref = _find(out, r"^httpx-sse client\s+([\d,]+) events/s")
-    other = _find(out, r"^aiohttp-sse-client\s+([\d,]+) events/s")
-    what = "`sse tail --json` end to end (target >= 1.5x the httpx-sse client, issue 17)"
-    if not (mine and ref):
-        return Row("bench_sse.py", what, "", "absent")
-    ratio = _num(mine[1]) / _num(ref[1])
-    peers = f"httpx-sse client {ref[1]} events/s" + (f"; aiohttp-sse-client {other[1]}" if other else "")
-    return Row("bench_sse.py", f"{what}: {mine[1]} events/s, {ratio:.2f}x", peers, "PASS" if ratio >= 1.5 else "MISS")
+    return _ratio_target(outs, "bench_sse.py",
+                         "`sse tail --json` end to end (target >= 1.5x the httpx-sse client, issue 17)",
+                         r"^wiretool sse tail --json\s+([\d,]+) events/s", r"^httpx-sse client\s+([\d,]+) events/s",
+                         "events/s", lambda r: r >= 1.5, "httpx-sse client",
+                         ("aiohttp-sse-client", r"^aiohttp-sse-client\s+([\d,]+) events/s"))
 
 
 def h2_target(outs: dict[str, str]) -> Row | None:
