@@ -24,6 +24,18 @@ RESOLVE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 """Every name but 127.0.0.1 is unresolvable: nothing the browser does leaves the machine."""
 
 
+def origin_certs(tmp_path: Path) -> tuple[Path, Path]:
+    """A test CA and a 127.0.0.1 leaf for an origin server the browser reaches through the forward proxy:
+    the CA file (for the proxy's ``--cacert``) and the key + chain file (the server's cert and key)."""
+    import trustme
+
+    ca = trustme.CA()
+    server_ca, chain = tmp_path / "server-ca.pem", tmp_path / "server.pem"
+    ca.cert_pem.write_to_path(str(server_ca))
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(chain))
+    return server_ca, chain
+
+
 class Chromium:
     """One headless Chromium process and a DevTools connection to its first page."""
 

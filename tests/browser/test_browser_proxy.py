@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import trustme
 from conftest import ServeProcess
 
 from wiretool.proxy.ca import spki_hash
@@ -24,13 +23,9 @@ from fwdhelp import ForwardProxy, of  # noqa: E402
 
 @pytest.mark.slow
 def test_chromium_page_with_fetch_h2_websocket_and_eventsource_through_forward_mode(tmp_path: Path) -> None:
-    from chromium import Chromium
+    from chromium import Chromium, origin_certs
 
-    ca = trustme.CA()
-    leaf = ca.issue_cert("127.0.0.1")
-    server_ca, chain = tmp_path / "server-ca.pem", tmp_path / "server.pem"
-    ca.cert_pem.write_to_path(str(server_ca))
-    leaf.private_key_and_cert_chain_pem.write_to_path(str(chain))
+    server_ca, chain = origin_certs(tmp_path)
     site = tmp_path / "site"
     site.mkdir()
     shutil.copy(HERE / "page.html", site / "index.html")

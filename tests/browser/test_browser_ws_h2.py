@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import trustme
 from conftest import free_port
 
 from wiretool.proxy.ca import spki_hash
@@ -23,13 +22,9 @@ from proxyhelp import Server  # noqa: E402
 
 @pytest.mark.slow
 def test_chromium_websocket_over_h2_through_forward_mode(tmp_path: Path) -> None:
-    from chromium import Chromium
+    from chromium import Chromium, origin_certs
 
-    ca = trustme.CA()
-    leaf = ca.issue_cert("127.0.0.1")
-    server_ca, chain = tmp_path / "server-ca.pem", tmp_path / "server.pem"
-    ca.cert_pem.write_to_path(str(server_ca))
-    leaf.private_key_and_cert_chain_pem.write_to_path(str(chain))
+    server_ca, chain = origin_certs(tmp_path)
     port = free_port()
     origin = Server([sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--certfile", str(chain),
                      "--keyfile", str(chain), "h2wspage:app"], port, cwd=HERE)
