@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -28,7 +28,7 @@ def test_every_protocol_has_an_entry() -> None:
 @pytest.mark.parametrize("proto", sorted(EXPECTED))
 def test_entry_is_complete_and_every_part_resolves(proto: str) -> None:
     entry = protocols.PROTOCOLS[proto]
-    assert {f.name for f in fields(entry)} - {"name"} == set(protocols.PARTS)
+    assert set(entry._fields) - {"name"} == set(protocols.PARTS)
     for part in protocols.PARTS:
         path = getattr(entry, part)
         if path is None:
@@ -72,8 +72,8 @@ def test_a_renderer_whose_import_breaks_is_an_error_not_a_fallback(tmp_path: Pat
     (tmp_path / "wiretool_broken_view.py").write_text("import wiretool.no_such_module\n"
                                                       "def render(record, out):\n    pass\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    entry = replace(protocols.PROTOCOLS["ws"], name="broken", renderer="wiretool_broken_view:render",
-                    ndjson_writers="wiretool_broken_view:WRITERS")
+    entry = protocols.PROTOCOLS["ws"]._replace(name="broken", renderer="wiretool_broken_view:render",
+                                               ndjson_writers="wiretool_broken_view:WRITERS")
     monkeypatch.setitem(protocols.PROTOCOLS, "broken", entry)
     pretty = Output(Environment(stdout=io.StringIO(), stderr=io.StringIO()), proto="broken")
     with pytest.raises(ModuleNotFoundError, match="no_such_module"):

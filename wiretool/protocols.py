@@ -12,13 +12,14 @@ entry names every part (or ``None``) and that every string resolves to an existi
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Protocol:
-    """Where each part of one protocol lives (``"module:attr"`` for an object, ``"module"`` for a module)."""
+class Protocol(NamedTuple):
+    """Where each part of one protocol lives (``"module:attr"`` for an object, ``"module"`` for a module).
+
+    A NamedTuple, not a dataclass: every command imports this module, and a dataclass costs each start-up
+    about 1.3 ms to create (a NamedTuple 0.1 ms)."""
 
     name: str
     """The ``proto`` of its records and captures."""
@@ -93,7 +94,7 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
 COMMON_RENDERER = "wiretool.output.view_common:render"
 """The view of records no protocol owns (notes, errors, summaries, listening) and of unknown protocols."""
 
-PARTS: tuple[str, ...] = tuple(f.name for f in fields(Protocol) if f.name != "name")
+PARTS: tuple[str, ...] = tuple(name for name in Protocol._fields if name != "name")
 """The names of the parts every entry must state."""
 
 

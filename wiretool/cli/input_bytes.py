@@ -7,7 +7,6 @@ cannot read is a usage error (exit 2) with a one-line message saying where the p
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 import re
@@ -36,6 +35,8 @@ def parse_base64(text: str) -> bytes:
     if "-" in compact or "_" in compact:
         compact = compact.replace("-", "+").replace("_", "/")
     compact += "=" * (-len(compact) % 4)
+    import base64  # here, not at the top: hex is the common input, and base64 costs every start-up 1 ms
+
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import binascii
 import codecs
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
@@ -51,14 +50,21 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, msgspec.Struct):
         return msgspec.structs.asdict(obj)
     if isinstance(obj, msgspec.Raw):
-        return json.loads(bytes(obj))
+        return msgspec.json.decode(bytes(obj))
     if isinstance(obj, HexOf):
         return obj.data.hex()
     raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=_splice_hook)
-_stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
+
+
+def _stdlib_dumps(obj: Any) -> str:
+    """The stdlib's compact JSON of what msgspec refused. Imported on first use: the stdlib ``json`` package costs
+    every start-up about 2 ms, and most runs never need it."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
 def _dumps(obj: Any) -> str:
