@@ -228,14 +228,20 @@ def test_expect_close_code() -> None:
     assert bad.exit_code == 7
 
 
-def test_count_stops_after_n_messages() -> None:
-    frames = b"".join(build_frame(1, f"m{i}".encode()) for i in range(5))
+@pytest.mark.parametrize("show", ["messages", "frames"])
+def test_count_shows_exactly_n_messages_though_one_read_brought_more(show: str) -> None:
+    # five messages and the close in one write: --count 3 shows m0..m2, not the two after them in that read
+    frames = b"".join(build_frame(1, f"m{i}".encode()) for i in range(5)) + close_frame(1000, b"")
     with raw_server(frames) as srv:
-        result = run_cli(["ws", "connect", srv.url, "--count", "3", "--show", "messages", "--json"])
-    assert result.exit_code == 0
-    assert result.json_lines()[-1]["messages_in"] >= 3
-    sent_close = [f for f in records(result, "message")]
-    assert len(sent_close) >= 3
+        result = run_cli(["ws", "connect", srv.url, "--count", "3", "--show", show, "--json"])
+    assert result.exit_code == 0, result.stderr
+    if show == "messages":
+        shown = [m["text"] for m in records(result, "message")]
+    else:
+        shown = [f["payload_text"] for f in records(result, "frame") if f["dir"] == "recv" and f["opcode"] == 1]
+    assert shown == ["m0", "m1", "m2"]
+    assert result.json_lines()[-1]["messages_in"] >= 3  # the summary counts what was received
+    assert records(result, "close"), "the closing handshake is still shown"
 
 
 def test_server_close_codes_are_shown_with_names() -> None:

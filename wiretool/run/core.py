@@ -59,6 +59,8 @@ class RunSink:
         self.now = out.now
         self.last_recv = time.monotonic()
         self.broken_pipe = False
+        self.goal_reached = False
+        """A goal ended the run (``--count`` reached, ``--expect`` matched...): see :meth:`_shown_after_end`."""
         self.stopped: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
     @property
@@ -70,6 +72,8 @@ class RunSink:
             record = self.viewing(record)
         if self.capture is not None and type(record) is not Note:
             self.capture.record(record)
+        if self.goal_reached and not self._shown_after_end(record):
+            return
         try:
             self.show(record)
         except BrokenPipeError:
@@ -79,10 +83,16 @@ class RunSink:
         if not self.stopped.done():
             reached = self.goals.on_record(record)
             if reached is not None:
+                self.goal_reached = True
                 self.finish(reached)
 
     def emit_many(self, records: Sequence[Record]) -> None:
-        """The records of one read: written together (one flush), then each one seen by the goals."""
+        """The records of one read: the goals see each one, then they are written together (one flush).
+
+        The record that reaches a goal (``--count N``'s Nth message) is the last one shown of them: the rest of
+        the read is captured but not shown, as what comes after (:meth:`_shown_after_end`), so ``--count 1``
+        prints one message even when a flood brought a thousand in that read.
+        """
         if self.viewing is not None:
             records = self.viewing.many(records)
         show_many = self._show_many
@@ -98,22 +108,43 @@ class RunSink:
             for record in records:
                 if type(record) is not Note:
                     self.capture.record(record)
-        try:
-            show_many(records)
-        except BrokenPipeError:
-            self.broken_pipe = True
-            self.finish(Outcome(ExitCode.OK))
-            return
+        reached: Outcome | None = None
+        shown = records
         if not self.stopped.done():
             on_record = self.goals.on_record
             quiet = getattr(self.goals, "quiet_types", ())
-            for record in records:
+            for i, record in enumerate(records):
                 if type(record) in quiet:
                     continue
                 reached = on_record(record)
                 if reached is not None:
-                    self.finish(reached)
-                    return
+                    self.goal_reached = True
+                    if i + 1 < len(records):
+                        shown = [*records[:i + 1], *self._after_end(records[i + 1:])]
+                    break
+        elif self.goal_reached:
+            shown = self._after_end(records)
+        try:
+            if shown:
+                show_many(shown)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            self.finish(Outcome(ExitCode.OK))
+            return
+        if reached is not None:
+            self.finish(reached)
+
+    def _shown_after_end(self, record: Record) -> bool:
+        """Whether a record that comes once a goal has ended the run is still shown: the goals'
+        ``shown_after_end`` says (ws: the closing handshake is, more data messages are not); without one,
+        every record is. An end the session itself called (a violation, the peer's close) hides nothing."""
+        shown_after_end = getattr(self.goals, "shown_after_end", None)
+        return shown_after_end is None or shown_after_end(record)
+
+    def _after_end(self, records: Sequence[Record]) -> Sequence[Record]:
+        if getattr(self.goals, "shown_after_end", None) is None:
+            return records
+        return [record for record in records if self._shown_after_end(record)]
 
     def emit_until(self, records: Sequence[Record]) -> int:
         """The records of one read, written together (one write, one flush) up to the first one that ends the run

@@ -19,7 +19,9 @@ class Goals(Protocol):
     """The per-protocol part of a run; see the module docstring.
 
     A goals object may also have ``quiet_types``, record types its ``on_record`` ignores anyway: the run
-    layer then skips the call for them on its batched path (a flood of frames with nothing to count).
+    layer then skips the call for them on its batched path (a flood of frames with nothing to count); and
+    ``shown_after_end(record) -> bool``, whether a record that arrives once its ``on_record`` has ended the run
+    (the session is closing) is still shown. Without it every record is.
     """
 
     def on_record(self, record: Record) -> Outcome | None:

@@ -96,6 +96,21 @@ class WsGoals:
                 self.opened = True
         return None
 
+    def shown_after_end(self, record: Record) -> bool:
+        """Once ``--count N`` has ended the run, the clean data messages still arriving while the connection
+        closes are not shown, so it shows N; the closing handshake, a message with a violation and everything
+        else is. An ``--expect`` alone hides nothing: what it matched may still be completing (a Socket.IO
+        binary event's attachments come after the event that names it)."""
+        if self.count is None:
+            return True
+        if type(record) is Viewed:
+            record = record.record  # type: ignore[attr-defined]
+        if isinstance(record, WsMessage):
+            return record.dir != RECV or record.opcode not in (1, 2) or bool(record.violations)
+        if isinstance(record, WsFrame):
+            return record.dir != RECV or record.opcode not in (0, 1, 2) or bool(record.violations)
+        return True
+
     def on_timeout(self, timeout: float) -> Outcome:
         pending = self.pending() if self.opened else None
         if pending and (self.expects or self.expect_close is not None):
