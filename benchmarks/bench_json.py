@@ -22,7 +22,7 @@ import orjson
 
 from wiretool.records.h2 import H2Frame
 from wiretool.records.sse import SseEvent
-from wiretool.records.ws import new_frame, new_message
+from wiretool.records.ws import WsFrame, WsMessage
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _stdlib = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -60,11 +60,11 @@ def shapes() -> dict[str, tuple[list[Any], Callable[[Any], str] | None]]:
     """512 records of each shape, with slightly varying fields so no cache hides the cost."""
     n = 512
     return {
-        "ws frame (16 B text)": ([new_frame(i * 1e-6 + 0.123456, "recv", i * 18, b"\x81\x10",
-                                            b"x" * 12 + str(i % 10000).zfill(4).encode()) for i in range(n)],
+        "ws frame (16 B text)": ([WsFrame(t=i * 1e-6 + 0.123456, dir="recv", offset=i * 18, head=b"\x81\x10",
+                                          payload=b"x" * 12 + str(i % 10000).zfill(4).encode()) for i in range(n)],
                                  _hand_frame),
-        "ws message (16 B text)": ([new_message(i * 1e-6 + 0.123456, "recv", 1,
-                                                b"x" * 12 + str(i % 10000).zfill(4).encode()) for i in range(n)],
+        "ws message (16 B text)": ([WsMessage(t=i * 1e-6 + 0.123456, dir="recv", opcode=1,
+                                              payload=b"x" * 12 + str(i % 10000).zfill(4).encode()) for i in range(n)],
                                    _hand_message),
         "sse event": ([SseEvent(t=i * 1e-6 + 0.5, event="tick", data=f"{{\"n\": {i}}}", id=str(i))
                        for i in range(n)], _hand_event),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -61,8 +60,7 @@ def test_help_imports_no_protocol_part() -> None:
     assert "wiretool.protocols" not in imported
 
 
-@dataclass(frozen=True)
-class _BrokenRecord(Record):
+class _BrokenRecord(Record, frozen=True):
     proto: ClassVar[str] = "broken"
     type: ClassVar[str] = "thing"
 

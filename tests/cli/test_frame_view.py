@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from typing import ClassVar
 
@@ -49,8 +48,7 @@ def test_multiline_text_keeps_lines_but_escapes_carriage_returns() -> None:
     assert "│ one\n" in text and "│ two\\rthree" in text
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class _OtherWs(Record):
+class _OtherWs(Record, frozen=True, kw_only=True):
     proto: ClassVar[str] = "ws"
     type: ClassVar[str] = "other-thing"
     detail: str = ""

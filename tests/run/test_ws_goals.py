@@ -7,7 +7,7 @@ import pytest
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
 from wiretool.exitcodes import ExitCode
-from wiretool.records.ws import new_message
+from wiretool.records.ws import WsMessage
 from wiretool.records.ws_session import WsClose, WsHandshake, close_name
 from wiretool.run.ws import WsGoals, close_outcome
 
@@ -64,17 +64,17 @@ def test_compressed_frames_count_by_their_message_record() -> None:
 
 def test_expects_match_in_order_and_sent_messages_do_not_count() -> None:
     goals = WsGoals(expects=["one", "two"])
-    assert goals.on_record(new_message(0.1, "send", 1, b"one two")) is None
-    assert goals.on_record(new_message(0.2, "recv", 1, b"two")) is None
-    assert goals.on_record(new_message(0.3, "recv", 1, b"one")) is None
+    assert goals.on_record(WsMessage(t=0.1, dir="send", opcode=1, payload=b"one two")) is None
+    assert goals.on_record(WsMessage(t=0.2, dir="recv", opcode=1, payload=b"two")) is None
+    assert goals.on_record(WsMessage(t=0.3, dir="recv", opcode=1, payload=b"one")) is None
     assert goals.pending() == "--expect 'two' not matched"
-    reached = goals.on_record(new_message(0.4, "recv", 1, b"two"))
+    reached = goals.on_record(WsMessage(t=0.4, dir="recv", opcode=1, payload=b"two"))
     assert reached is not None and reached.code == ExitCode.OK
 
 
 def test_expect_close_waits_for_the_close_whatever_the_messages() -> None:
     goals = WsGoals(count=1, expect_close=1000)
-    assert goals.on_record(new_message(0.1, "recv", 1, b"x")) is None
+    assert goals.on_record(WsMessage(t=0.1, dir="recv", opcode=1, payload=b"x")) is None
     ended = goals.on_record(close(1000))
     assert ended is not None and ended.code == ExitCode.OK
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from wiretool.codec.wsbuild import build_frame
 from wiretool.codec.wsframe import WsFrameParser
-from wiretool.records.ws import new_message
+from wiretool.records.ws import WsMessage
 
 payloads = st.one_of(st.binary(max_size=300), st.text(max_size=100).map(str.encode))
 
@@ -32,7 +32,7 @@ def test_frame_line_equals_to_json(opcode: int, payload: bytes, fin: bool, rsv1:
 @settings(deadline=None, max_examples=100)
 @given(payload=payloads, binary=st.booleans(), frames=st.integers(1, 5))
 def test_message_line_equals_to_json(payload: bytes, binary: bool, frames: int) -> None:
-    record = new_message(0.5, "recv", 2 if binary else 1, payload, False, frames)
+    record = WsMessage(t=0.5, dir="recv", opcode=2 if binary else 1, payload=payload, frames=frames)
     assert list(record.to_json().items()) == list(record._to_json().items())
 
 

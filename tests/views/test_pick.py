@@ -12,7 +12,7 @@ from wiretool import views
 from wiretool.errors import UsageError
 from wiretool.exitcodes import ExitCode
 from wiretool.records.viewed import Viewed
-from wiretool.records.ws import new_frame, new_message
+from wiretool.records.ws import WsFrame, WsMessage
 from wiretool.records.ws_session import WsHandshake
 from wiretool.run import field_expect
 from wiretool.run.viewing import Viewing
@@ -88,8 +88,8 @@ def test_each_connection_has_its_own_state(counting: _Counting) -> None:
 
 def test_a_single_frame_and_its_message_record_are_decoded_once(counting: _Counting) -> None:
     viewing = Viewing(forced=counting)
-    frame = viewing(new_frame(0.5, "recv", 0, b"\x81\x02", b"hi"))
-    message = viewing(new_message(0.5, "recv", 1, b"hi"))
+    frame = viewing(WsFrame(t=0.5, dir="recv", offset=0, head=b"\x81\x02", payload=b"hi"))
+    message = viewing(WsMessage(t=0.5, dir="recv", opcode=1, payload=b"hi"))
     assert isinstance(frame, Viewed) and isinstance(message, Viewed)
     assert frame.view.fields == message.view.fields == {"n": 1, "dir": "recv"}
     assert message.to_json()["view"] == {"name": "counting", "fields": {"n": 1, "dir": "recv"}}
@@ -98,15 +98,16 @@ def test_a_single_frame_and_its_message_record_are_decoded_once(counting: _Count
 
 def test_control_fragments_and_broken_frames_are_not_viewed(counting: _Counting) -> None:
     viewing = Viewing(forced=counting)
-    for frame in (new_frame(0, "recv", 0, b"\x89\x00", b""), new_frame(0, "recv", 0, b"\x01\x01", b"a"),
-                  new_frame(0, "recv", 0, b"\x81\x05", b"ab", missing=3), new_frame(0, "recv", 0, b"\xc1\x01", b"x")):
+    for frame in (WsFrame(dir="recv", head=b"\x89\x00"), WsFrame(dir="recv", head=b"\x01\x01", payload=b"a"),
+                  WsFrame(dir="recv", head=b"\x81\x05", payload=b"ab", missing=3),
+                  WsFrame(dir="recv", head=b"\xc1\x01", payload=b"x")):
         assert viewing(frame) is frame
 
 
 def test_the_handshake_answer_gives_the_subprotocol(counting: _Counting) -> None:
     viewing = Viewing()
     viewing(WsHandshake(t=0, dir="recv", status=101, subprotocol="count.v1"))
-    assert viewing(new_message(0, "recv", 1, b"zzz")).view.fields["n"] == 1
+    assert viewing(WsMessage(t=0, dir="recv", opcode=1, payload=b"zzz")).view.fields["n"] == 1
 
 
 def test_a_complaint_is_in_the_record_with_the_view_name() -> None:
@@ -199,6 +200,6 @@ def test_a_record_without_its_own_conn_is_viewed_in_the_connection_it_is_given(c
     pick a view for another (``frame decode --capture`` of a proxy capture)."""
     viewing = Viewing()
     viewing(WsHandshake(t=0, dir="recv", status=101, subprotocol="count.v1"), 1)
-    assert viewing(new_message(0, "recv", 1, b"zzz"), 2) is not None
-    assert not isinstance(viewing(new_message(0, "recv", 1, b"zzz"), 2), Viewed)
-    assert viewing(new_message(0, "recv", 1, b"zzz"), 1).view.fields["n"] == 1
+    assert viewing(WsMessage(t=0, dir="recv", opcode=1, payload=b"zzz"), 2) is not None
+    assert not isinstance(viewing(WsMessage(t=0, dir="recv", opcode=1, payload=b"zzz"), 2), Viewed)
+    assert viewing(WsMessage(t=0, dir="recv", opcode=1, payload=b"zzz"), 1).view.fields["n"] == 1

@@ -58,7 +58,7 @@ class H2Feed:
 def cut_short(records: list[Record]) -> Iterator[Record]:
     """A frame cut short at the end of a capture is where the recording stopped, not the peer's fault: shown
     as far as it got without the ``truncated_frame`` violation, and followed by a warning."""
-    import dataclasses
+    import msgspec
 
     from wiretool.capture.decode_ws import CUT_SHORT
     from wiretool.records import Note
@@ -66,8 +66,8 @@ def cut_short(records: list[Record]) -> Iterator[Record]:
     for rec in records:
         codes = {v.code for v in getattr(rec, "violations", ())}
         if rec.type == "frame" and "truncated_frame" in codes:
-            yield dataclasses.replace(rec, violations=tuple(v for v in rec.violations  # type: ignore[attr-defined]
-                                                            if v.code != "truncated_frame"))
+            yield msgspec.structs.replace(rec, violations=tuple(v for v in rec.violations  # type: ignore[attr-defined]
+                                                                if v.code != "truncated_frame"))
             yield Note(t=rec.t, proto_name="h2", text=CUT_SHORT, level="warn")
         else:
             yield rec

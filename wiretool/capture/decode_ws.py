@@ -8,10 +8,10 @@ that direction's frame codec, with permessage-deflate as the response negotiated
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import msgspec
 from websockets.utils import accept_key
 
 from wiretool.capture.exchanges import SIDE
@@ -124,7 +124,7 @@ def _cut_short(records: list[Record]) -> Iterator[Record]:
     violation, and followed by a warning; any other violation of it stays."""
     for rec in records:
         if type(rec) is WsFrame and rec.missing:
-            rec = dataclasses.replace(rec, violations=tuple(v for v in rec.violations if v.code != "truncated-frame"))
+            rec = msgspec.structs.replace(rec, violations=tuple(v for v in rec.violations if v.code != "truncated-frame"))
             yield rec
             yield Note(t=rec.t, proto_name="ws", text=CUT_SHORT, level="warn")
         else:

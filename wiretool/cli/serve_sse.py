@@ -74,6 +74,8 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
     import contextlib
     import signal
 
+    import msgspec
+
     from wiretool.records import Listening
     from wiretool.serve.sse import running_server
 
@@ -83,7 +85,7 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with running_server(opts, host=host, port=port, self_signed=self_signed, certfile=cert, keyfile=key,
-                              on_served=lambda rec: out.emit(rec.__class__(**{**_fields(rec), "t": out.now()}))
+                              on_served=lambda rec: out.emit(msgspec.structs.replace(rec, t=out.now()))
                               ) as server:
         out.emit(Listening(t=out.now(), proto_name="sse", url=server.url, cacert=server.ca_file))
         if server.ca_file:
@@ -91,9 +93,3 @@ async def _serve(out: Output, opts: ServeOptions, *, host: str, port: int, cert:
             out.env.stderr.flush()
         await stop.wait()
     return 0
-
-
-def _fields(rec: object) -> dict[str, object]:
-    import dataclasses
-
-    return {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}  # type: ignore[arg-type]

@@ -13,9 +13,10 @@ message being reassembled, itself bounded by ``max_message``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
+
+import msgspec
 
 from wiretool.codec.grpc import (
     DEFAULT_MAX_MESSAGE,
@@ -217,4 +218,4 @@ class GrpcStreams:
 
 
 def _with(status: GrpcStatus, **changes: Any) -> GrpcStatus:
-    return dataclasses.replace(status, **changes)
+    return msgspec.structs.replace(status, **changes)

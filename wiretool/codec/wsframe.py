@@ -37,14 +37,7 @@ from wiretool.codec.wsrules import (
     truncated,
 )
 from wiretool.records import Record, Violation
-from wiretool.records.ws import (
-    FRAME_SETTERS,
-    MESSAGE_SETTERS,
-    WsFrame,
-    WsMessage,
-    new_frame,
-    new_message,
-)
+from wiretool.records.ws import WsFrame, WsMessage
 
 __all__ = [
     "OP_BINARY", "OP_CLOSE", "OP_CONT", "OP_PING", "OP_PONG", "OP_TEXT",
@@ -160,8 +153,8 @@ class WsFrameParser:
             self._buf = bytearray()
             self._more = []
             self._more_len = 0
-            out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
-                                 (parser_error(exc),)))
+            out.append(WsFrame(t=t, dir=self.dir, offset=self._base, head=b"\x00\x00",
+                               violations=(parser_error(exc),)))
             self._reset_message()
             self._mop = None
         return out
@@ -178,8 +171,8 @@ class WsFrameParser:
             if self._mop is not None:
                 self._abandon(t, out, ())
         except Exception as exc:
-            out.append(new_frame(t, self.dir, self._base, b"\x00\x00", b"",
-                                 (parser_error(exc),)))
+            out.append(WsFrame(t=t, dir=self.dir, offset=self._base, head=b"\x00\x00",
+                               violations=(parser_error(exc),)))
         self._buf = bytearray()
         self._more = []
         self._more_len = 0
@@ -246,9 +239,7 @@ class WsFrameParser:
         skipped = 0  # plain messages without a frame record (added to self.skipped at each return)
         plain = 0  # plain frames without a message record (added to self.plain at each return)
         mask = apply_mask
-        new = object.__new__
-        st, sd, so, sh, sp, sv, sm = FRAME_SETTERS
-        mt, md, mo, mp, mc, mf, mk, mv, mi = MESSAGE_SETTERS
+        frame, message = WsFrame, WsMessage  # locals: the loops below make one or two per frame
         pos = 0
         quiet = not frames and bad == 0x80 and fast
         while n - pos >= 2:
@@ -269,17 +260,7 @@ class WsFrameParser:
                     payload = data[pos + 2 : end]
                     if b0 == 0x81 and not payload.isascii():
                         break
-                    r = new(WsMessage)
-                    mt(r, t)
-                    md(r, direction)
-                    mo(r, b0 & 0x0F)
-                    mp(r, payload)
-                    mc(r, False)
-                    mf(r, 1)
-                    mk(r, True)
-                    mv(r, ())
-                    mi(r, False)
-                    append(r)
+                    append(message(t=t, dir=direction, opcode=b0 & 0x0F, payload=payload))
                     skipped += 1
                     pos = end
                 if n - pos < 2:
@@ -307,45 +288,17 @@ class WsFrameParser:
                     payload = data[pos + 2 : end]
                     head = data[pos : pos + 2]
                 if b0 == 0x82 or payload.isascii():
-                    if not frames:  # new_message(t, direction, b0 & 0x0F, payload), inlined, and no frame
-                        r = new(WsMessage)
-                        mt(r, t)
-                        md(r, direction)
-                        mo(r, b0 & 0x0F)
-                        mp(r, payload)
-                        mc(r, False)
-                        mf(r, 1)
-                        mk(r, True)
-                        mv(r, ())
-                        mi(r, False)
-                        append(r)
+                    if not frames:  # the message, and no frame record
+                        append(message(t=t, dir=direction, opcode=b0 & 0x0F, payload=payload))
                         skipped += 1
                         pos = end
                         continue
-                    # new_frame(t, direction, base + pos, head, payload), inlined: this line is the hot spot
-                    r = new(WsFrame)
-                    st(r, t)
-                    sd(r, direction)
-                    so(r, base + pos)
-                    sh(r, head)
-                    sp(r, payload)
-                    sv(r, ())
-                    sm(r, 0)
-                    append(r)
+                    # the hot spot: a Struct's keyword __init__, defaults for the rest (no violations, none missing)
+                    append(frame(t=t, dir=direction, offset=base + pos, head=head, payload=payload))
                     if not messages:
                         plain += 1
-                    else:  # new_message(t, direction, b0 & 0x0F, payload), inlined
-                        r = new(WsMessage)
-                        mt(r, t)
-                        md(r, direction)
-                        mo(r, b0 & 0x0F)
-                        mp(r, payload)
-                        mc(r, False)
-                        mf(r, 1)
-                        mk(r, True)
-                        mv(r, ())
-                        mi(r, False)
-                        append(r)
+                    else:
+                        append(message(t=t, dir=direction, opcode=b0 & 0x0F, payload=payload))
                     pos = end
                     continue
             end = self._general(data, pos, n, t, out)
@@ -449,7 +402,8 @@ class WsFrameParser:
         v = header_violations(head, self._bad_mask, self.rsv1_allowed)
         if missing:
             v.append(truncated(missing))
-            out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), missing))
+            out.append(WsFrame(t=t, dir=self.dir, offset=offset, head=head, payload=payload, violations=tuple(v),
+                               missing=missing))
             return
         if self._closed and op < 8:  # §5.5.1 forbids data frames after a close; control frames may follow
             v.append(V_AFTER_CLOSE)
@@ -469,7 +423,7 @@ class WsFrameParser:
                 self._abandon(t, out, (iv,))
             self._start(op, b0)
             done = self._continue(t, payload, fin, b0, v)
-        out.append(new_frame(t, self.dir, offset, head, payload, tuple(v), 0))
+        out.append(WsFrame(t=t, dir=self.dir, offset=offset, head=head, payload=payload, violations=tuple(v)))
         if done is not None:
             out.append(done)
 
@@ -542,8 +496,8 @@ class WsFrameParser:
             else:
                 self._mparts += data
                 whole = bytes(self._mparts)
-            msg = new_message(t, self.dir, self._mop or 1, whole, self._mcomp, self._mframes,
-                              True, tuple(self._mviol), self._minflate)
+            msg = WsMessage(t=t, dir=self.dir, opcode=self._mop or 1, payload=whole, compressed=self._mcomp,
+                            frames=self._mframes, violations=tuple(self._mviol), inflated=self._minflate)
         self._mop = None
         self._reset_message()
         return msg
@@ -551,8 +505,9 @@ class WsFrameParser:
     def _abandon(self, t: float, out: list[Record], extra: tuple[Violation, ...]) -> None:
         """The message in progress will never end: report what there was of it as incomplete."""
         if self.messages:
-            out.append(new_message(t, self.dir, self._mop or 1, bytes(self._mparts), self._mcomp,
-                                   self._mframes, False, (*self._mviol, *extra), self._minflate))
+            out.append(WsMessage(t=t, dir=self.dir, opcode=self._mop or 1, payload=bytes(self._mparts),
+                                 compressed=self._mcomp, frames=self._mframes, complete=False,
+                                 violations=(*self._mviol, *extra), inflated=self._minflate))
         self._mop = None
         self._reset_message()
 

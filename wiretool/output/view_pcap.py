@@ -10,9 +10,10 @@ with the directions named ``c2s``/``s2c`` there too.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from wiretool.output.sanitize import safe_text
 from wiretool.records import Note, Record
@@ -75,10 +76,10 @@ def _on_the_wire(record: Record) -> Record:
     """``record`` with its ``send``/``recv`` said as ``c2s``/``s2c``: we only watched this connection, so the
     pretty view names the directions as the NDJSON does (the live views draw both spellings)."""
     wire = WIRE_DIR.get(getattr(record, "dir", None))  # type: ignore[arg-type]
-    if wire is None or not dataclasses.is_dataclass(record):
+    if wire is None or not isinstance(record, msgspec.Struct):
         return record
     try:
-        return dataclasses.replace(record, dir=wire)  # type: ignore[type-var]
+        return msgspec.structs.replace(record, dir=wire)
     except (TypeError, ValueError):  # a record whose dir is not an init field: drawn as it is
         return record
 

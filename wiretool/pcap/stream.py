@@ -18,8 +18,9 @@ first bytes until its boundary is found.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from wiretool.records import Note, Record
 from wiretool.session import Chunk
@@ -156,7 +157,7 @@ class ConnStream:
             if cut and getattr(rec, "violations", None) and getattr(rec, "dir", None) in cut:
                 kept = tuple(v for v in rec.violations if v.code not in _TRUNCATED)  # type: ignore[attr-defined]
                 if len(kept) < len(rec.violations):  # type: ignore[attr-defined]
-                    emit(conn, dataclasses.replace(rec, violations=kept))  # type: ignore[type-var]
+                    emit(conn, msgspec.structs.replace(rec, violations=kept))  # type: ignore[attr-defined]
                     emit(conn, Note(t=rec.t, proto_name=self.proto, level="warn", text=(
                         f"conn {conn} {WIRE[rec.dir]}: {CUT_SHORT}")))  # type: ignore[attr-defined]
                     continue

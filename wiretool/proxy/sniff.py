@@ -24,6 +24,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from wiretool.codec.h2frame import PREFACE as H2_PREFACE
 from wiretool.codec.http1 import Head, MessageStream
 from wiretool.records import Record, Violation
@@ -256,7 +258,7 @@ class Sniffer:
                 body: bytes = value  # type: ignore[assignment]
                 self._body_len[dir] += len(body)
                 if self._sse is not None and dir == S2C:
-                    events = [dataclasses.replace(e, dir=S2C) for e in self._sse.feed(body, t)]  # type: ignore[type-var]
+                    events = [msgspec.structs.replace(e, dir=S2C) for e in self._sse.feed(body, t)]
                     self.messages += sum(1 for e in events if e.type == "event")
                     out += events
                     if self._sse.exceeded is not None:

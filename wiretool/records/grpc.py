@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record, Violation, jsonable
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ProtoField:
+class ProtoField(msgspec.Struct, frozen=True):
     """One protobuf field seen without a schema: number, wire type and a best-guess value.
 
     ``kind`` says how the value was read: ``varint``, ``fixed64``, ``fixed32``, ``message`` (value is a
@@ -29,8 +29,7 @@ class ProtoField:
         return {"number": self.number, "wire_type": self.wire_type, "kind": self.kind, "value": value}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class GrpcMessage(Record):
+class GrpcMessage(Record, frozen=True, kw_only=True):
     """One gRPC message: the 5-byte prefix (compressed flag, length) and its payload, decoded schema-less.
 
     With a schema (``--protoset``/``--reflect``) ``decoded`` holds the message in protobuf's JSON
@@ -66,8 +65,7 @@ class GrpcMessage(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class GrpcStatus(Record):
+class GrpcStatus(Record, frozen=True, kw_only=True):
     """The call's outcome: grpc-status code, its name, grpc-message (percent-decoded).
 
     ``source`` says where it came from: ``trailers``, ``trailers-only`` (a HEADERS block with

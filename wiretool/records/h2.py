@@ -7,8 +7,9 @@ them, so a script can test ``"settings" in rec`` and an NDJSON line stays short.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record, Violation
 
@@ -18,8 +19,7 @@ _OPTIONAL = ("settings", "headers", "error_code", "window_increment", "last_stre
              "hpack_entries", "offset")
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Frame(Record):
+class H2Frame(Record, frozen=True, kw_only=True):
     """One HTTP/2 frame (RFC 9113 §4.1) and what its type carries, decoded."""
 
     proto: ClassVar[str] = "h2"
@@ -69,8 +69,7 @@ class H2Frame(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Preface(Record):
+class H2Preface(Record, frozen=True, kw_only=True):
     """The client connection preface ``PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n`` (RFC 9113 §3.4)."""
 
     proto: ClassVar[str] = "h2"
@@ -91,8 +90,7 @@ class H2Preface(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Bytes(Record):
+class H2Bytes(Record, frozen=True, kw_only=True):
     """Raw bytes as they crossed the socket (``--hexdump``), before the frame view split them."""
 
     proto: ClassVar[str] = "h2"
@@ -106,8 +104,7 @@ class H2Bytes(Record):
                 "hex": self.data.hex()}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Connect(Record):
+class H2Connect(Record, frozen=True, kw_only=True):
     """The connection is up: where to, over what, and how HTTP/2 was agreed."""
 
     proto: ClassVar[str] = "h2"
@@ -121,8 +118,7 @@ class H2Connect(Record):
     """``h2`` (TLS + ALPN), ``h2c-prior-knowledge`` or ``h2c-upgrade``."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Upgrade(Record):
+class H2Upgrade(Record, frozen=True, kw_only=True):
     """One side of the HTTP/1.1 Upgrade dance (``--upgrade``, RFC 7540 §3.2): request or response head."""
 
     proto: ClassVar[str] = "h2"
@@ -131,11 +127,10 @@ class H2Upgrade(Record):
     dir: str = "send"
     start_line: str = ""
     status: int | None = None
-    headers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    headers: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Ping(Record):
+class H2Ping(Record, frozen=True, kw_only=True):
     """``--ping``: the round-trip time from our PING to its ACK."""
 
     proto: ClassVar[str] = "h2"
@@ -145,8 +140,7 @@ class H2Ping(Record):
     ping_data: str = ""
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Stream(Record):
+class H2Stream(Record, frozen=True, kw_only=True):
     """``--stats``: one stream's story, written when it ends."""
 
     proto: ClassVar[str] = "h2"
@@ -167,8 +161,7 @@ class H2Stream(Record):
     bytes: int = 0
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class H2Request(Record):
+class H2Request(Record, frozen=True, kw_only=True):
     """``serve h2``: one request served (status null when the route reset the stream or the connection)."""
 
     proto: ClassVar[str] = "h2"

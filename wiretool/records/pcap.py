@@ -7,14 +7,12 @@ it, each with the same ``conn``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 from wiretool.records import Record
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class TcpConnection(Record):
+class TcpConnection(Record, frozen=True, kw_only=True):
     """One connection of a pcap, written before the records of its bytes."""
 
     proto: ClassVar[str] = "tcp"

@@ -12,8 +12,9 @@ has none: SSE events always travel ``s2c``).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record, Violation
 
@@ -48,8 +49,7 @@ class OnConn:
         return f"OnConn({self.conn}, {self.record!r})"
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class ProxyOpen(Record):
+class ProxyOpen(Record, frozen=True, kw_only=True):
     """A client connected and the proxy reached its upstream: who, to where, with which TLS parameters."""
 
     proto: ClassVar[str] = "proxy"
@@ -64,8 +64,7 @@ class ProxyOpen(Record):
     sni: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class ProxyEnd(Record):
+class ProxyEnd(Record, frozen=True, kw_only=True):
     """The one-line summary of a connection when it ends: what it spoke, how much, how it ended."""
 
     proto: ClassVar[str] = "proxy"
@@ -88,8 +87,7 @@ class ProxyEnd(Record):
     host: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class HttpRequest(Record):
+class HttpRequest(Record, frozen=True, kw_only=True):
     """An HTTP/1.1 request head as the client sent it (headers redacted unless --show-secrets)."""
 
     proto: ClassVar[str] = "http"
@@ -99,11 +97,10 @@ class HttpRequest(Record):
     method: str = ""
     target: str = ""
     version: str = ""
-    headers: list[list[str]] = dataclasses.field(default_factory=list)
+    headers: list[list[str]] = msgspec.field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class HttpResponse(Record):
+class HttpResponse(Record, frozen=True, kw_only=True):
     """An HTTP/1.1 response head as the server sent it (headers redacted unless --show-secrets)."""
 
     proto: ClassVar[str] = "http"
@@ -113,11 +110,10 @@ class HttpResponse(Record):
     status: int | None = None
     reason: str = ""
     version: str = ""
-    headers: list[list[str]] = dataclasses.field(default_factory=list)
+    headers: list[list[str]] = msgspec.field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class HttpBody(Record):
+class HttpBody(Record, frozen=True, kw_only=True):
     """An HTTP/1.1 message body ended: how many bytes it held (transfer coding undone)."""
 
     proto: ClassVar[str] = "http"
@@ -127,8 +123,7 @@ class HttpBody(Record):
     length: int = 0
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class TcpBytes(Record):
+class TcpBytes(Record, frozen=True, kw_only=True):
     """Bytes of a connection that speaks no protocol wiretool knows (shown with ``--show bytes``)."""
 
     proto: ClassVar[str] = "tcp"
@@ -140,8 +135,7 @@ class TcpBytes(Record):
     """The first bytes of the chunk (at most :data:`HEX_LIMIT`), for the hexdump."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class ProxyProblem(Record):
+class ProxyProblem(Record, frozen=True, kw_only=True):
     """Something on a connection that is not the protocol it should be, named in one line."""
 
     proto: ClassVar[str] = "proxy"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class ReplayCheck(Record):
+class ReplayCheck(Record, frozen=True, kw_only=True):
     """``{"type": "check", "ok", "compared", "difference": {index, what, path, recorded, replayed, context}, "diff"}``."""
 
     type: ClassVar[str] = "check"
@@ -18,7 +18,7 @@ class ReplayCheck(Record):
     ok: bool = True
     compared: int = 0
     difference: dict[str, Any] | None = None
-    diff: list[str] = dataclasses.field(default_factory=list)
+    diff: list[str] = msgspec.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"proto": self.proto_name, "type": "check", "t": self.t, "ok": self.ok, "compared": self.compared,

@@ -8,7 +8,6 @@ event ID in force) and ``retry`` (the reconnection time in ms the server set, or
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,8 +16,7 @@ import msgspec
 from wiretool.records import Record
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseConnect(Record):
+class SseConnect(Record, frozen=True, kw_only=True):
     """One HTTP response of the event source (first connection or a reconnection)."""
 
     proto: ClassVar[str] = "sse"
@@ -50,8 +48,7 @@ class SseConnect(Record):
                 "waited": self.waited, "headers": [list(h) for h in self.headers]}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseEvent(Record):
+class SseEvent(Record, frozen=True, kw_only=True):
     """A dispatched event, exactly as a browser's ``EventSource`` would deliver it."""
 
     proto: ClassVar[str] = "sse"
@@ -97,8 +94,7 @@ class _EventLine(msgspec.Struct, gc=False):
     retry: int | None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseComment(Record):
+class SseComment(Record, frozen=True, kw_only=True):
     """A comment line (``: heartbeat``); browsers drop these, wiretool shows them."""
 
     proto: ClassVar[str] = "sse"
@@ -115,8 +111,7 @@ class SseComment(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseChunk(Record):
+class SseChunk(Record, frozen=True, kw_only=True):
     """Body bytes exactly as received (``--raw``); NDJSON gives them as hex and as text with U+FFFD."""
 
     proto: ClassVar[str] = "sse"
@@ -134,8 +129,7 @@ class SseChunk(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class SseServed(Record):
+class SseServed(Record, frozen=True, kw_only=True):
     """``serve sse`` answered a request (one line per stream it served, when it ends)."""
 
     proto: ClassVar[str] = "sse"

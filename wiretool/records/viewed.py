@@ -8,14 +8,12 @@ wrapped, so a plain text flood pays nothing for it.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from wiretool.records import Record
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Viewed(Record):
+class Viewed(Record, frozen=True, kw_only=True):
     """``record`` as the wire gave it, and what its connection's view made of the payload."""
 
     record: Record

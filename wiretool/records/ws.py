@@ -8,7 +8,6 @@ second pays for seven stored fields, not twenty. ``to_json()`` spells out the co
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -78,8 +77,7 @@ def _text_or_none(data: bytes) -> str | None:
         return None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsFrame(Record):
+class WsFrame(Record, frozen=True, kw_only=True):
     """One WebSocket frame as it crossed the wire (or as far as it got, when ``missing`` > 0).
 
     ``head`` holds the header bytes exactly as sent (2 to 14 bytes; fewer when the input ended inside the
@@ -291,7 +289,7 @@ def _frame_template(head: bytes) -> tuple[dict[str, Any], int]:
     key = bytes(head[:10] if n == 127 else head[:4] if n == 126 else head[:2])
     found = _TEMPLATES.get(key)
     if found is None:
-        rec = new_frame(0.0, None, 0, bytes(head[:len(key) + 4]) if head[1] & 0x80 else key, b"")
+        rec = WsFrame(head=bytes(head[:len(key) + 4]) if head[1] & 0x80 else key)
         out = rec._to_json()
         found = (out, len(key) if head[1] & 0x80 else 0)
         if len(_TEMPLATES) >= 4096:
@@ -317,7 +315,7 @@ def _line_fields(head: bytes) -> tuple[bool, bool, bool, bool, int, str, bool, i
     masked, length, length bits, where the mask key starts (0: unmasked); cached, at most 4096 headers."""
     n = head[1] & 0x7F
     key = bytes(head[:10] if n == 127 else head[:4] if n == 126 else head[:2])
-    rec = new_frame(0.0, None, 0, bytes(head[:len(key) + 4]) if head[1] & 0x80 else key, b"")
+    rec = WsFrame(head=bytes(head[:len(key) + 4]) if head[1] & 0x80 else key)
     found = (rec.fin, rec.rsv1, rec.rsv2, rec.rsv3, rec.opcode, rec.opcode_name, bool(rec.masked),
              rec.length or 0, rec.length_bits or 7, len(key) if head[1] & 0x80 else 0)
     if len(_LINE_FIELDS) >= 4096:
@@ -389,37 +387,7 @@ class _BinaryLine(msgspec.Struct, gc=False):
     violations: Any
 
 
-_set_t = Record.__dict__["t"].__set__
-_setters = tuple(WsFrame.__dict__[name].__set__ for name in ("dir", "offset", "head", "payload", "violations",
-                                                             "missing"))
-FRAME_SETTERS = (_set_t, *_setters)
-"""Slot setters of :class:`WsFrame` in the order t, dir, offset, head, payload, violations, missing: a hot loop
-may inline :func:`new_frame` with them (every slot must be set)."""
-
-
-def new_frame(t: float, dir: str | None, offset: int, head: bytes, payload: bytes,
-              violations: tuple[Violation, ...] = (), missing: int = 0,
-              _new: Any = object.__new__, _cls: type = WsFrame, _st: Any = _set_t,
-              _s: tuple[Any, ...] = _setters) -> WsFrame:
-    """Make a :class:`WsFrame` about three times faster than its keyword ``__init__``.
-
-    The dataclass ``__init__`` of a frozen class goes through ``object.__setattr__`` per field; setting
-    the slots through their descriptors gives the same object (equal, frozen, hashable) for less. The
-    parser calls this once per frame, so it is most of the per-frame cost.
-    """
-    r = _new(_cls)
-    _st(r, t)
-    _s[0](r, dir)
-    _s[1](r, offset)
-    _s[2](r, head)
-    _s[3](r, payload)
-    _s[4](r, violations)
-    _s[5](r, missing)
-    return r
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsMessage(Record):
+class WsMessage(Record, frozen=True, kw_only=True):
     """A data message reassembled from its frames (and inflated, when permessage-deflate is on).
 
     ``complete`` is False for a message the input abandoned: a new data frame began inside it, or the
@@ -528,32 +496,7 @@ class WsMessage(Record):
         return out
 
 
-_msg_setters = tuple(WsMessage.__dict__[name].__set__ for name in ("dir", "opcode", "payload", "compressed",
-                                                                   "frames", "complete", "violations", "inflated"))
-MESSAGE_SETTERS = (_set_t, *_msg_setters)
-"""Slot setters of :class:`WsMessage` in field order (t first), for inlining :func:`new_message`."""
-
-
-def new_message(t: float, dir: str | None, opcode: int, payload: bytes, compressed: bool = False,
-                frames: int = 1, complete: bool = True, violations: tuple[Violation, ...] = (),
-                inflated: bool = False, _new: Any = object.__new__, _cls: type = WsMessage, _st: Any = _set_t,
-                _s: tuple[Any, ...] = _msg_setters) -> WsMessage:
-    """Make a :class:`WsMessage` cheaply (see :func:`new_frame` for why)."""
-    r = _new(_cls)
-    _st(r, t)
-    _s[0](r, dir)
-    _s[1](r, opcode)
-    _s[2](r, payload)
-    _s[3](r, compressed)
-    _s[4](r, frames)
-    _s[5](r, complete)
-    _s[6](r, violations)
-    _s[7](r, inflated)
-    return r
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsFrameCut(WsFrame):
+class WsFrameCut(WsFrame, frozen=True, kw_only=True):
     """A frame as shown under ``--max-payload N``: ``payload`` holds its first N bytes. The header (``length``
     included) is the frame's own; ``payload_truncated`` says the payload fields are cut."""
 
@@ -563,8 +506,7 @@ class WsFrameCut(WsFrame):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsMessageCut(WsMessage):
+class WsMessageCut(WsMessage, frozen=True, kw_only=True):
     """A message as shown under ``--max-payload N``: its first N bytes, its whole ``length``."""
 
     full_length: int = 0
@@ -601,7 +543,7 @@ def cut_payload(record: Record, limit: int) -> Record:
     if kind is WsFrame or kind is WsMessage:
         payload = record.payload  # type: ignore[attr-defined]
         if len(payload) > limit:
-            fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+            fields = {name: getattr(record, name) for name in record.__struct_fields__}
             fields["payload"] = _cut_at(payload, limit)
             if kind is WsFrame:
                 return WsFrameCut(**fields)

@@ -8,8 +8,9 @@ transport observes around them. Field names follow the NDJSON contract of shared
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
+
+import msgspec
 
 from wiretool.records import Record, Violation
 from wiretool.records.ws import close_code_name
@@ -20,8 +21,7 @@ def close_name(code: int | None) -> str | None:
     return None if code is None else close_code_name(code)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsConnect(Record):
+class WsConnect(Record, frozen=True, kw_only=True):
     """The TCP (and TLS) connection is up: where to, through which proxy, with which TLS parameters."""
 
     proto: ClassVar[str] = "ws"
@@ -35,8 +35,7 @@ class WsConnect(Record):
     alpn: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsHandshake(Record):
+class WsHandshake(Record, frozen=True, kw_only=True):
     """One half of the opening handshake: the HTTP request as sent, or the response as received.
 
     ``headers`` hold values already redacted (unless --show-secrets) so no renderer can leak them.
@@ -52,12 +51,12 @@ class WsHandshake(Record):
     request_line: str | None = None
     status: int | None = None
     reason: str | None = None
-    headers: list[list[str]] = dataclasses.field(default_factory=list)
+    headers: list[list[str]] = msgspec.field(default_factory=list)
     accept_ok: bool | None = None
     accept_expected: str | None = None
     accept_received: str | None = None
     subprotocol: str | None = None
-    extensions: list[str] = dataclasses.field(default_factory=list)
+    extensions: list[str] = msgspec.field(default_factory=list)
     body_length: int | None = None
     body_text: str | None = None
     body_hex: str | None = None
@@ -77,8 +76,7 @@ class WsHandshake(Record):
         return out
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsRtt(Record):
+class WsRtt(Record, frozen=True, kw_only=True):
     """A pong answered one of our pings: the round-trip time."""
 
     proto: ClassVar[str] = "ws"
@@ -88,8 +86,7 @@ class WsRtt(Record):
     rtt_ms: float = 0.0
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsClose(Record):
+class WsClose(Record, frozen=True, kw_only=True):
     """How the connection ended: the peer's close code/reason, ours, and whether the close handshake completed.
 
     ``code`` is the code received (1006 when none was: abnormal closure), ``clean`` is true when close
@@ -113,8 +110,7 @@ class WsClose(Record):
                 "sent_reason": self.sent_reason, "initiator": self.initiator}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsProtocolError(Record):
+class WsProtocolError(Record, frozen=True, kw_only=True):
     """The protocol state machine (websockets) rejected what the peer sent, named as a violation.
 
     Emitted when the frame view did not already name the problem (e.g. ``--show messages``, where
@@ -125,7 +121,7 @@ class WsProtocolError(Record):
     type: ClassVar[str] = "violation"
 
     dir: str = "recv"
-    violations: list[Violation] = dataclasses.field(default_factory=list)
+    violations: list[Violation] = msgspec.field(default_factory=list)
     close_code: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -133,8 +129,7 @@ class WsProtocolError(Record):
                 "violations": [v.to_json() for v in self.violations], "close_code": self.close_code}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsAccept(Record):
+class WsAccept(Record, frozen=True, kw_only=True):
     """``serve ws``: a client connected (``conn`` numbers the connections of the run)."""
 
     proto: ClassVar[str] = "ws"
@@ -144,8 +139,7 @@ class WsAccept(Record):
     peer: str = ""
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class WsDisconnect(Record):
+class WsDisconnect(Record, frozen=True, kw_only=True):
     """``serve ws``: a client connection ended."""
 
     proto: ClassVar[str] = "ws"
