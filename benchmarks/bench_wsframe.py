@@ -59,26 +59,34 @@ def row(name: str, value: str, note: str = "") -> None:
 
 
 # -- start-up -------------------------------------------------------------------------------------
-def startup(cmd: list[str], runs: int) -> float | None:
-    """Median wall time of running ``cmd`` to completion, or None when it cannot run."""
+def startups(cmds: dict[str, list[str] | None], runs: int) -> dict[str, float | None]:
+    """Median wall time of running each command to completion (None: it cannot run), the commands taken in
+    turn, one run of each per round: a drift of the machine's speed during the measurement (seen here: the
+    same command at 66 ms and 96 ms minutes apart) then moves every command alike, not the ratio."""
     # Measure what an installed wiretool costs: with bytecode caching on (the warm-up run writes the .pyc
     # files), whatever PYTHONDONTWRITEBYTECODE this shell has.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["NO_COLOR"] = "1"
-    try:
-        subprocess.run(cmd, capture_output=True, env=env, timeout=60, check=False)  # warm the file cache
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    times = []
+    usable: dict[str, list[str]] = {}
+    for name, cmd in cmds.items():
+        if cmd is None:
+            continue
+        try:
+            subprocess.run(cmd, capture_output=True, env=env, timeout=60, check=False)  # warm the file cache
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        usable[name] = cmd
+    times: dict[str, list[float]] = {name: [] for name in usable}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, env=env, timeout=60, check=False)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, cmd in usable.items():
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env, timeout=60, check=False)
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(times[name]) if name in times else None for name in cmds}
 
 
 def bench_startup(runs: int) -> None:
-    print(f"start-up (median of {runs} runs, wall time, bytecode cache warm)")
+    print(f"start-up (median of {runs} runs, the commands in turn, wall time, bytecode cache warm)")
     wscat = shutil.which("wscat")
     cmds = {
         "wiretool --version": [WIRETOOL, "--version"] if WIRETOOL else None,
@@ -87,9 +95,8 @@ def bench_startup(runs: int) -> None:
         'python -c "import click, rich.console"': [sys.executable, "-c", "import click, rich.console"],
         "wscat --version": [wscat, "--version"] if wscat else None,
     }
-    results: dict[str, float | None] = {}
-    for name, cmd in cmds.items():
-        results[name] = startup(cmd, runs) if cmd else None
+    results = startups(cmds, runs)
+    for name in cmds:
         value = f"{results[name] * 1000:8.1f} ms" if results[name] is not None else "absent"
         row(name, value)
     decode, ref = results["wiretool frame decode <frame> --json"], results["wscat --version"]
@@ -231,7 +238,7 @@ def main() -> None:
     quick = args.quick
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs"
           f"{' (quick mode: smaller inputs, figures are noisier)' if quick else ''}\n")
-    bench_startup(runs=3 if quick else 10)
+    bench_startup(runs=5 if quick else 21)
     print()
     bench_small(count=100_000 if quick else 1_000_000, repeats=1 if quick else 5)
     print()

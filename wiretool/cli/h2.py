@@ -10,15 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from wiretool.cli.options import (
-    F,
-    NetOptions,
-    global_options,
-    har_option,
-    make_env,
-    network_options,
-    parse_header,
-)
+from wiretool.cli.net_options import NetOptions, har_option, network_options, parse_header
+from wiretool.cli.options import F, global_options, make_env
 
 if TYPE_CHECKING:
     from wiretool.transport.h2 import ClientConfig

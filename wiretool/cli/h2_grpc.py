@@ -13,7 +13,8 @@ import click
 
 from wiretool.cli.h2 import h2_connection_options
 from wiretool.cli.input_bytes import read_path
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.net_options import NetOptions, network_options
+from wiretool.cli.options import global_options, make_env
 
 if TYPE_CHECKING:
     from wiretool.grpc.schema import Schema

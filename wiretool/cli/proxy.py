@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from wiretool.cli.lazy import LazyGroup
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.net_options import NetOptions, network_options
+from wiretool.cli.options import global_options, make_env
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"max_content_width": 110}, lazy={

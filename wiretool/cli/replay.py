@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, make_env, network_options
+from wiretool.cli.net_options import NetOptions, network_options
+from wiretool.cli.options import global_options, make_env
 
 
 @click.command()

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, har_option, make_env, network_options
+from wiretool.cli.net_options import NetOptions, har_option, network_options
+from wiretool.cli.options import global_options, make_env
 from wiretool.cli.views import view_option
 
 _MIB = 1 << 20
@@ -107,7 +108,6 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
       wiretool sse tail URL --json --max-events 10 --event price
       wiretool sse tail https://api.example/v1/chat -d @request.json -H 'Authorization: Bearer ...'
     """
-    import dataclasses
 
     from wiretool.errors import UsageError
     from wiretool.output.sink import Output
@@ -164,7 +164,7 @@ def tail(url: str, method: str | None, data: str | None, last_event_id: str, htt
     # With --raw on a pretty run, stdout carries only the body bytes; everything else goes to stderr.
     meta = out
     if raw and not env.json:
-        meta = Output(dataclasses.replace(env, stdout=env.stderr), proto="sse", start=out.start)
+        meta = Output(env.replace(stdout=env.stderr), proto="sse", start=out.start)
     capture = None
     if net.recording:
         import base64

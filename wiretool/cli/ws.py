@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from wiretool.cli.options import NetOptions, global_options, har_option, make_env, network_options
+from wiretool.cli.net_options import NetOptions, har_option, network_options
+from wiretool.cli.options import global_options, make_env
 from wiretool.cli.views import view_option
 
 

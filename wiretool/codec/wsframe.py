@@ -22,7 +22,6 @@ from typing import Any
 
 from wiretool.codec.wsbuild import build_frame, fragment_frames
 from wiretool.codec.wsclose import close_payload
-from wiretool.codec.wsdeflate import InflateLimit
 from wiretool.codec.wsmask import apply_mask
 from wiretool.codec.wsrules import (
     V_AFTER_CLOSE,
@@ -102,6 +101,8 @@ class WsFrameParser:
         self._base = 0  # stream offset of the first byte not yet parsed
         self._need = 2  # bytes (from the start of _buf) needed before parsing can progress
         self._inflater: Any = None
+        self._inflate_limit: Any = ()
+        """``wsdeflate.InflateLimit`` once an inflater exists (imported with it: zlib is not every run's cost)."""
         self._mop: int | None = None  # opcode of the fragmented message in progress
         self._closed = False  # a CLOSE frame was seen: any frame after it breaks RFC 6455 §5.5.1
         self._reset_message()
@@ -444,8 +445,9 @@ class WsFrameParser:
         if self._mcomp:
             if self.deflate:
                 if self._inflater is None:
-                    from wiretool.codec.wsdeflate import MAX_INFLATED, Inflater
+                    from wiretool.codec.wsdeflate import MAX_INFLATED, InflateLimit, Inflater
 
+                    self._inflate_limit = InflateLimit
                     self._inflater = Inflater(no_context_takeover=self.no_context_takeover,
                                               max_size=self.max_inflated or MAX_INFLATED)
                 self._inflater.start()
@@ -460,7 +462,7 @@ class WsFrameParser:
         if self._minflate:
             try:
                 data = self._inflater.feed(payload, bool(fin))
-            except InflateLimit as exc:
+            except self._inflate_limit as exc:
                 bad = inflate_too_big(exc.limit, exc.inflated, exc.consumed)
                 v.append(bad)
                 self._mviol.append(bad)

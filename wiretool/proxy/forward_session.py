@@ -18,7 +18,7 @@ from wiretool.proxy.session import Forward, ProxySession
 from wiretool.session import Sink
 
 if TYPE_CHECKING:
-    from wiretool.cli.options import NetOptions
+    from wiretool.cli.net_options import NetOptions
     from wiretool.output.env import Environment
 
 

@@ -17,7 +17,7 @@ from wiretool.proxy.session import ProxyPlan
 from wiretool.proxy.sniff import SniffOptions
 
 if TYPE_CHECKING:
-    from wiretool.cli.options import NetOptions
+    from wiretool.cli.net_options import NetOptions
     from wiretool.output.env import Environment
 
 
