@@ -161,3 +161,27 @@ def test_closed_stdout_ends_quietly_with_zero(body: str) -> None:
     proc.stdout.close()
     assert proc.wait(timeout=30) == 0
     assert proc.stderr is not None and proc.stderr.read() == b""
+
+
+_EXIT_PROBE = """
+import atexit, sys, threading, time
+from wiretool.cli.main import _exit
+mode, out = sys.argv[1], sys.argv[2]
+atexit.register(lambda: open(out, "a").write("atexit ran\\n"))
+sys.stdout.write("buffered line\\n")  # still in the text layer's buffer: _exit must flush it
+if mode == "thread":  # a worker that is not a daemon: the normal exit waits for it to finish
+    threading.Thread(target=lambda: (time.sleep(0.5), open(out, "a").write("thread finished\\n"))).start()
+_exit(3)
+"""
+
+
+@pytest.mark.parametrize("mode", ["plain", "thread"])
+def test_the_entry_points_fast_exit_keeps_the_exit_code_output_atexit_and_workers(mode: str, tmp_path: Path) -> None:
+    out = tmp_path / "events"
+    proc = subprocess.run([sys.executable, "-c", _EXIT_PROBE, mode, str(out)], capture_output=True, text=True,
+                          timeout=30)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "buffered line\n", "")
+    events = out.read_text().splitlines()
+    assert "atexit ran" in events
+    if mode == "thread":
+        assert "thread finished" in events
