@@ -23,6 +23,25 @@ def test_valid_frame_json_exit_0(wiretool) -> None:
             summary["bytes"]) == ("summary", 0, 1, 1, 0, 11)
 
 
+CONTRACT_WS_FRAME = ("proto", "type", "t", "dir", "fin", "rsv1", "rsv2", "rsv3", "opcode", "opcode_name", "masked",
+                     "mask_key", "length", "length_bits", "header_length", "payload_hex", "payload_text", "close_code",
+                     "close_reason", "violations", "offset")
+"""The ws ``frame`` fields shared/ARCHITECTURE.md names (every record: proto, type, t; traffic: dir)."""
+
+
+@pytest.mark.parametrize(("args", "direction"), [([], "recv"), (["--from", "server"], "recv"),
+                                                 (["--from", "client"], "send")])
+def test_the_frame_record_has_every_contract_field_and_a_direction(wiretool, args: list[str], direction: str) -> None:
+    # a server's unmasked TEXT "Hello"; --from client also names it (client-unmasked), still a frame record
+    r = wiretool(["frame", "decode", "810548656c6c6f", "--json", *args])
+    frames = [rec for rec in r.json_lines() if rec["type"] == "frame"]
+    assert len(frames) == 1, r.stdout
+    frame = frames[0]
+    assert [name for name in CONTRACT_WS_FRAME if name not in frame] == []
+    assert (frame["proto"], frame["dir"], frame["opcode_name"], frame["payload_text"], frame["offset"]) == \
+        ("ws", direction, "TEXT", "Hello", 0)
+
+
 def test_violation_exit_5(wiretool) -> None:
     r = wiretool(["--json", "frame", "decode", "8105", "48656c6c6f", "--from", "client"])
     assert r.exit_code == 5

@@ -25,8 +25,10 @@ def decode_ws(raw: bytes, out: Output, *, sender: str | None = None, deflate: bo
     from wiretool.codec.wsframe import WsFrameParser
     from wiretool.records.ws import WsFrame
 
-    parser = WsFrameParser(sender=sender, rsv1_allowed=deflate, deflate=deflate,
-                           no_context_takeover=no_context_takeover, messages=True)
+    # ``dir`` as the contract has it for traffic, from the client's side as in ``decode_h2``: a client's bytes
+    # were sent, anything else (a server's, or bytes of no stated sender) received.
+    parser = WsFrameParser(sender=sender, dir="send" if sender == "client" else "recv", rsv1_allowed=deflate,
+                           deflate=deflate, no_context_takeover=no_context_takeover, messages=True)
     frames = messages = violations = 0
     t = out.now()
     view = memoryview(raw)
