@@ -111,8 +111,6 @@ def _exit(code: int) -> NoReturn:
     still running that is not a daemon (an executor's worker) gets the normal exit, which waits for it; so does
     a stream that cannot be flushed (the normal exit's handling of it stays in force).
     """
-    import os
-
     threading = sys.modules.get("threading")
     if threading is not None and any(t.is_alive() and not t.daemon for t in threading.enumerate()
                                      if t is not threading.main_thread()):
@@ -123,7 +121,7 @@ def _exit(code: int) -> NoReturn:
                 stream.flush()
     except (OSError, ValueError):
         sys.exit(code)
-    import atexit
+    import atexit  # (a builtin module: nothing to load)
 
     atexit._run_exitfuncs()  # the callbacks a normal exit would run first
     os._exit(code)

@@ -67,7 +67,7 @@ class Environment:
         """A copy with ``changes`` applied (the other fields shared, as ``dataclasses.replace`` does)."""
         fields = {name: getattr(self, name) for name in self.__slots__}
         fields.update(changes)
-        return Environment(**fields)
+        return type(self)(**fields)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "environ")

@@ -60,7 +60,11 @@ class RunSink:
         self.last_recv = time.monotonic()
         self.broken_pipe = False
         self.goal_reached = False
-        """A goal ended the run (``--count`` reached, ``--expect`` matched...): see :meth:`_shown_after_end`."""
+        """A goal ended the run (``--count`` reached, ``--expect`` matched...): see :meth:`_after_end`."""
+        self._shown_after_end: Callable[[Record], bool] | None = getattr(goals, "shown_after_end", None)
+        """The goals' word on a record that comes once a goal has ended the run (ws: the closing handshake is
+        shown, more data messages are not); None: every record is. An end the session itself called (a
+        violation, the peer's close) hides nothing."""
         self.stopped: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
     @property
@@ -72,7 +76,7 @@ class RunSink:
             record = self.viewing(record)
         if self.capture is not None and type(record) is not Note:
             self.capture.record(record)
-        if self.goal_reached and not self._shown_after_end(record):
+        if self.goal_reached and self._shown_after_end is not None and not self._shown_after_end(record):
             return
         try:
             self.show(record)
@@ -86,11 +90,25 @@ class RunSink:
                 self.goal_reached = True
                 self.finish(reached)
 
+    def _reach(self, records: Sequence[Record]) -> tuple[int, Outcome | None]:
+        """The goals see ``records`` in order up to the first that reaches one (records of their
+        ``quiet_types`` skipped): how many they took, and that outcome (None: all taken, none reached)."""
+        on_record = self.goals.on_record
+        quiet = getattr(self.goals, "quiet_types", ())
+        for i, record in enumerate(records):
+            if type(record) in quiet:
+                continue
+            reached = on_record(record)
+            if reached is not None:
+                self.goal_reached = True
+                return i + 1, reached
+        return len(records), None
+
     def emit_many(self, records: Sequence[Record]) -> None:
         """The records of one read: the goals see each one, then they are written together (one flush).
 
         The record that reaches a goal (``--count N``'s Nth message) is the last one shown of them: the rest of
-        the read is captured but not shown, as what comes after (:meth:`_shown_after_end`), so ``--count 1``
+        the read is captured but not shown, as what comes after (:meth:`_after_end`), so ``--count 1``
         prints one message even when a flood brought a thousand in that read.
         """
         if self.viewing is not None:
@@ -111,17 +129,9 @@ class RunSink:
         reached: Outcome | None = None
         shown = records
         if not self.stopped.done():
-            on_record = self.goals.on_record
-            quiet = getattr(self.goals, "quiet_types", ())
-            for i, record in enumerate(records):
-                if type(record) in quiet:
-                    continue
-                reached = on_record(record)
-                if reached is not None:
-                    self.goal_reached = True
-                    if i + 1 < len(records):
-                        shown = [*records[:i + 1], *self._after_end(records[i + 1:])]
-                    break
+            taken, reached = self._reach(records)
+            if taken < len(records):
+                shown = [*records[:taken], *self._after_end(records[taken:])]
         elif self.goal_reached:
             shown = self._after_end(records)
         try:
@@ -134,17 +144,10 @@ class RunSink:
         if reached is not None:
             self.finish(reached)
 
-    def _shown_after_end(self, record: Record) -> bool:
-        """Whether a record that comes once a goal has ended the run is still shown: the goals'
-        ``shown_after_end`` says (ws: the closing handshake is, more data messages are not); without one,
-        every record is. An end the session itself called (a violation, the peer's close) hides nothing."""
-        shown_after_end = getattr(self.goals, "shown_after_end", None)
-        return shown_after_end is None or shown_after_end(record)
-
     def _after_end(self, records: Sequence[Record]) -> Sequence[Record]:
-        if getattr(self.goals, "shown_after_end", None) is None:
-            return records
-        return [record for record in records if self._shown_after_end(record)]
+        """Of records that come once a goal has ended the run, those still shown (see ``_shown_after_end``)."""
+        keep = self._shown_after_end
+        return records if keep is None else [record for record in records if keep(record)]
 
     def emit_until(self, records: Sequence[Record]) -> int:
         """The records of one read, written together (one write, one flush) up to the first one that ends the run
@@ -159,17 +162,7 @@ class RunSink:
                 if self.stopped.done():
                     break
             return taken
-        taken = len(records)
-        reached: Outcome | None = None
-        on_record = self.goals.on_record
-        quiet = getattr(self.goals, "quiet_types", ())
-        for i, record in enumerate(records):
-            if type(record) in quiet:
-                continue
-            reached = on_record(record)
-            if reached is not None:
-                taken = i + 1
-                break
+        taken, reached = self._reach(records)
         batch = records if taken == len(records) else records[:taken]
         if self.capture is not None:
             for record in batch:
